@@ -1,0 +1,1 @@
+//! Benchmarks of dutycycle (see `run.rs`).

@@ -1,0 +1,235 @@
+//! The [`Agent`] trait and the error type its methods return.
+
+use std::error::Error as StdError;
+use std::fmt;
+
+/// A unit of work polled in a duty cycle, after Agrona's `org.agrona.concurrent.Agent`.
+///
+/// An agent is driven by an [`AgentRunner`](crate::AgentRunner) on a thread of its own, by an
+/// [`AgentInvoker`](crate::AgentInvoker) on the caller's thread, or inside a composite. Whoever
+/// drives it follows one contract:
+///
+/// 1. [`on_start`](Agent::on_start) is called once, before any work.
+/// 2. [`do_work`](Agent::do_work) is called over and over (the *duty cycle*). It returns how
+///    much work it did: `0` means "nothing to do", and the idle strategy then backs off; more
+///    than `0` means work was done, and the idle strategy resets. An `Err` goes to the error
+///    handler and the cycle goes on, unless it is [`AgentError::terminate`], which ends the
+///    agent on purpose (Agrona's `AgentTerminationException`).
+/// 3. [`on_close`](Agent::on_close) is called once at the end, **also when `on_start` failed or
+///    `do_work` panicked**, so that the agent can release what it holds. Then the agent is
+///    dropped.
+///
+/// Under a runner, every one of these calls, the factory that built the agent and its `Drop`,
+/// runs on the agent's own thread. That is why an agent need not be `Send`: it may hold `Rc`s
+/// and other single-threaded handles, such as Aeron's client objects, and it can never be
+/// touched, closed or dropped by another thread.
+///
+/// Every method but `do_work` has a default that does nothing.
+///
+/// # Examples
+///
+/// ```
+/// use dutycycle::{Agent, AgentError, AgentInvoker};
+///
+/// struct Counter { count: u64 }
+///
+/// impl Agent for Counter {
+///     fn role_name(&self) -> &str { "counter" }
+///     fn do_work(&mut self) -> Result<usize, AgentError> {
+///         self.count += 1;
+///         if self.count == 3 { return Err(AgentError::terminate()); }
+///         Ok(1)
+///     }
+/// }
+///
+/// let mut invoker = AgentInvoker::new(Counter { count: 0 });
+/// invoker.start();
+/// while invoker.is_running() {
+///     invoker.invoke();
+/// }
+/// assert_eq!(invoker.agent().count, 3);
+/// assert!(invoker.is_closed());
+/// ```
+pub trait Agent {
+    /// Called once before the first [`do_work`](Agent::do_work). An `Err` (or a panic) means
+    /// the agent did not start: [`on_close`](Agent::on_close) is still called, then the agent
+    /// is dropped, and whoever started it is told why.
+    fn on_start(&mut self) -> Result<(), AgentError> {
+        Ok(())
+    }
+
+    /// One turn of the duty cycle: do what there is to do without blocking and return how
+    /// much that was (`0` for nothing).
+    fn do_work(&mut self) -> Result<usize, AgentError>;
+
+    /// Called once when the agent stops, whatever the reason: release resources here.
+    fn on_close(&mut self) -> Result<(), AgentError> {
+        Ok(())
+    }
+
+    /// The agent's role, used in reports, error messages and, when the runner is not given a
+    /// name, as its thread's name.
+    fn role_name(&self) -> &str {
+        "agent"
+    }
+}
+
+impl<A: Agent + ?Sized> Agent for Box<A> {
+    fn on_start(&mut self) -> Result<(), AgentError> {
+        (**self).on_start()
+    }
+
+    #[inline]
+    fn do_work(&mut self) -> Result<usize, AgentError> {
+        (**self).do_work()
+    }
+
+    fn on_close(&mut self) -> Result<(), AgentError> {
+        (**self).on_close()
+    }
+
+    fn role_name(&self) -> &str {
+        (**self).role_name()
+    }
+}
+
+/// The error an [`Agent`] method (or an agent factory) returns.
+///
+/// Any `std::error::Error + Send + Sync + 'static` converts into it with `?`, and
+/// [`AgentError::terminate`] is the request to end the agent. Like `anyhow::Error`, this type
+/// does not itself implement `std::error::Error` (that would make the blanket `From`
+/// impossible); it dereferences to one with [`AgentError::as_error`] and converts into
+/// `Box<dyn Error + Send + Sync>`.
+///
+/// The `Send + Sync` bound is deliberate: an error travels from the agent thread to whoever
+/// joins it, so it can never carry a non-`Send` value (an `Rc`, an Aeron handle) off the agent
+/// thread.
+///
+/// # Examples
+///
+/// ```
+/// use dutycycle::AgentError;
+///
+/// fn parse(s: &str) -> Result<usize, AgentError> {
+///     Ok(s.parse::<usize>()?)
+/// }
+///
+/// assert_eq!(parse("7").unwrap(), 7);
+/// let err = parse("x").unwrap_err();
+/// assert!(!err.is_terminate());
+/// assert_eq!(err.to_string(), "invalid digit found in string");
+/// assert!(AgentError::terminate().is_terminate());
+/// ```
+pub struct AgentError {
+    inner: Inner,
+}
+
+enum Inner {
+    Terminate,
+    Error(Box<dyn StdError + Send + Sync + 'static>),
+}
+
+impl AgentError {
+    /// The request to end the agent (Agrona's `AgentTerminationException`). It is not an
+    /// error: it is not passed to the error handler nor counted, and the runner's report says
+    /// the agent ended itself.
+    pub fn terminate() -> Self {
+        AgentError { inner: Inner::Terminate }
+    }
+
+    /// Wraps an error.
+    pub fn new<E>(error: E) -> Self
+    where
+        E: StdError + Send + Sync + 'static,
+    {
+        AgentError { inner: Inner::Error(Box::new(error)) }
+    }
+
+    /// An error made of a message.
+    ///
+    /// ```
+    /// let err = dutycycle::AgentError::msg("feed lost");
+    /// assert_eq!(err.to_string(), "feed lost");
+    /// ```
+    pub fn msg(message: impl fmt::Display) -> Self {
+        AgentError::new(Message(message.to_string()))
+    }
+
+    /// Whether this is [`AgentError::terminate`].
+    pub fn is_terminate(&self) -> bool {
+        matches!(self.inner, Inner::Terminate)
+    }
+
+    /// The wrapped error, or `None` for [`AgentError::terminate`].
+    pub fn as_error(&self) -> Option<&(dyn StdError + Send + Sync + 'static)> {
+        match &self.inner {
+            Inner::Terminate => None,
+            Inner::Error(e) => Some(&**e),
+        }
+    }
+
+    /// The wrapped error downcast to `E`, if it is one.
+    ///
+    /// ```
+    /// use dutycycle::AgentError;
+    /// let err = AgentError::new(std::io::Error::other("disk"));
+    /// assert_eq!(err.downcast_ref::<std::io::Error>().unwrap().to_string(), "disk");
+    /// ```
+    pub fn downcast_ref<E: StdError + 'static>(&self) -> Option<&E> {
+        self.as_error().and_then(|e| e.downcast_ref::<E>())
+    }
+}
+
+impl<E> From<E> for AgentError
+where
+    E: StdError + Send + Sync + 'static,
+{
+    fn from(error: E) -> Self {
+        AgentError::new(error)
+    }
+}
+
+impl From<AgentError> for Box<dyn StdError + Send + Sync + 'static> {
+    fn from(error: AgentError) -> Self {
+        match error.inner {
+            Inner::Terminate => Box::new(Message("agent terminated".to_owned())),
+            Inner::Error(e) => e,
+        }
+    }
+}
+
+impl From<AgentError> for Box<dyn StdError + 'static> {
+    fn from(error: AgentError) -> Self {
+        Box::<dyn StdError + Send + Sync>::from(error)
+    }
+}
+
+impl fmt::Display for AgentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.inner {
+            Inner::Terminate => f.write_str("agent terminated"),
+            Inner::Error(e) => fmt::Display::fmt(e, f),
+        }
+    }
+}
+
+impl fmt::Debug for AgentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.inner {
+            Inner::Terminate => f.write_str("AgentError::Terminate"),
+            Inner::Error(e) => f.debug_tuple("AgentError").field(e).finish(),
+        }
+    }
+}
+
+/// A plain message as an error.
+#[derive(Debug)]
+struct Message(String);
+
+impl fmt::Display for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl StdError for Message {}

@@ -1,0 +1,167 @@
+//! [`AgentInvoker`]: an agent driven from the caller's own loop.
+
+use std::fmt;
+
+use crate::{Agent, AgentError};
+
+/// Drives an [`Agent`] from the caller's thread and loop, with no thread and no idle
+/// strategy of its own (Agrona's `AgentInvoker`): for an agent that shares a thread with
+/// something else, or that a test steps call by call.
+///
+/// [`start`](AgentInvoker::start), [`invoke`](AgentInvoker::invoke) and
+/// [`close`](AgentInvoker::close) are idempotent and follow the agent contract: a failing
+/// `on_start` is reported and the agent closed; an error from `do_work` goes to the error
+/// handler and is counted; [`AgentError::terminate`] closes the agent. Dropping a started
+/// invoker that is not yet closed closes it, so `on_close` runs even when the caller's loop
+/// panics. Panics in agent code are not caught: they unwind into the caller, who owns the
+/// thread.
+///
+/// # Examples
+///
+/// ```
+/// use dutycycle::{Agent, AgentError, AgentInvoker};
+///
+/// #[derive(Default)]
+/// struct Echo { polls: u32, closed: bool }
+/// impl Agent for Echo {
+///     fn do_work(&mut self) -> Result<usize, AgentError> { self.polls += 1; Ok(0) }
+///     fn on_close(&mut self) -> Result<(), AgentError> { self.closed = true; Ok(()) }
+/// }
+///
+/// let mut invoker = AgentInvoker::new(Echo::default());
+/// assert_eq!(invoker.invoke(), 0); // not started: does nothing
+/// invoker.start();
+/// invoker.start(); // idempotent
+/// for _ in 0..3 { invoker.invoke(); }
+/// invoker.close();
+/// assert_eq!(invoker.invoke(), 0);
+/// assert_eq!(invoker.agent().polls, 3);
+/// assert!(invoker.agent().closed);
+/// ```
+pub struct AgentInvoker<A: Agent> {
+    agent: A,
+    state: State,
+    errors: u64,
+    error_handler: InvokerErrorHandler,
+}
+
+/// Gets the role name and the error.
+type InvokerErrorHandler = Box<dyn FnMut(&str, &AgentError)>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    New,
+    Running,
+    Closed,
+}
+
+impl<A: Agent> AgentInvoker<A> {
+    /// An invoker for `agent`; errors go to stderr, one line each with the role name.
+    pub fn new(agent: A) -> Self {
+        AgentInvoker {
+            agent,
+            state: State::New,
+            errors: 0,
+            error_handler: Box::new(|role, err| eprintln!("{role}: {err}")),
+        }
+    }
+
+    /// Replaces the error handler, which gets the role name and the error.
+    pub fn with_error_handler(mut self, handler: impl FnMut(&str, &AgentError) + 'static) -> Self {
+        self.error_handler = Box::new(handler);
+        self
+    }
+
+    /// Starts the agent (`on_start`), once. If it fails, the error is reported and the agent
+    /// closed; [`is_closed`](AgentInvoker::is_closed) then says so.
+    pub fn start(&mut self) {
+        if self.state != State::New {
+            return;
+        }
+        self.state = State::Running;
+        if let Err(error) = self.agent.on_start() {
+            self.report(&error);
+            self.close();
+        }
+    }
+
+    /// One duty cycle: calls `do_work` and returns its work count; 0 when the agent is not
+    /// running. On [`AgentError::terminate`] the agent is closed.
+    #[inline]
+    pub fn invoke(&mut self) -> usize {
+        if self.state != State::Running {
+            return 0;
+        }
+        match self.agent.do_work() {
+            Ok(work) => work,
+            Err(error) if error.is_terminate() => {
+                self.close();
+                0
+            }
+            Err(error) => {
+                self.report(&error);
+                0
+            }
+        }
+    }
+
+    /// Closes the agent (`on_close`), once; an error is reported. Closing an invoker that was
+    /// never started does not call `on_close`.
+    pub fn close(&mut self) {
+        let was = std::mem::replace(&mut self.state, State::Closed);
+        if was == State::Running {
+            if let Err(error) = self.agent.on_close() {
+                self.report(&error);
+            }
+        }
+    }
+
+    /// Whether the agent has started and not yet closed.
+    pub fn is_running(&self) -> bool {
+        self.state == State::Running
+    }
+
+    /// Whether the agent is closed.
+    pub fn is_closed(&self) -> bool {
+        self.state == State::Closed
+    }
+
+    /// Errors reported so far (from `on_start`, `do_work` and `on_close`).
+    pub fn error_count(&self) -> u64 {
+        self.errors
+    }
+
+    /// The agent.
+    pub fn agent(&self) -> &A {
+        &self.agent
+    }
+
+    /// The agent, mutably.
+    pub fn agent_mut(&mut self) -> &mut A {
+        &mut self.agent
+    }
+
+    fn report(&mut self, error: &AgentError) {
+        if error.is_terminate() {
+            return;
+        }
+        self.errors += 1;
+        (self.error_handler)(self.agent.role_name(), error);
+    }
+}
+
+impl<A: Agent> Drop for AgentInvoker<A> {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+impl<A: Agent> fmt::Debug for AgentInvoker<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AgentInvoker")
+            .field("role", &self.agent.role_name())
+            .field("state", &self.state)
+            .field("errors", &self.errors)
+            .finish()
+    }
+}

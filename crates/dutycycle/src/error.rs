@@ -1,0 +1,161 @@
+//! The errors of starting, joining and closing a runner.
+
+use std::fmt;
+use std::io;
+use std::time::Duration;
+
+use crate::{AgentFailure, AgentReport, AgentRunner};
+
+/// Why [`AgentRunner`] could not start an agent. When `start` returns this, no agent code is
+/// running: a factory that failed built nothing; an agent whose `on_start` failed has already
+/// been closed and dropped on its own thread, and that thread has been joined.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// The thread name contains a NUL byte, which no OS thread name can hold.
+    #[error("thread name {name:?} contains a NUL byte")]
+    InvalidName {
+        /// The name given.
+        name: String,
+    },
+    /// The timer slack is zero (which Linux reads as "restore the default") or over 1 s.
+    #[error("timer slack of {slack:?} is out of range: it must be between 1 ns and 1 s")]
+    InvalidTimerSlack {
+        /// The slack given.
+        slack: Duration,
+    },
+    /// The core is not one this process may run on. Checked before any agent code runs.
+    #[error("core {core} is not in this process's allowed set {allowed:?}")]
+    CoreNotAllowed {
+        /// The core asked for.
+        core: usize,
+        /// The cores this process may use.
+        allowed: Vec<usize>,
+    },
+    /// The OS refused to spawn the thread, or to set it up (affinity, timer slack).
+    #[error("could not {what} for agent thread: {source}")]
+    Thread {
+        /// What failed: "spawn a thread", "pin to core 3", ...
+        what: String,
+        /// The OS error.
+        #[source]
+        source: io::Error,
+    },
+    /// The factory returned an error or panicked; there is no agent.
+    #[error("agent factory for {name:?} failed: {failure}")]
+    Factory {
+        /// The runner's name, or `"agent"` when none was given.
+        name: String,
+        /// How it failed.
+        #[source]
+        failure: AgentFailure,
+    },
+    /// `on_start` returned an error or panicked; `on_close` has run and the agent has been
+    /// dropped, on the agent thread. The report says how those went.
+    #[error("{report}")]
+    OnStart {
+        /// The agent's report: its role, [`Ending::StartFailed`](crate::Ending::StartFailed) with
+        /// how `on_start` failed, and how `on_close` and `Drop` went.
+        report: Box<AgentReport>,
+    },
+}
+
+impl StartError {
+    /// How the agent's own code failed, for [`StartError::Factory`] and
+    /// [`StartError::OnStart`].
+    pub fn agent_failure(&self) -> Option<&AgentFailure> {
+        match self {
+            StartError::Factory { failure, .. } => Some(failure),
+            StartError::OnStart { report } => match report.ending() {
+                crate::Ending::StartFailed(failure) => Some(failure),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
+/// An agent that did not end cleanly: it panicked, or its `on_close` or `Drop` failed.
+/// [`AgentFailed::report`] has the whole account.
+#[derive(Debug)]
+pub struct AgentFailed {
+    report: Box<AgentReport>,
+}
+
+impl AgentFailed {
+    pub(crate) fn new(report: AgentReport) -> Self {
+        AgentFailed { report: Box::new(report) }
+    }
+
+    /// The agent's report.
+    pub fn report(&self) -> &AgentReport {
+        &self.report
+    }
+
+    /// The agent's report, by value.
+    pub fn into_report(self) -> AgentReport {
+        *self.report
+    }
+}
+
+impl fmt::Display for AgentFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "agent {}", self.report)
+    }
+}
+
+impl std::error::Error for AgentFailed {}
+
+/// Why [`AgentRunner::close_timeout`] did not return a clean report.
+#[derive(Debug, thiserror::Error)]
+pub enum CloseError {
+    /// The agent did not finish in time.
+    #[error(transparent)]
+    TimedOut(CloseTimedOut),
+    /// The agent finished, but not cleanly.
+    #[error(transparent)]
+    Failed(AgentFailed),
+}
+
+/// The agent did not finish within the timeout of [`AgentRunner::close_timeout`].
+///
+/// Its stop has been requested, so it stops as soon as its current call into the agent returns.
+/// This value still owns the runner: [`into_runner`](CloseTimedOut::into_runner) gives it back to
+/// wait again. Dropped, it **detaches** the thread instead of blocking: the thread goes on until
+/// the agent's current call returns, then runs `on_close` and drops the agent on that same
+/// thread, as always, and its report is discarded. A detached thread still running when the
+/// process exits is ended with it, and its agent is then never closed.
+#[derive(Debug)]
+pub struct CloseTimedOut {
+    pub(crate) role: String,
+    pub(crate) timeout: Duration,
+    pub(crate) runner: Option<AgentRunner>,
+}
+
+impl CloseTimedOut {
+    /// The role of the agent that did not finish.
+    pub fn role(&self) -> &str {
+        &self.role
+    }
+
+    /// The runner, to wait for it again (`join`, `close_timeout`).
+    pub fn into_runner(mut self) -> AgentRunner {
+        self.runner.take().expect("the runner is only taken here")
+    }
+}
+
+impl fmt::Display for CloseTimedOut {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "agent {:?} did not finish within {:?} of being asked to stop", self.role, self.timeout)
+    }
+}
+
+impl std::error::Error for CloseTimedOut {}
+
+impl Drop for CloseTimedOut {
+    fn drop(&mut self) {
+        if let Some(runner) = self.runner.take() {
+            runner.detach();
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! Agents, idle strategies and agent runners after Aeron's and Agrona's, for Rust: the thread
+//! that owns a resource creates it, uses it and closes it; every other thread can only *ask*
+//! it to stop.
+//!
+//! - An [`Agent`] is a unit of work polled in a duty cycle: `on_start`, `do_work` over and
+//!   over, `on_close`.
+//! - An [`AgentRunner`] spawns a named thread, optionally pinned to a core, builds the agent
+//!   **on that thread** from a `Send` factory (so the agent itself need not be `Send`: it may
+//!   hold `Rc`-based handles such as Aeron's), runs the duty cycle with an
+//!   [`IdleStrategy`], and on termination closes and drops the agent on that same thread.
+//! - An [`AgentTermination`] is the latch that other threads and signal handlers signal; it
+//!   wakes parked agents so shutdown is prompt.
+//! - An [`AgentInvoker`] drives an agent from the caller's own loop.
+//!
+//! # Examples
+//!
+//! ```
+//! use dutycycle::{Agent, AgentError, AgentRunner, AgentTermination, BackoffIdleStrategy};
+//! use std::rc::Rc;
+//!
+//! struct Ticker { ticks: u64, _not_send: Rc<()> }
+//!
+//! impl Agent for Ticker {
+//!     fn role_name(&self) -> &str { "ticker" }
+//!     fn do_work(&mut self) -> Result<usize, AgentError> { self.ticks += 1; Ok(1) }
+//! }
+//!
+//! let termination = AgentTermination::new();
+//! let runner = AgentRunner::builder()
+//!     .name("ticker")
+//!     .idle_strategy(BackoffIdleStrategy::default())
+//!     .termination(termination.clone())
+//!     .start(|| Ok(Ticker { ticks: 0, _not_send: Rc::new(()) }))?;
+//! std::thread::sleep(std::time::Duration::from_millis(10));
+//! termination.signal();
+//! let report = runner.join()?;
+//! assert!(report.duty_cycles() > 0);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The threading contract and the lifecycle are drawn in `docs/DESIGN.md`.
+#![deny(missing_docs, missing_debug_implementations, unsafe_op_in_unsafe_fn)]
+#![warn(clippy::undocumented_unsafe_blocks)]
+
+mod agent;
+mod agent_invoker;
+mod agent_runner;
+mod error;
+mod failure;
+mod idle_strategy;
+mod primitive;
+mod report;
+mod stats;
+mod termination;
+mod thread;
+mod waker;
+
+pub use agent::{Agent, AgentError};
+pub use agent_invoker::AgentInvoker;
+pub use agent_runner::{AgentRunner, AgentRunnerBuilder};
+pub use error::{AgentFailed, CloseError, CloseTimedOut, StartError};
+pub use failure::AgentFailure;
+pub use idle_strategy::{
+    BackoffIdleStrategy, BusySpinIdleStrategy, IdleStrategy, IdleStrategyError, NoOpIdleStrategy,
+    SleepingIdleStrategy, SleepingMillisIdleStrategy, YieldingIdleStrategy, MAX_PARK_PERIOD,
+};
+pub use report::{AgentReport, Ending};
+pub use stats::{DutyCycleStats, Statistics, StatsReader};
+pub use termination::AgentTermination;
+pub use waker::AgentWaker;

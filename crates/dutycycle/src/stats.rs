@@ -1,0 +1,184 @@
+//! Duty-cycle statistics: counters the agent thread publishes and any thread reads.
+
+use std::fmt;
+use std::time::Duration;
+
+use crossbeam_utils::CachePadded;
+
+use crate::primitive::sync::{Arc, AtomicU64, Ordering};
+
+/// Which duty-cycle statistics a runner keeps (builder option
+/// [`statistics`](crate::AgentRunnerBuilder::statistics)).
+///
+/// Counting costs a few register increments per duty cycle and a few stores to a cache line
+/// only the agent thread writes; timing costs two clock reads per cycle, so it is opt-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Statistics {
+    /// Nothing is published while the agent runs; the report still has the totals.
+    Off,
+    /// Duty cycles, total work, cycles without work and errors (the default).
+    #[default]
+    Counters,
+    /// The counters, plus the longest cycle and the number of cycles longer than `threshold`
+    /// (Aeron's duty-cycle stall tracking). A cycle is timed from before the termination check
+    /// to after `do_work` (and the error handler): the idle strategy's own time is not part of
+    /// it, so a park never counts as a stall.
+    Timed {
+        /// Cycles longer than this are counted as stalls.
+        threshold: Duration,
+    },
+}
+
+/// A snapshot of a runner's duty-cycle statistics.
+///
+/// The figures are read one by one without stopping the agent, so they may be from slightly
+/// different moments (`idle_cycles` may be from a cycle later than `duty_cycles`). The agent
+/// publishes them every duty cycle when its idle strategy may park
+/// ([`IdleStrategy::parks`](crate::IdleStrategy::parks)), and every 64 cycles otherwise: a
+/// reader is at most 63 short cycles or one park behind. Each figure only grows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DutyCycleStats {
+    /// Duty cycles completed.
+    pub duty_cycles: u64,
+    /// Sum of the work counts `do_work` returned.
+    pub total_work: u64,
+    /// Duty cycles in which `do_work` returned 0 or failed.
+    pub idle_cycles: u64,
+    /// Errors returned by `do_work` (not counting [`AgentError::terminate`](crate::AgentError::terminate)).
+    pub errors: u64,
+    /// The longest duty cycle, when timing is on.
+    pub max_cycle: Option<Duration>,
+    /// Duty cycles longer than the threshold, when timing is on.
+    pub slow_cycles: Option<u64>,
+}
+
+impl fmt::Display for DutyCycleStats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} cycles, {} work, {} idle, {} errors",
+            self.duty_cycles, self.total_work, self.idle_cycles, self.errors
+        )?;
+        if let (Some(max), Some(slow)) = (self.max_cycle, self.slow_cycles) {
+            write!(f, ", max cycle {max:?}, {slow} slow")?;
+        }
+        Ok(())
+    }
+}
+
+/// A handle that reads a runner's statistics from any thread (`Clone + Send + Sync`). It stays
+/// valid after the runner ends, and then shows the final figures.
+///
+/// # Examples
+///
+/// ```
+/// use dutycycle::{Agent, AgentError, AgentRunner};
+/// struct Busy;
+/// impl Agent for Busy {
+///     fn do_work(&mut self) -> Result<usize, AgentError> { Ok(1) }
+/// }
+/// let runner = AgentRunner::start(|| Ok(Busy))?;
+/// let reader = runner.stats_reader();
+/// while reader.read().duty_cycles < 1_000 {
+///     std::thread::yield_now();
+/// }
+/// let report = runner.close()?;
+/// assert!(reader.read().duty_cycles >= 1_000);
+/// assert_eq!(reader.read().duty_cycles, report.duty_cycles());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct StatsReader {
+    counters: Arc<Counters>,
+}
+
+impl StatsReader {
+    pub(crate) fn new(counters: Arc<Counters>) -> Self {
+        StatsReader { counters }
+    }
+
+    /// Reads the current figures.
+    pub fn read(&self) -> DutyCycleStats {
+        self.counters.read()
+    }
+}
+
+impl fmt::Debug for StatsReader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("StatsReader").field(&self.read()).finish()
+    }
+}
+
+/// The published figures. Only the agent thread writes them (plain relaxed stores of values it
+/// counts locally, no read-modify-write), so they cost the agent no contention; readers use
+/// relaxed loads: the figures are monotonic counters, not synchronisation.
+#[derive(Default)]
+pub(crate) struct Counters {
+    values: CachePadded<Values>,
+    /// 0: not timed; else 1 + the timing threshold in ns.
+    timed: AtomicU64,
+}
+
+#[derive(Default)]
+struct Values {
+    duty_cycles: AtomicU64,
+    total_work: AtomicU64,
+    idle_cycles: AtomicU64,
+    errors: AtomicU64,
+    max_cycle_ns: AtomicU64,
+    slow_cycles: AtomicU64,
+}
+
+/// The agent thread's own running totals, published into [`Counters`].
+#[derive(Default, Clone, Copy)]
+pub(crate) struct Local {
+    pub(crate) duty_cycles: u64,
+    pub(crate) total_work: u64,
+    pub(crate) idle_cycles: u64,
+    pub(crate) max_cycle_ns: u64,
+    pub(crate) slow_cycles: u64,
+}
+
+impl Counters {
+    pub(crate) fn set_timed(&self, threshold: Duration) {
+        let ns = u64::try_from(threshold.as_nanos()).unwrap_or(u64::MAX - 1);
+        self.timed.store(ns.saturating_add(1), Ordering::Relaxed);
+    }
+
+    #[inline(always)]
+    pub(crate) fn publish(&self, local: &Local) {
+        let v = &self.values;
+        v.duty_cycles.store(local.duty_cycles, Ordering::Relaxed);
+        v.total_work.store(local.total_work, Ordering::Relaxed);
+        v.idle_cycles.store(local.idle_cycles, Ordering::Relaxed);
+    }
+
+    #[inline(always)]
+    pub(crate) fn publish_timing(&self, local: &Local) {
+        let v = &self.values;
+        v.max_cycle_ns.store(local.max_cycle_ns, Ordering::Relaxed);
+        v.slow_cycles.store(local.slow_cycles, Ordering::Relaxed);
+    }
+
+    /// Counts one error; errors are rare, so this is a read-modify-write.
+    pub(crate) fn add_error(&self) {
+        self.values.errors.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn errors(&self) -> u64 {
+        self.values.errors.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn read(&self) -> DutyCycleStats {
+        let v = &self.values;
+        let timed = self.timed.load(Ordering::Relaxed) != 0;
+        DutyCycleStats {
+            duty_cycles: v.duty_cycles.load(Ordering::Relaxed),
+            total_work: v.total_work.load(Ordering::Relaxed),
+            idle_cycles: v.idle_cycles.load(Ordering::Relaxed),
+            errors: v.errors.load(Ordering::Relaxed),
+            max_cycle: timed.then(|| Duration::from_nanos(v.max_cycle_ns.load(Ordering::Relaxed))),
+            slow_cycles: timed.then(|| v.slow_cycles.load(Ordering::Relaxed)),
+        }
+    }
+}

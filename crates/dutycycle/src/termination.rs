@@ -1,0 +1,343 @@
+//! [`AgentTermination`]: the latch that asks agents to stop.
+
+use std::fmt;
+use std::io;
+use std::sync::OnceLock;
+use std::thread::Thread;
+use std::time::{Duration, Instant};
+
+use crossbeam_utils::CachePadded;
+
+use crate::primitive::lock;
+use crate::primitive::sync::{Arc, AtomicBool, AtomicUsize, Condvar, Mutex, Ordering};
+
+/// A latch that other threads and signal handlers can only *signal*; the agents' own threads
+/// observe it, then close and drop their own resources.
+///
+/// This is the fix for the crash dutycycle exists to prevent: a signal handler or the main
+/// thread never closes an agent's resources itself, it signals, and each agent closes what it
+/// owns on its own thread.
+///
+/// - `Clone + Send + Sync`: one latch may be shared by any number of runners; clones share the
+///   same state.
+/// - [`signal`](AgentTermination::signal) is idempotent and never blocks on an agent. It also
+///   unparks every runner thread registered with the latch, so an agent that its idle strategy
+///   parked (Backoff with a 1 s park, say) stops within microseconds, not at the end of its park.
+/// - Once signalled, it stays signalled: [`is_signalled`](AgentTermination::is_signalled) never
+///   goes back to `false`. A `false` answer may be out of date the moment it is returned.
+/// - [`AgentTermination::from_signals`] makes the process's SIGINT and SIGTERM signal it.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use dutycycle::AgentTermination;
+///
+/// let termination = AgentTermination::new();
+/// let remote = termination.clone();
+/// let t = std::thread::spawn(move || remote.signal());
+/// termination.wait();
+/// assert!(termination.is_signalled());
+/// assert!(termination.wait_timeout(Duration::ZERO));
+/// # t.join().unwrap();
+/// ```
+#[derive(Clone)]
+pub struct AgentTermination {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    signalled: CachePadded<AtomicBool>,
+    /// The runners to stop and unpark on `signal`, and `wait`'s condition.
+    registry: Mutex<Registry>,
+    signalled_cv: Condvar,
+    /// The signal number that signalled the latch through `from_signals`, or 0.
+    signal_number: AtomicUsize,
+}
+
+#[derive(Default)]
+struct Registry {
+    next_id: u64,
+    entries: Vec<(u64, Arc<StopFlag>, Thread)>,
+}
+
+impl AgentTermination {
+    /// A new latch, not signalled.
+    pub fn new() -> Self {
+        AgentTermination {
+            inner: Arc::new(Inner {
+                signalled: CachePadded::new(AtomicBool::new(false)),
+                registry: Mutex::new(Registry::default()),
+                signalled_cv: Condvar::new(),
+                signal_number: AtomicUsize::new(0),
+            }),
+        }
+    }
+
+    /// The process's latch for SIGINT and SIGTERM (Agrona's `ShutdownSignalBarrier`).
+    ///
+    /// The first call installs the handlers; later calls return a clone of the same latch,
+    /// since signals belong to the whole process. On the first SIGINT or SIGTERM the latch is
+    /// signalled (so [`wait`](AgentTermination::wait) returns and every runner on it stops). A
+    /// **second** SIGINT or SIGTERM, arriving while the process is still shutting down, ends the
+    /// process at once with exit status 128 + the signal number (130 for SIGINT, 143 for
+    /// SIGTERM), without running destructors: the way out of a shutdown that hangs.
+    ///
+    /// The handlers do only async-signal-safe work (they set a flag, write a byte to a pipe,
+    /// or call `_exit`, through `signal-hook`); a thread named `dutycycle-sig` reads the pipe
+    /// and signals the latch. Do not combine this with another crate's SIGINT handling (such
+    /// as `ctrlc`).
+    ///
+    /// # Errors
+    ///
+    /// The error from registering a handler or spawning the thread.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use dutycycle::{AgentRunner, AgentTermination};
+    /// # struct Ticker;
+    /// # impl dutycycle::Agent for Ticker {
+    /// #     fn do_work(&mut self) -> Result<usize, dutycycle::AgentError> { Ok(0) }
+    /// # }
+    ///
+    /// let termination = AgentTermination::from_signals()?;
+    /// let runner = AgentRunner::builder()
+    ///     .termination(termination.clone())
+    ///     .start(|| Ok(Ticker))?;
+    /// termination.wait(); // until Ctrl-C or SIGTERM
+    /// println!("{}", runner.join()?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(not(loom))]
+    pub fn from_signals() -> io::Result<Self> {
+        static PROCESS: OnceLock<Result<AgentTermination, io::ErrorKind>> = OnceLock::new();
+        let installed = PROCESS.get_or_init(|| install_signal_handlers().map_err(|e| e.kind()));
+        match installed {
+            Ok(termination) => Ok(termination.clone()),
+            Err(kind) => Err(io::Error::new(*kind, "installing SIGINT/SIGTERM handlers failed")),
+        }
+    }
+
+    /// Signals the latch: every runner on it stops after its current duty cycle and every
+    /// waiter returns. Idempotent; safe from any thread, but not from a signal handler (use
+    /// [`AgentTermination::from_signals`] for signals).
+    pub fn signal(&self) {
+        // Release: whatever the signalling thread wrote before `signal` is visible to a thread
+        // that sees `is_signalled() == true` (Acquire load below).
+        if self.inner.signalled.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let registry = lock(&self.inner.registry);
+        for (_, stop, thread) in &registry.entries {
+            stop.set();
+            thread.unpark();
+        }
+        // Under the lock: a waiter checks the flag under the same lock before it sleeps, so
+        // it cannot miss this notification.
+        self.inner.signalled_cv.notify_all();
+    }
+
+    /// Whether the latch has been signalled. `true` is final; `false` may already be stale.
+    pub fn is_signalled(&self) -> bool {
+        // Acquire: pairs with the release in `signal`.
+        self.inner.signalled.load(Ordering::Acquire)
+    }
+
+    /// Blocks until the latch is signalled.
+    pub fn wait(&self) {
+        let mut registry = lock(&self.inner.registry);
+        while !self.is_signalled() {
+            registry = match self.inner.signalled_cv.wait(registry) {
+                Ok(guard) => guard,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+        }
+    }
+
+    /// Blocks until the latch is signalled or `timeout` has passed; returns whether it is
+    /// signalled.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let termination = dutycycle::AgentTermination::new();
+    /// assert!(!termination.wait_timeout(Duration::from_millis(1)));
+    /// termination.signal();
+    /// assert!(termination.wait_timeout(Duration::from_secs(1)));
+    /// ```
+    #[cfg(not(loom))]
+    pub fn wait_timeout(&self, timeout: Duration) -> bool {
+        let deadline = Instant::now().checked_add(timeout);
+        let mut registry = lock(&self.inner.registry);
+        while !self.is_signalled() {
+            let left = match deadline {
+                Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
+                    Some(left) if !left.is_zero() => left,
+                    _ => return false,
+                },
+                None => Duration::from_secs(3600),
+            };
+            registry = match self.inner.signalled_cv.wait_timeout(registry, left) {
+                Ok((guard, _)) => guard,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
+        }
+        true
+    }
+
+    /// The number of the signal (SIGINT = 2, SIGTERM = 15) that signalled this latch through
+    /// [`AgentTermination::from_signals`], if one did.
+    pub fn received_signal(&self) -> Option<i32> {
+        match self.inner.signal_number.load(Ordering::Acquire) {
+            0 => None,
+            n => i32::try_from(n).ok(),
+        }
+    }
+
+    /// Registers a runner's stop flag and thread: `signal` sets the flag and unparks the
+    /// thread. If the latch is already signalled the flag is set at once. The registration
+    /// ends when the returned guard drops.
+    pub(crate) fn register(&self, stop: Arc<StopFlag>, thread: Thread) -> Registration {
+        let mut registry = lock(&self.inner.registry);
+        // Under the lock, so either `signal` (which takes the lock after setting the flag)
+        // sees this entry, or this load sees the flag.
+        if self.is_signalled() {
+            stop.set();
+        }
+        let id = registry.next_id;
+        registry.next_id += 1;
+        registry.entries.push((id, stop, thread));
+        Registration { termination: self.clone(), id }
+    }
+
+    #[cfg(test)]
+    fn registered(&self) -> usize {
+        lock(&self.inner.registry).entries.len()
+    }
+}
+
+impl Default for AgentTermination {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for AgentTermination {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AgentTermination").field("signalled", &self.is_signalled()).finish()
+    }
+}
+
+/// A runner's registration with a latch; dropping it removes the runner.
+pub(crate) struct Registration {
+    termination: AgentTermination,
+    id: u64,
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        let mut registry = lock(&self.termination.inner.registry);
+        registry.entries.retain(|(id, _, _)| *id != self.id);
+    }
+}
+
+/// One runner's stop request: set by `close` or by its termination latch, checked by its
+/// duty cycle once per cycle. On a cache line of its own, so that the check is one load of a
+/// line nobody writes until shutdown.
+#[derive(Default)]
+pub(crate) struct StopFlag {
+    flag: CachePadded<AtomicBool>,
+}
+
+impl StopFlag {
+    pub(crate) fn new() -> Self {
+        StopFlag::default()
+    }
+
+    /// Requests the stop.
+    pub(crate) fn set(&self) {
+        // Release: pairs with the Acquire in `is_set`, so that what the stopping thread wrote
+        // before the request is visible to the agent when it sees the request.
+        self.flag.store(true, Ordering::Release);
+    }
+
+    /// Whether the stop was requested.
+    #[inline(always)]
+    pub(crate) fn is_set(&self) -> bool {
+        self.flag.load(Ordering::Acquire)
+    }
+}
+
+#[cfg(not(loom))]
+fn install_signal_handlers() -> io::Result<AgentTermination> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    use std::sync::atomic::AtomicBool as StdAtomicBool;
+    use std::sync::Arc as StdArc;
+
+    let termination = AgentTermination::new();
+    let shutting_down = StdArc::new(StdAtomicBool::new(false));
+    for signal in [SIGINT, SIGTERM] {
+        // Order matters: on each signal the conditional exit runs first and sees the flag
+        // only if an earlier signal set it; then the flag is set for the next one.
+        signal_hook::flag::register_conditional_shutdown(
+            signal,
+            128 + signal,
+            StdArc::clone(&shutting_down),
+        )?;
+        signal_hook::flag::register(signal, StdArc::clone(&shutting_down))?;
+    }
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])?;
+    let latch = termination.clone();
+    std::thread::Builder::new().name("dutycycle-sig".into()).spawn(move || {
+        for signal in signals.forever() {
+            if let Ok(n) = usize::try_from(signal) {
+                let _ = latch.inner.signal_number.compare_exchange(0, n, Ordering::AcqRel, Ordering::Acquire);
+            }
+            latch.signal();
+        }
+    })?;
+    Ok(termination)
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registration_sets_the_flag_of_a_late_runner_and_is_removed_on_drop() {
+        let termination = AgentTermination::new();
+        let early = Arc::new(StopFlag::new());
+        let guard = termination.register(Arc::clone(&early), std::thread::current());
+        assert_eq!(termination.registered(), 1);
+        assert!(!early.is_set());
+        termination.signal();
+        assert!(early.is_set());
+        let late = Arc::new(StopFlag::new());
+        let late_guard = termination.register(Arc::clone(&late), std::thread::current());
+        assert!(late.is_set());
+        drop(guard);
+        drop(late_guard);
+        assert_eq!(termination.registered(), 0);
+    }
+
+    #[test]
+    fn signal_unparks_a_registered_thread() {
+        let termination = AgentTermination::new();
+        let stop = Arc::new(StopFlag::new());
+        let (tx, rx) = std::sync::mpsc::channel();
+        let remote = termination.clone();
+        let flag = Arc::clone(&stop);
+        let t = std::thread::spawn(move || {
+            let _reg = remote.register(Arc::clone(&flag), std::thread::current());
+            tx.send(()).unwrap();
+            let start = Instant::now();
+            while !flag.is_set() {
+                std::thread::park_timeout(Duration::from_secs(60));
+            }
+            start.elapsed()
+        });
+        rx.recv().unwrap();
+        termination.signal();
+        assert!(t.join().unwrap() < Duration::from_secs(30));
+    }
+}

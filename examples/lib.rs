@@ -1,0 +1,1 @@
+//! Examples of dutycycle: see the `[[example]]` entries.

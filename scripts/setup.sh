@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Installs what dutycycle needs on a fresh Debian 12 machine. Idempotent: every step checks
+# first and does nothing when its tool is already there.
+#
+#   - Rust's rustfmt and clippy components (the checks run them; bindgen runs rustfmt);
+#   - for dutycycle-aeron (rusteron builds Aeron's C sources): CMake >= 3.30 (Debian 12 ships
+#     3.25, so it comes from PyPI), libclang-dev (bindgen), libbsd-dev and uuid-dev (linked).
+set -euo pipefail
+
+log() { printf 'setup: %s\n' "$*"; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# --- Debian packages ------------------------------------------------------------------------
+packages=(build-essential pkg-config libclang-dev libbsd-dev uuid-dev python3-pip)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    log "installing Debian packages: ${missing[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+else
+    log "Debian packages present"
+fi
+
+# --- CMake >= 3.30 --------------------------------------------------------------------------
+cmake_ok() {
+    command -v cmake >/dev/null 2>&1 || return 1
+    local v
+    v=$(cmake --version | head -n1 | awk '{print $3}')
+    [ "$(printf '%s\n3.30\n' "$v" | sort -V | head -n1)" = "3.30" ]
+}
+if ! cmake_ok; then
+    log "installing CMake >= 3.30 from PyPI"
+    python3 -m pip install --quiet --disable-pip-version-check "cmake>=3.30,<4" \
+        || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages "cmake>=3.30,<4"
+    hash -r
+fi
+cmake_ok || { log "CMake >= 3.30 is still not on PATH ($(command -v cmake || echo none))"; exit 1; }
+log "$(cmake --version | head -n1)"
+
+# --- Rust -----------------------------------------------------------------------------------
+if ! command -v cargo >/dev/null 2>&1; then
+    log "cargo not found: install Rust (stable) with rustup first"
+    exit 1
+fi
+if command -v rustup >/dev/null 2>&1; then
+    for c in rustfmt clippy; do
+        rustup component list --installed 2>/dev/null | grep -q "^$c" || rustup component add "$c"
+    done
+fi
+log "$(cargo --version)"
