@@ -43,8 +43,11 @@
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 mod agent;
+mod agent_group;
 mod agent_invoker;
 mod agent_runner;
+mod composite_agent;
+mod dynamic_composite_agent;
 mod error;
 mod failure;
 mod idle_strategy;
@@ -56,8 +59,13 @@ mod thread;
 mod waker;
 
 pub use agent::{Agent, AgentError};
+pub use agent_group::AgentGroup;
 pub use agent_invoker::AgentInvoker;
 pub use agent_runner::{AgentRunner, AgentRunnerBuilder};
+pub use composite_agent::{CompositeAgent, CompositeAgentError};
+pub use dynamic_composite_agent::{
+    AgentId, DynamicCompositeAgent, DynamicCompositeControl, DynamicCompositeError, Pending,
+};
 pub use error::{AgentFailed, CloseError, CloseTimedOut, StartError};
 pub use failure::AgentFailure;
 pub use idle_strategy::{

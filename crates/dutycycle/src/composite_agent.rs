@@ -1,0 +1,164 @@
+//! [`CompositeAgent`]: several agents on one thread.
+
+use std::fmt;
+
+use crate::failure::catch;
+use crate::{Agent, AgentError, AgentFailure};
+
+/// Several agents run as one, on one thread, in order (Agrona's `CompositeAgent`). The
+/// sub-agents need not be `Send`; build the composite inside the runner's factory.
+///
+/// - `on_start` and `on_close` call **every** sub-agent, even after one fails (or panics), and
+///   then return one [`CompositeAgentError`] that carries every failure with the role of the
+///   agent that failed.
+/// - `do_work` calls each sub-agent once and returns the sum of their work. When a sub-agent
+///   fails, the error goes out at once, and the next `do_work` resumes with the sub-agent
+///   **after** it: an agent that always fails cannot starve the others.
+/// - An [`AgentError::terminate`] from a sub-agent ends the whole composite.
+/// - The role name is the sub-agents' role names in brackets: `[a,b,c]`.
+///
+/// # Examples
+///
+/// ```
+/// use dutycycle::{Agent, AgentError, AgentInvoker, CompositeAgent};
+///
+/// struct Count(&'static str, u32);
+/// impl Agent for Count {
+///     fn role_name(&self) -> &str { self.0 }
+///     fn do_work(&mut self) -> Result<usize, AgentError> { self.1 += 1; Ok(1) }
+/// }
+///
+/// let composite = CompositeAgent::new(vec![Box::new(Count("a", 0)), Box::new(Count("b", 0))]);
+/// assert_eq!(composite.role_name(), "[a,b]");
+/// let mut invoker = AgentInvoker::new(composite);
+/// invoker.start();
+/// assert_eq!(invoker.invoke(), 2);
+/// ```
+pub struct CompositeAgent {
+    agents: Vec<Box<dyn Agent>>,
+    role: String,
+    next: usize,
+}
+
+impl CompositeAgent {
+    /// A composite of `agents`, run in this order.
+    pub fn new(agents: Vec<Box<dyn Agent>>) -> Self {
+        let role = composite_role(agents.iter().map(|a| a.role_name()));
+        CompositeAgent { agents, role, next: 0 }
+    }
+
+    /// The sub-agents, in order.
+    pub fn agents(&self) -> &[Box<dyn Agent>] {
+        &self.agents
+    }
+}
+
+/// `[a,b,c]` from the roles `a`, `b`, `c`.
+pub(crate) fn composite_role<'a>(roles: impl Iterator<Item = &'a str>) -> String {
+    let mut role = String::from("[");
+    for (i, r) in roles.enumerate() {
+        if i > 0 {
+            role.push(',');
+        }
+        role.push_str(r);
+    }
+    role.push(']');
+    role
+}
+
+/// Calls `f` on every agent, catching errors and panics; one error for all failures.
+pub(crate) fn call_all<'a>(
+    agents: impl Iterator<Item = &'a mut Box<dyn Agent>>,
+    mut f: impl FnMut(&mut dyn Agent) -> Result<(), AgentError>,
+) -> Result<(), AgentError> {
+    let mut failures = Vec::new();
+    for agent in agents {
+        if let Err(failure) = catch(|| f(&mut **agent)) {
+            failures.push((agent.role_name().to_owned(), failure));
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(AgentError::new(CompositeAgentError { failures }))
+    }
+}
+
+impl Agent for CompositeAgent {
+    fn on_start(&mut self) -> Result<(), AgentError> {
+        call_all(self.agents.iter_mut(), |a| a.on_start())
+    }
+
+    #[inline]
+    fn do_work(&mut self) -> Result<usize, AgentError> {
+        let mut work = 0;
+        while self.next < self.agents.len() {
+            let agent = &mut self.agents[self.next];
+            self.next += 1;
+            work += agent.do_work()?;
+        }
+        self.next = 0;
+        Ok(work)
+    }
+
+    fn on_close(&mut self) -> Result<(), AgentError> {
+        call_all(self.agents.iter_mut(), |a| a.on_close())
+    }
+
+    fn role_name(&self) -> &str {
+        &self.role
+    }
+}
+
+impl fmt::Debug for CompositeAgent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CompositeAgent").field("role", &self.role).finish_non_exhaustive()
+    }
+}
+
+/// The failures of several sub-agents in one call of `on_start` or `on_close`, each with the
+/// role of the agent that failed.
+///
+/// ```
+/// use dutycycle::{Agent, AgentError, CompositeAgent, CompositeAgentError};
+///
+/// struct Broken(&'static str);
+/// impl Agent for Broken {
+///     fn role_name(&self) -> &str { self.0 }
+///     fn on_start(&mut self) -> Result<(), AgentError> { Err(AgentError::msg("no feed")) }
+///     fn do_work(&mut self) -> Result<usize, AgentError> { Ok(0) }
+/// }
+///
+/// let mut composite = CompositeAgent::new(vec![Box::new(Broken("a")), Box::new(Broken("b"))]);
+/// let err = composite.on_start().unwrap_err();
+/// let failures = err.downcast_ref::<CompositeAgentError>().unwrap().failures();
+/// assert_eq!(failures.len(), 2);
+/// assert_eq!(err.to_string(), "2 agents failed: a: no feed; b: no feed");
+/// ```
+#[derive(Debug)]
+pub struct CompositeAgentError {
+    failures: Vec<(String, AgentFailure)>,
+}
+
+impl CompositeAgentError {
+    /// Each failure, with the role of the agent that failed, in the composite's order.
+    pub fn failures(&self) -> &[(String, AgentFailure)] {
+        &self.failures
+    }
+}
+
+impl fmt::Display for CompositeAgentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.failures.len();
+        write!(f, "{n} agent{} failed: ", if n == 1 { "" } else { "s" })?;
+        for (i, (role, failure)) in self.failures.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{role}: {failure}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for CompositeAgentError {}

@@ -1,0 +1,421 @@
+//! [`DynamicCompositeAgent`]: agents added to and removed from a running thread.
+
+use std::fmt;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::composite_agent::{call_all, composite_role};
+use crate::failure::{catch, drop_caught};
+use crate::primitive::lock;
+use crate::primitive::sync::{Arc, AtomicBool, AtomicU64, AtomicU8, Mutex, Ordering};
+use crate::{Agent, AgentError, AgentFailure};
+
+/// An agent that runs other agents, which can be added and removed while it runs, from any
+/// thread, through a [`DynamicCompositeControl`] (Agrona's `DynamicCompositeAgent`).
+///
+/// Requests go through a single slot and are applied at the start of the composite's next
+/// `do_work`, on its thread: an added agent is built there by its factory (which must be
+/// `Send`; the agent need not be), started, run, and finally closed and dropped there; a
+/// removed agent is closed and dropped there. A second request while one is pending is
+/// refused. `do_work` runs the sub-agents like [`CompositeAgent`](crate::CompositeAgent)
+/// (sum of work; after a failure, resume with the next one).
+///
+/// # Examples
+///
+/// ```
+/// use std::rc::Rc;
+/// use dutycycle::{Agent, AgentError, AgentRunner, DynamicCompositeAgent, DynamicCompositeControl};
+///
+/// struct Poller { _not_send: Rc<()> }
+/// impl Agent for Poller {
+///     fn role_name(&self) -> &str { "poller" }
+///     fn do_work(&mut self) -> Result<usize, AgentError> { Ok(0) }
+/// }
+///
+/// let control = DynamicCompositeControl::new();
+/// let attach = control.clone();
+/// let runner = AgentRunner::start(move || Ok(DynamicCompositeAgent::new("pollers", &attach)?))?;
+///
+/// let id = control.add(|| Ok(Poller { _not_send: Rc::new(()) }))?.wait()?;
+/// assert_eq!(control.len(), 1);
+/// control.remove(id)?.wait()?;
+/// assert_eq!(control.len(), 0);
+/// runner.close()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct DynamicCompositeAgent {
+    role: String,
+    agents: Vec<(AgentId, Box<dyn Agent>)>,
+    next: usize,
+    shared: Arc<Shared>,
+}
+
+/// Identifies an agent added to a [`DynamicCompositeAgent`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AgentId(u64);
+
+impl fmt::Display for AgentId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "agent #{}", self.0)
+    }
+}
+
+const INIT: u8 = 0;
+const ACTIVE: u8 = 1;
+const CLOSED: u8 = 2;
+
+type Factory = Box<dyn FnOnce() -> Result<Box<dyn Agent>, AgentError> + Send>;
+
+enum Request {
+    Add { id: AgentId, factory: Factory, reply: mpsc::SyncSender<Result<AgentId, DynamicCompositeError>> },
+    Remove { id: AgentId, reply: mpsc::SyncSender<Result<AgentId, DynamicCompositeError>> },
+}
+
+struct Shared {
+    status: AtomicU8,
+    attached: AtomicBool,
+    /// Set with the slot filled, cleared when it is taken: the composite's one load per cycle.
+    pending: AtomicBool,
+    slot: Mutex<Option<Request>>,
+    next_id: AtomicU64,
+    len: AtomicU64,
+}
+
+/// The handle that adds agents to and removes them from a [`DynamicCompositeAgent`], from any
+/// thread (`Clone + Send + Sync`). Attach it to one composite with
+/// [`DynamicCompositeAgent::new`].
+#[derive(Clone)]
+pub struct DynamicCompositeControl {
+    shared: Arc<Shared>,
+}
+
+/// Why a request to a [`DynamicCompositeAgent`] was refused or failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DynamicCompositeError {
+    /// Refused: the composite has not started, or has closed.
+    #[error("the dynamic composite is not running")]
+    NotRunning,
+    /// Refused: another request is waiting to be applied.
+    #[error("another request to the dynamic composite is pending")]
+    RequestPending,
+    /// Failed: no agent with this id is in the composite.
+    #[error("{0} is not in the dynamic composite")]
+    UnknownAgent(AgentId),
+    /// Failed: the added agent's factory failed; there is no agent.
+    #[error("the added agent's factory failed: {0}")]
+    Factory(#[source] AgentFailure),
+    /// Failed: the added agent's `on_start` failed; its `on_close` ran (with the result in
+    /// `close`) and it was dropped, on the composite's thread.
+    #[error("{role}: on_start failed: {failure}")]
+    OnStart {
+        /// The added agent's role.
+        role: String,
+        /// How `on_start` failed.
+        #[source]
+        failure: AgentFailure,
+        /// How `on_close` failed, if it did.
+        close: Option<AgentFailure>,
+    },
+    /// Failed: the removed agent's `on_close` failed (it was removed and dropped anyway).
+    #[error("{role}: on_close failed: {failure}")]
+    OnClose {
+        /// The removed agent's role.
+        role: String,
+        /// How `on_close` failed.
+        #[source]
+        failure: AgentFailure,
+    },
+    /// The composite was already attached to another control, or this control to another
+    /// composite.
+    #[error("the control is already attached to a dynamic composite")]
+    AlreadyAttached,
+    /// The composite closed (or was dropped) before it applied the request.
+    #[error("the dynamic composite closed before applying the request")]
+    Closed,
+    /// [`Pending::wait_timeout`] ran out of time; the request may still be applied.
+    #[error("the request was not applied within {0:?}")]
+    TimedOut(Duration),
+}
+
+/// A request accepted by a [`DynamicCompositeControl`], to be applied on the composite's
+/// thread. Do not [`wait`](Pending::wait) for it on the composite's own thread: it can only be
+/// applied after the current `do_work` returns; use [`try_result`](Pending::try_result) there.
+#[derive(Debug)]
+#[must_use = "the request is applied whether or not it is awaited; wait to learn how it went"]
+pub struct Pending {
+    reply: mpsc::Receiver<Result<AgentId, DynamicCompositeError>>,
+}
+
+impl Pending {
+    /// Waits until the request has been applied, and says how it went.
+    ///
+    /// # Errors
+    ///
+    /// The [`DynamicCompositeError`] the composite gave, or `Closed`.
+    pub fn wait(self) -> Result<AgentId, DynamicCompositeError> {
+        self.reply.recv().unwrap_or(Err(DynamicCompositeError::Closed))
+    }
+
+    /// Like [`wait`](Pending::wait), up to `timeout`.
+    ///
+    /// # Errors
+    ///
+    /// As [`wait`](Pending::wait), or `TimedOut` (the request may still be applied later).
+    pub fn wait_timeout(self, timeout: Duration) -> Result<AgentId, DynamicCompositeError> {
+        match self.reply.recv_timeout(timeout) {
+            Ok(result) => result,
+            Err(mpsc::RecvTimeoutError::Timeout) => Err(DynamicCompositeError::TimedOut(timeout)),
+            Err(mpsc::RecvTimeoutError::Disconnected) => Err(DynamicCompositeError::Closed),
+        }
+    }
+
+    /// The outcome if the request has been applied, without waiting.
+    pub fn try_result(&self) -> Option<Result<AgentId, DynamicCompositeError>> {
+        match self.reply.try_recv() {
+            Ok(result) => Some(result),
+            Err(mpsc::TryRecvError::Empty) => None,
+            Err(mpsc::TryRecvError::Disconnected) => Some(Err(DynamicCompositeError::Closed)),
+        }
+    }
+}
+
+impl DynamicCompositeControl {
+    /// A control not yet attached to a composite.
+    pub fn new() -> Self {
+        DynamicCompositeControl {
+            shared: Arc::new(Shared {
+                status: AtomicU8::new(INIT),
+                attached: AtomicBool::new(false),
+                pending: AtomicBool::new(false),
+                slot: Mutex::new(None),
+                next_id: AtomicU64::new(1),
+                len: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    /// Asks the composite to build an agent with `factory`, start it and run it, on the
+    /// composite's thread.
+    ///
+    /// # Errors
+    ///
+    /// Refused at once with `NotRunning` or `RequestPending`; how the request went when
+    /// applied comes from the [`Pending`].
+    pub fn add<A, F>(&self, factory: F) -> Result<Pending, DynamicCompositeError>
+    where
+        A: Agent + 'static,
+        F: FnOnce() -> Result<A, AgentError> + Send + 'static,
+    {
+        let id = AgentId(self.shared.next_id.fetch_add(1, Ordering::Relaxed));
+        let factory: Factory = Box::new(move || Ok(Box::new(factory()?) as Box<dyn Agent>));
+        self.submit(|reply| Request::Add { id, factory, reply })
+    }
+
+    /// Asks the composite to close, drop and forget the agent `id`.
+    ///
+    /// # Errors
+    ///
+    /// As [`add`](DynamicCompositeControl::add); `UnknownAgent` comes from the [`Pending`].
+    pub fn remove(&self, id: AgentId) -> Result<Pending, DynamicCompositeError> {
+        self.submit(|reply| Request::Remove { id, reply })
+    }
+
+    /// Whether the composite is running (started and not closed).
+    pub fn is_running(&self) -> bool {
+        self.shared.status.load(Ordering::Acquire) == ACTIVE
+    }
+
+    /// Whether a request is waiting to be applied.
+    pub fn has_pending_request(&self) -> bool {
+        self.shared.pending.load(Ordering::Acquire)
+    }
+
+    /// The number of agents in the composite (as of its last applied request).
+    pub fn len(&self) -> usize {
+        usize::try_from(self.shared.len.load(Ordering::Acquire)).unwrap_or(usize::MAX)
+    }
+
+    /// Whether the composite has no agents.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn submit(
+        &self,
+        request: impl FnOnce(mpsc::SyncSender<Result<AgentId, DynamicCompositeError>>) -> Request,
+    ) -> Result<Pending, DynamicCompositeError> {
+        let mut slot = lock(&self.shared.slot);
+        // Read under the slot's lock: `on_close` sets CLOSED and drains the slot under it, so a
+        // request accepted here is either applied or answered `Closed`.
+        if self.shared.status.load(Ordering::Acquire) != ACTIVE {
+            return Err(DynamicCompositeError::NotRunning);
+        }
+        if slot.is_some() {
+            return Err(DynamicCompositeError::RequestPending);
+        }
+        let (reply, receiver) = mpsc::sync_channel(1);
+        *slot = Some(request(reply));
+        // Release: the composite that sees `pending` (Acquire) then takes the slot's lock.
+        self.shared.pending.store(true, Ordering::Release);
+        Ok(Pending { reply: receiver })
+    }
+}
+
+impl Default for DynamicCompositeControl {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for DynamicCompositeControl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DynamicCompositeControl")
+            .field("running", &self.is_running())
+            .field("len", &self.len())
+            .field("pending", &self.has_pending_request())
+            .finish()
+    }
+}
+
+impl DynamicCompositeAgent {
+    /// An empty composite with this role name, controlled by `control`.
+    ///
+    /// # Errors
+    ///
+    /// `AlreadyAttached` when `control` already controls another composite.
+    pub fn new(
+        role: impl Into<String>,
+        control: &DynamicCompositeControl,
+    ) -> Result<Self, DynamicCompositeError> {
+        Self::with_agents(role, control, Vec::new())
+    }
+
+    /// A composite that starts with `agents` (which get `on_start` with the composite's).
+    ///
+    /// # Errors
+    ///
+    /// `AlreadyAttached` when `control` already controls another composite.
+    pub fn with_agents(
+        role: impl Into<String>,
+        control: &DynamicCompositeControl,
+        agents: Vec<Box<dyn Agent>>,
+    ) -> Result<Self, DynamicCompositeError> {
+        if control.shared.attached.swap(true, Ordering::AcqRel) {
+            return Err(DynamicCompositeError::AlreadyAttached);
+        }
+        let agents: Vec<_> = agents
+            .into_iter()
+            .map(|agent| (AgentId(control.shared.next_id.fetch_add(1, Ordering::Relaxed)), agent))
+            .collect();
+        control.shared.len.store(agents.len() as u64, Ordering::Release);
+        Ok(DynamicCompositeAgent { role: role.into(), agents, next: 0, shared: Arc::clone(&control.shared) })
+    }
+
+    /// The role names of the agents now in the composite, as `[a,b]`.
+    pub fn roles(&self) -> String {
+        composite_role(self.agents.iter().map(|(_, a)| a.role_name()))
+    }
+
+    fn apply(&mut self, request: Request) {
+        let (result, reply) = match request {
+            Request::Add { id, factory, reply } => (self.add_now(id, factory), reply),
+            Request::Remove { id, reply } => (self.remove_now(id), reply),
+        };
+        // Before the reply, so that a requester that saw its reply sees the new length.
+        self.shared.len.store(self.agents.len() as u64, Ordering::Release);
+        let _ = reply.send(result);
+    }
+
+    fn add_now(&mut self, id: AgentId, factory: Factory) -> Result<AgentId, DynamicCompositeError> {
+        let mut agent = catch(factory).map_err(DynamicCompositeError::Factory)?;
+        if let Err(failure) = catch(|| agent.on_start()) {
+            let role = agent.role_name().to_owned();
+            let mut close = catch(|| agent.on_close()).err();
+            if let Err(drop_failure) = drop_caught(agent) {
+                close.get_or_insert(drop_failure);
+            }
+            return Err(DynamicCompositeError::OnStart { role, failure, close });
+        }
+        self.agents.push((id, agent));
+        Ok(id)
+    }
+
+    fn remove_now(&mut self, id: AgentId) -> Result<AgentId, DynamicCompositeError> {
+        let index =
+            self.agents.iter().position(|(i, _)| *i == id).ok_or(DynamicCompositeError::UnknownAgent(id))?;
+        let (_, mut agent) = self.agents.remove(index);
+        if index < self.next {
+            self.next -= 1;
+        }
+        let role = agent.role_name().to_owned();
+        let closed = catch(|| agent.on_close());
+        let dropped = drop_caught(agent);
+        match closed.and(dropped) {
+            Ok(()) => Ok(id),
+            Err(failure) => Err(DynamicCompositeError::OnClose { role, failure }),
+        }
+    }
+}
+
+impl Agent for DynamicCompositeAgent {
+    fn on_start(&mut self) -> Result<(), AgentError> {
+        let result = call_all(self.agents.iter_mut().map(|(_, a)| a), |a| a.on_start());
+        self.shared.status.store(ACTIVE, Ordering::Release);
+        result
+    }
+
+    #[inline]
+    fn do_work(&mut self) -> Result<usize, AgentError> {
+        // Acquire: pairs with the Release in `submit`; one load per cycle when idle.
+        if self.shared.pending.load(Ordering::Acquire) {
+            let request = {
+                let mut slot = lock(&self.shared.slot);
+                self.shared.pending.store(false, Ordering::Release);
+                slot.take()
+            };
+            if let Some(request) = request {
+                self.apply(request);
+            }
+        }
+        let mut work = 0;
+        while self.next < self.agents.len() {
+            let agent = &mut self.agents[self.next].1;
+            self.next += 1;
+            work += agent.do_work()?;
+        }
+        self.next = 0;
+        Ok(work)
+    }
+
+    fn on_close(&mut self) -> Result<(), AgentError> {
+        {
+            let mut slot = lock(&self.shared.slot);
+            self.shared.status.store(CLOSED, Ordering::Release);
+            self.shared.pending.store(false, Ordering::Release);
+            // A request accepted but not applied: dropping it answers `Closed`.
+            slot.take();
+        }
+        call_all(self.agents.iter_mut().map(|(_, a)| a), |a| a.on_close())
+    }
+
+    fn role_name(&self) -> &str {
+        &self.role
+    }
+}
+
+impl Drop for DynamicCompositeAgent {
+    fn drop(&mut self) {
+        self.shared.status.store(CLOSED, Ordering::Release);
+        self.shared.len.store(0, Ordering::Release);
+    }
+}
+
+impl fmt::Debug for DynamicCompositeAgent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DynamicCompositeAgent")
+            .field("role", &self.role)
+            .field("agents", &self.roles())
+            .finish_non_exhaustive()
+    }
+}
