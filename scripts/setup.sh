@@ -14,7 +14,7 @@ as_root() {
 }
 
 # --- Debian packages ------------------------------------------------------------------------
-packages=(build-essential pkg-config libclang-dev libbsd-dev uuid-dev python3-pip)
+packages=(build-essential pkg-config libclang-dev libbsd-dev uuid-dev python3-pip procps)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -44,9 +44,12 @@ cmake_ok || { log "CMake >= 3.30 is still not on PATH ($(command -v cmake || ech
 log "$(cmake --version | head -n1)"
 
 # --- Rust -----------------------------------------------------------------------------------
+[ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
 if ! command -v cargo >/dev/null 2>&1; then
-    log "cargo not found: install Rust (stable) with rustup first"
-    exit 1
+    log "cargo not found: installing stable Rust with rustup"
+    command -v curl >/dev/null 2>&1 || as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl ca-certificates >/dev/null
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal -c rustfmt,clippy
+    . "$HOME/.cargo/env"
 fi
 if command -v rustup >/dev/null 2>&1; then
     for c in rustfmt clippy; do

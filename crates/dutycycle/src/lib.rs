@@ -76,3 +76,8 @@ pub use report::{AgentReport, Ending};
 pub use stats::{DutyCycleStats, Statistics, StatsReader};
 pub use termination::AgentTermination;
 pub use waker::AgentWaker;
+
+/// The README's example, compiled as a doctest so that it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
