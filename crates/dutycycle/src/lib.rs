@@ -69,8 +69,10 @@ pub use dynamic_composite_agent::{
 pub use error::{AgentFailed, CloseError, CloseTimedOut, StartError};
 pub use failure::AgentFailure;
 pub use idle_strategy::{
-    BackoffIdleStrategy, BusySpinIdleStrategy, IdleStrategy, IdleStrategyError, NoOpIdleStrategy,
-    SleepingIdleStrategy, SleepingMillisIdleStrategy, YieldingIdleStrategy, MAX_PARK_PERIOD,
+    AnyIdleStrategy, BackoffIdleStrategy, BadValue, BusySpinIdleStrategy, ControllableIdleStrategy,
+    IdleControl, IdleMode, IdleStrategy, IdleStrategyConfig, IdleStrategyError, IdleStrategyParseError,
+    NoOpIdleStrategy, SleepingIdleStrategy, SleepingMillisIdleStrategy, YieldingIdleStrategy,
+    MAX_PARK_PERIOD,
 };
 pub use report::{AgentReport, Ending};
 pub use stats::{DutyCycleStats, Statistics, StatsReader};

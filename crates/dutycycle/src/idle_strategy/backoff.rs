@@ -132,6 +132,17 @@ impl BackoffIdleStrategy {
     pub(crate) fn park_period(&self) -> Duration {
         self.inner.park_period
     }
+
+    /// One idle call with the OS calls replaced, for the model tests in `backoff_model_tests`.
+    #[cfg(test)]
+    pub(crate) fn step_with(
+        &mut self,
+        spin: impl FnOnce(),
+        yield_now: impl FnOnce(),
+        park: impl FnOnce(Duration),
+    ) {
+        self.inner.step(spin, yield_now, park);
+    }
 }
 
 impl Default for BackoffIdleStrategy {

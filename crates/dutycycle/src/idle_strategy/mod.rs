@@ -10,16 +10,24 @@
 //! so whoever holds the thread's handle can end the park early: the runner's termination latch
 //! does this, so shutdown never waits out a park period.
 
+mod any;
 mod backoff;
+#[cfg(all(test, not(loom)))]
+mod backoff_model_tests;
 mod busy_spin;
+mod config;
+mod controllable;
 mod no_op;
 mod sleeping;
 mod yielding;
 
 use std::time::Duration;
 
+pub use any::AnyIdleStrategy;
 pub use backoff::BackoffIdleStrategy;
 pub use busy_spin::BusySpinIdleStrategy;
+pub use config::{BadValue, IdleStrategyConfig, IdleStrategyParseError};
+pub use controllable::{ControllableIdleStrategy, IdleControl, IdleMode};
 pub use no_op::NoOpIdleStrategy;
 pub use sleeping::{SleepingIdleStrategy, SleepingMillisIdleStrategy};
 pub use yielding::YieldingIdleStrategy;
