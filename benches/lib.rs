@@ -1,1 +1,0 @@
-//! Benchmarks of dutycycle (see `run.rs`).

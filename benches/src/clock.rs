@@ -1,0 +1,65 @@
+//! Clocks: the time-stamp counter for nanosecond round trips on one thread, and
+//! `CLOCK_MONOTONIC` for times compared across threads.
+
+use std::time::{Duration, Instant};
+
+/// Reads the CPU's time-stamp counter (constant and invariant on this machine kind), or the
+/// monotonic clock in nanoseconds where there is none.
+///
+/// An `LFENCE` goes first: without it the CPU may read the counter speculatively, before the
+/// compare-and-swap whose success it is meant to time has completed (round trips of 10 ns
+/// were seen that way).
+#[inline(always)]
+pub fn ticks() -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        // SAFETY: LFENCE and RDTSC have no preconditions; both exist on every x86_64 CPU.
+        #[allow(unused_unsafe)]
+        unsafe {
+            core::arch::x86_64::_mm_lfence();
+            core::arch::x86_64::_rdtsc()
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        monotonic_ns()
+    }
+}
+
+/// `CLOCK_MONOTONIC` in nanoseconds: comparable across threads and CPUs.
+#[inline]
+pub fn monotonic_ns() -> u64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid, writable timespec; CLOCK_MONOTONIC always exists on Linux.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+/// Nanoseconds per [`ticks`] unit, measured against the monotonic clock over `span`.
+pub fn calibrate(span: Duration) -> f64 {
+    if cfg!(not(target_arch = "x86_64")) {
+        return 1.0;
+    }
+    let (i0, t0) = (Instant::now(), ticks());
+    std::thread::sleep(span);
+    let (i1, t1) = (Instant::now(), ticks());
+    (i1 - i0).as_nanos() as f64 / (t1 - t0) as f64
+}
+
+/// Sleeps until the monotonic clock reads `deadline_ns` (absolute `clock_nanosleep`, which
+/// does not drift when woken late).
+pub fn sleep_until_ns(deadline_ns: u64) {
+    let ts = libc::timespec {
+        tv_sec: (deadline_ns / 1_000_000_000) as libc::time_t,
+        tv_nsec: (deadline_ns % 1_000_000_000) as libc::c_long,
+    };
+    loop {
+        // SAFETY: `ts` is a valid timespec; a null remainder is allowed with TIMER_ABSTIME.
+        let rc = unsafe {
+            libc::clock_nanosleep(libc::CLOCK_MONOTONIC, libc::TIMER_ABSTIME, &ts, std::ptr::null_mut())
+        };
+        if rc != libc::EINTR {
+            return;
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! Pinning, CPU time of threads, timer slack.
+
+use std::time::Duration;
+
+/// Pins the calling thread to `cpu`; panics if that is impossible (a benchmark on a CPU other
+/// than the one it says would be a lie).
+pub fn pin(cpu: usize) {
+    assert!(core_affinity::set_for_current(core_affinity::CoreId { id: cpu }), "cannot pin to CPU {cpu}");
+}
+
+/// Lets the calling thread run on every online CPU again.
+///
+/// dutycycle checks a runner's `core` against the *main thread's* affinity mask
+/// (`sched_getaffinity(getpid())`), so a benchmark whose main thread is pinned must unpin it
+/// before it starts a runner on the other CPU.
+pub fn unpin() {
+    // SAFETY: cpu_set_t is a plain bit array for which all-zero is a valid (empty) value.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get()).max(2);
+    for cpu in 0..cpus {
+        // SAFETY: `set` is a valid cpu_set_t and `cpu` is below CPU_SETSIZE.
+        unsafe { libc::CPU_SET(cpu, &mut set) };
+    }
+    // SAFETY: `set` is a valid cpu_set_t of the size passed; 0 is the calling thread.
+    let rc = unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) };
+    assert_eq!(rc, 0, "sched_setaffinity");
+}
+
+/// Spawns a thread pinned to `cpu`.
+pub fn spawn_pinned<T: Send + 'static>(
+    name: &str,
+    cpu: usize,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> std::thread::JoinHandle<T> {
+    std::thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(move || {
+            pin(cpu);
+            f()
+        })
+        .expect("spawn a benchmark thread")
+}
+
+/// The calling thread's CPU time (user + system) in nanoseconds.
+pub fn thread_cpu_ns() -> u64 {
+    read_clock(libc::CLOCK_THREAD_CPUTIME_ID)
+}
+
+fn read_clock(clock: libc::clockid_t) -> u64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid, writable timespec.
+    let rc = unsafe { libc::clock_gettime(clock, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime({clock})");
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+/// A thread's CPU-time clock, readable from any thread of the process while that thread
+/// lives (`pthread_getcpuclockid`): the idle-cost scenario reads an agent's CPU time without
+/// waking it.
+#[derive(Debug, Clone, Copy)]
+pub struct ThreadClock(libc::clockid_t);
+
+impl ThreadClock {
+    /// The calling thread's clock.
+    pub fn current() -> ThreadClock {
+        let mut clock: libc::clockid_t = 0;
+        // SAFETY: pthread_self() is the live calling thread; `clock` is writable.
+        let rc = unsafe { libc::pthread_getcpuclockid(libc::pthread_self(), &mut clock) };
+        assert_eq!(rc, 0, "pthread_getcpuclockid");
+        ThreadClock(clock)
+    }
+
+    /// The thread's CPU time so far, in nanoseconds. Only valid while the thread lives.
+    pub fn read_ns(self) -> u64 {
+        read_clock(self.0)
+    }
+}
+
+/// Sets the calling thread's timer slack (`PR_SET_TIMERSLACK`); `None` restores the default
+/// (the process's default slack, 50 µs on Linux).
+pub fn set_timer_slack(slack: Option<Duration>) {
+    let ns = slack.map_or(0, |s| s.as_nanos().max(1) as libc::c_ulong);
+    // SAFETY: PR_SET_TIMERSLACK takes an unsigned long by value and touches no memory.
+    let rc = unsafe {
+        libc::prctl(libc::PR_SET_TIMERSLACK, ns, 0 as libc::c_ulong, 0 as libc::c_ulong, 0 as libc::c_ulong)
+    };
+    assert_eq!(rc, 0, "PR_SET_TIMERSLACK");
+}
+
+/// The calling thread's timer slack in nanoseconds.
+pub fn timer_slack_ns() -> u64 {
+    // SAFETY: PR_GET_TIMERSLACK takes no pointer and returns the slack.
+    let rc = unsafe {
+        libc::prctl(
+            libc::PR_GET_TIMERSLACK,
+            0 as libc::c_ulong,
+            0 as libc::c_ulong,
+            0 as libc::c_ulong,
+            0 as libc::c_ulong,
+        )
+    };
+    rc.max(0) as u64
+}
+
+/// `futex(FUTEX_WAKE_PRIVATE)` on a word nobody waits on: the cheapest possible wake-up
+/// system call, the baseline that shows `wake()` on a running agent makes none.
+pub fn futex_wake_nobody(word: &std::sync::atomic::AtomicU32) -> i64 {
+    // SAFETY: `word` is a valid, aligned u32 that lives across the call; FUTEX_WAKE only reads
+    // the address as a key.
+    unsafe {
+        libc::syscall(libc::SYS_futex, word.as_ptr(), libc::FUTEX_WAKE | libc::FUTEX_PRIVATE_FLAG, 1, 0, 0, 0)
+    }
+}
+
+/// The load averages from `/proc/loadavg` (1, 5, 15 minutes).
+pub fn load_average() -> [f64; 3] {
+    let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let mut it = text.split_whitespace().map(|s| s.parse().unwrap_or(f64::NAN));
+    [it.next().unwrap_or(f64::NAN), it.next().unwrap_or(f64::NAN), it.next().unwrap_or(f64::NAN)]
+}

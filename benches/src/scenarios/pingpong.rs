@@ -1,0 +1,233 @@
+//! Scenarios 1 and 2: the core-to-core floor (two pinned threads CAS-ing one cache line) and
+//! the same exchange by two pinned agents under dutycycle runners.
+//!
+//! Every variant runs the same protocol on one cache line: the pinger moves it from `2i` to
+//! `2i + 1`, the ponger from `2i + 1` to `2i + 2`, each by compare-and-swap, and the pinger
+//! timestamps (TSC) each of its successful CASes: the gap between two is one round trip. The
+//! variants differ only in what runs around the CAS: nothing (floor), a pause hint after a
+//! failed CAS (hand-written spin loop), or a dutycycle runner's duty cycle (termination check,
+//! statistics, idle strategy BusySpin or NoOp).
+
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+
+use dutycycle::{Agent, AgentError, AgentRunner, IdleStrategy};
+use hdrhistogram::Histogram;
+
+use super::{Ctx, Line};
+use crate::clock::ticks;
+use crate::cpu::spawn_pinned;
+use crate::latency::{histogram, record, Latency};
+use crate::progress::Progress;
+use crate::report::{Distribution, Results, Row, Target, Unit};
+use crate::strategy::{Strategy, WithIdle};
+use crate::{CPU_A, CPU_B};
+
+/// Sizes of the runs.
+#[derive(Debug, Clone, Copy)]
+struct Plan {
+    rounds: usize,
+    round_trips: u64,
+    warmup: u64,
+}
+
+fn plan(ctx: &Ctx) -> Plan {
+    ctx.mode.pick(
+        Plan { rounds: 2, round_trips: 200_000, warmup: 20_000 },
+        Plan { rounds: 5, round_trips: 1_000_000, warmup: 100_000 },
+    )
+}
+
+/// Progress steps this scenario takes.
+pub fn steps(ctx: &Ctx) -> usize {
+    plan(ctx).rounds * 4
+}
+
+#[inline(always)]
+fn cas(line: &Line, from: u64) -> bool {
+    line.0.compare_exchange(from, from + 1, Ordering::AcqRel, Ordering::Relaxed).is_ok()
+}
+
+/// Two pinned threads; `PAUSE` adds a spin-loop hint after each failed CAS.
+fn threads<const PAUSE: bool>(p: Plan) -> Histogram<u64> {
+    let line = Arc::new(Line::default());
+    let n = p.round_trips + p.warmup;
+    let pong_line = Arc::clone(&line);
+    let pong = spawn_pinned("pong", CPU_B, move || {
+        for i in 0..=n {
+            while !cas(&pong_line, 2 * i + 1) {
+                if PAUSE {
+                    std::hint::spin_loop();
+                }
+            }
+        }
+    });
+    let ping = spawn_pinned("ping", CPU_A, move || {
+        let mut h = histogram();
+        while !cas(&line, 0) {}
+        let mut last = ticks();
+        for i in 1..=n {
+            while !cas(&line, 2 * i) {
+                if PAUSE {
+                    std::hint::spin_loop();
+                }
+            }
+            let t = ticks();
+            if i > p.warmup {
+                record(&mut h, t - last);
+            }
+            last = t;
+        }
+        h
+    });
+    pong.join().expect("pong thread");
+    ping.join().expect("ping thread")
+}
+
+struct Ping {
+    line: Arc<Line>,
+    next: u64,
+    done: u64,
+    last: u64,
+    plan: Plan,
+    hist: Histogram<u64>,
+    out: Arc<Mutex<Option<Histogram<u64>>>>,
+}
+
+impl Agent for Ping {
+    fn role_name(&self) -> &str {
+        "ping"
+    }
+
+    #[inline]
+    fn do_work(&mut self) -> Result<usize, AgentError> {
+        if !cas(&self.line, self.next) {
+            return Ok(0);
+        }
+        let t = ticks();
+        // `done` round trips completed before this CAS; this CAS completes round `done`.
+        if self.done > self.plan.warmup {
+            record(&mut self.hist, t - self.last);
+        }
+        self.last = t;
+        self.next += 2;
+        self.done += 1;
+        if self.done > self.plan.round_trips + self.plan.warmup {
+            return Err(AgentError::terminate());
+        }
+        Ok(1)
+    }
+
+    fn on_close(&mut self) -> Result<(), AgentError> {
+        *self.out.lock().expect("result slot") = Some(self.hist.clone());
+        Ok(())
+    }
+}
+
+struct Pong {
+    line: Arc<Line>,
+    next: u64,
+}
+
+impl Agent for Pong {
+    fn role_name(&self) -> &str {
+        "pong"
+    }
+
+    #[inline]
+    fn do_work(&mut self) -> Result<usize, AgentError> {
+        if cas(&self.line, self.next) {
+            self.next += 2;
+            Ok(1)
+        } else {
+            Ok(0)
+        }
+    }
+}
+
+/// Two pinned runners with the default statistics (counters on).
+struct Runners(Plan);
+
+impl WithIdle for Runners {
+    type Out = Histogram<u64>;
+
+    fn run<I: IdleStrategy + Clone + Send + 'static>(self, idle: I) -> Histogram<u64> {
+        let plan = self.0;
+        let line = Arc::new(Line::default());
+        let out = Arc::new(Mutex::new(None));
+        let pong_line = Arc::clone(&line);
+        let pong = AgentRunner::builder()
+            .name("pong")
+            .core(CPU_B)
+            .idle_strategy(idle.clone())
+            .start(move || Ok(Pong { line: pong_line, next: 1 }))
+            .expect("start pong runner");
+        let slot = Arc::clone(&out);
+        let ping = AgentRunner::builder()
+            .name("ping")
+            .core(CPU_A)
+            .idle_strategy(idle)
+            .start(move || Ok(Ping { line, next: 0, done: 0, last: 0, plan, hist: histogram(), out: slot }))
+            .expect("start ping runner");
+        ping.join().expect("ping runner");
+        pong.close().expect("pong runner");
+        let h = out.lock().expect("result slot").take().expect("ping reported");
+        h
+    }
+}
+
+/// Runs scenarios 1 and 2: rounds of floor, hand-written loop, BusySpin runners and NoOp
+/// runners, interleaved so that a change of vCPU placement hits all four alike.
+pub fn run(ctx: &Ctx, progress: &mut Progress, results: &mut Results) {
+    let p = plan(ctx);
+    let mut hs: [Histogram<u64>; 4] = std::array::from_fn(|_| histogram());
+    for round in 1..=p.rounds {
+        progress.step(&format!("1 floor: CAS ping-pong, round {round}/{}", p.rounds));
+        hs[0].add(threads::<false>(p)).expect("same bounds");
+        progress.step(&format!("2 ping-pong: hand-written spin loop, round {round}/{}", p.rounds));
+        hs[1].add(threads::<true>(p)).expect("same bounds");
+        progress.step(&format!("2 ping-pong: runners, BusySpin, round {round}/{}", p.rounds));
+        hs[2].add(Strategy::Spin.with(Runners(p))).expect("same bounds");
+        progress.step(&format!("2 ping-pong: runners, NoOp, round {round}/{}", p.rounds));
+        hs[3].add(Strategy::NoOp.with(Runners(p))).expect("same bounds");
+    }
+    let names = [
+        "floor: pinned threads, CAS",
+        "hand-written spin loop (CAS + pause)",
+        "runners, BusySpin",
+        "runners, NoOp",
+    ];
+    let l: Vec<Latency> = hs.iter().map(|h| Latency::from_histogram(h, ctx.ns_per_tick)).collect();
+    for (i, (name, lat)) in names.iter().zip(&l).enumerate() {
+        results.distributions.push(Distribution {
+            scenario: if i == 0 { 1 } else { 2 },
+            group: "pingpong".into(),
+            name: (*name).into(),
+            latency: lat.clone(),
+            cpu_percent: None,
+            baseline: i < 2,
+        });
+    }
+    let floor = &l[0];
+    results.rows.push(Row::new(1, "floor round trip p50 (one-way = half)", floor.p50, Unit::Ns));
+    results.rows.push(Row::new(1, "floor round trip p99.9", floor.p999, Unit::Ns));
+    results
+        .rows
+        .push(Row::new(2, "hand-written spin loop RTT p50", l[1].p50, Unit::Ns).vs("floor p50", floor.p50));
+    for (i, name) in [(2, "BusySpin"), (3, "NoOp")] {
+        results.rows.push(
+            Row::new(2, format!("agents ({name}) RTT p50"), l[i].p50, Unit::Ns)
+                .vs("floor p50", floor.p50)
+                .target(Target::RatioAtMost(1.2)),
+        );
+        results.rows.push(
+            Row::new(2, format!("agents ({name}) RTT p99.9"), l[i].p999, Unit::Ns)
+                .vs("floor p99.9", floor.p999)
+                .target(Target::RatioAtMost(3.0)),
+        );
+    }
+    results.rows.push(
+        Row::new(2, "agents (BusySpin) RTT p50 vs the same loop by hand", l[2].p50, Unit::Ns)
+            .vs("hand-written p50", l[1].p50),
+    );
+}
