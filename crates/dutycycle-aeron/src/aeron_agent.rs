@@ -1,0 +1,152 @@
+//! [`AeronAgent`] and [`ClientAgent`]: application logic and its Aeron client on one thread.
+
+use std::fmt;
+
+use dutycycle::{Agent, AgentError};
+
+use crate::{AeronClient, ClientConfig, ClientError};
+
+/// Application logic that uses an Aeron client, run by an [`AeronAgent`]: the same contract
+/// as [`Agent`], with the client passed in. The logic keeps its publications and
+/// subscriptions (in [`PublicationSlot`](crate::PublicationSlot)s and
+/// [`SubscriptionSlot`](crate::SubscriptionSlot)s); the agent keeps the client.
+pub trait ClientAgent {
+    /// Called once, after the client connected: start adding publications and
+    /// subscriptions here (asynchronously: this must not wait for them).
+    fn on_start(&mut self, client: &mut AeronClient) -> Result<(), AgentError> {
+        let _ = client;
+        Ok(())
+    }
+
+    /// One turn of the duty cycle, after the client's own turn (so image events and
+    /// completed adds of this turn are already visible). Returns the work done.
+    fn do_work(&mut self, client: &mut AeronClient) -> Result<usize, AgentError>;
+
+    /// Called once at the end, before the client closes: close publications and
+    /// subscriptions here.
+    fn on_close(&mut self, client: &mut AeronClient) -> Result<(), AgentError> {
+        let _ = client;
+        Ok(())
+    }
+
+    /// The role name.
+    fn role_name(&self) -> &str {
+        "aeron-agent"
+    }
+}
+
+/// An [`Agent`] that owns an Aeron client and runs [`ClientAgent`] logic with it, in this
+/// order, on the agent's thread:
+///
+/// - `on_start`: the logic's `on_start` (the client is connected already: [`connect`] makes
+///   it, in the runner's factory, so a missing driver fails `start` with a typed error);
+/// - `do_work`: the client's turn ([`AeronClient::do_work`]: with the conductor invoker, the
+///   client conductor itself), then the logic's turn; the work is the sum. An error the client
+///   reports goes to the runner's error handler, and the logic still gets its turn next cycle;
+/// - `on_close`: the logic's `on_close` (closing its publications and subscriptions), then
+///   the client's close. Both run even if the first fails.
+///
+/// # Examples
+///
+/// ```no_run
+/// use dutycycle::{AgentError, AgentRunner};
+/// use dutycycle_aeron::{AeronAgent, AeronClient, Channel, ClientAgent, ClientConfig, SubscriptionSlot};
+///
+/// struct Counter { input: SubscriptionSlot, messages: u64 }
+///
+/// impl ClientAgent for Counter {
+///     fn role_name(&self) -> &str { "counter" }
+///     fn on_start(&mut self, client: &mut AeronClient) -> Result<(), AgentError> {
+///         Ok(self.input.add(client)?)
+///     }
+///     fn do_work(&mut self, _client: &mut AeronClient) -> Result<usize, AgentError> {
+///         let mut work = self.input.poll()?;
+///         let messages = &mut self.messages;
+///         work += self.input.poll_fn(|_, _| *messages += 1, 10)?;
+///         Ok(work)
+///     }
+///     fn on_close(&mut self, _client: &mut AeronClient) -> Result<(), AgentError> {
+///         Ok(self.input.close()?)
+///     }
+/// }
+///
+/// let config = ClientConfig::new();
+/// let runner = AgentRunner::start(move || {
+///     let counter = Counter { input: SubscriptionSlot::new(Channel::ipc(), 1001), messages: 0 };
+///     Ok(AeronAgent::connect(&config, counter)?)
+/// })?;
+/// println!("{}", runner.close()?);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// [`connect`]: AeronAgent::connect
+pub struct AeronAgent<A> {
+    client: Option<AeronClient>,
+    logic: A,
+}
+
+impl<A: ClientAgent> AeronAgent<A> {
+    /// Connects a client with `config` (on the calling thread: call it in the runner's
+    /// factory) and pairs it with `logic`.
+    ///
+    /// # Errors
+    ///
+    /// As [`AeronClient::connect`].
+    pub fn connect(config: &ClientConfig, logic: A) -> Result<Self, ClientError> {
+        Ok(AeronAgent::with_client(AeronClient::connect(config)?, logic))
+    }
+
+    /// Pairs a client made on this thread with `logic`.
+    pub fn with_client(client: AeronClient, logic: A) -> Self {
+        AeronAgent { client: Some(client), logic }
+    }
+
+    /// The logic.
+    pub fn logic(&self) -> &A {
+        &self.logic
+    }
+
+    /// The logic, mutably.
+    pub fn logic_mut(&mut self) -> &mut A {
+        &mut self.logic
+    }
+
+    /// The client, until the agent closes.
+    pub fn client(&self) -> Option<&AeronClient> {
+        self.client.as_ref()
+    }
+}
+
+impl<A: ClientAgent> Agent for AeronAgent<A> {
+    fn on_start(&mut self) -> Result<(), AgentError> {
+        match self.client.as_mut() {
+            Some(client) => self.logic.on_start(client),
+            None => Err(AgentError::msg("the Aeron client is closed")),
+        }
+    }
+
+    #[inline]
+    fn do_work(&mut self) -> Result<usize, AgentError> {
+        let Some(client) = self.client.as_mut() else { return Ok(0) };
+        let work = client.do_work()?;
+        Ok(work + self.logic.do_work(client)?)
+    }
+
+    fn on_close(&mut self) -> Result<(), AgentError> {
+        let Some(mut client) = self.client.take() else { return Ok(()) };
+        let logic = self.logic.on_close(&mut client);
+        let client = client.close();
+        logic?;
+        Ok(client?)
+    }
+
+    fn role_name(&self) -> &str {
+        self.logic.role_name()
+    }
+}
+
+impl<A> fmt::Debug for AeronAgent<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AeronAgent").field("client", &self.client).finish_non_exhaustive()
+    }
+}

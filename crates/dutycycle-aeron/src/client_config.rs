@@ -1,0 +1,175 @@
+//! [`ClientConfig`] and [`ConductorMode`]: how an agent's Aeron client is made.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use crate::dir::c_path;
+use crate::ClientError;
+
+/// Who runs an Aeron client's conductor (the duty cycle that talks to the media driver, keeps
+/// the client alive and fires image callbacks).
+///
+/// # Examples
+///
+/// ```
+/// use dutycycle_aeron::ConductorMode;
+///
+/// assert_eq!(ConductorMode::default(), ConductorMode::Invoker);
+/// assert_eq!("thread".parse::<ConductorMode>()?, ConductorMode::Thread);
+/// # Ok::<(), dutycycle_aeron::ClientError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ConductorMode {
+    /// The agent's own duty cycle runs it (Aeron's *conductor agent invoker*:
+    /// `aeron_main_do_work` from [`AeronClient::do_work`](crate::AeronClient::do_work)). One
+    /// thread, pinned if you like, runs the conductor and the application; image and error
+    /// callbacks run on it too, so the agent sees them in order with its own work and nothing
+    /// needs a lock. Aeron starts no thread. The default.
+    #[default]
+    Invoker,
+    /// Aeron starts a conductor thread of its own (`aeron-client`, unpinned, with Aeron's idle
+    /// strategy); callbacks run there and reach the agent through a queue. For agents whose
+    /// duty cycle may stall for longer than the client's keepalive allows, or that do not want
+    /// the conductor's work on their core.
+    Thread,
+}
+
+impl FromStr for ConductorMode {
+    type Err = ClientError;
+
+    fn from_str(s: &str) -> Result<Self, ClientError> {
+        match s.to_ascii_lowercase().as_str() {
+            "invoker" => Ok(ConductorMode::Invoker),
+            "thread" => Ok(ConductorMode::Thread),
+            _ => Err(ClientError::InvalidSetting {
+                setting: "conductor",
+                value: s.to_owned(),
+                reason: "expected invoker or thread".to_owned(),
+            }),
+        }
+    }
+}
+
+impl fmt::Display for ConductorMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ConductorMode::Invoker => "invoker",
+            ConductorMode::Thread => "thread",
+        })
+    }
+}
+
+/// How to make an agent's [`AeronClient`](crate::AeronClient): which media driver directory,
+/// who runs the conductor, the client's name and timeouts. `Clone + Send`: make it anywhere,
+/// move it into the runner's factory.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use dutycycle_aeron::{ClientConfig, ConductorMode};
+///
+/// let config = ClientConfig::new()
+///     .dir("/dev/shm/aeron-gateway")
+///     .conductor(ConductorMode::Invoker)
+///     .client_name("gateway");
+/// assert!(config.validate().is_ok());
+/// assert!(ClientConfig::new().client_name("a\0b").validate().is_err());
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct ClientConfig {
+    pub(crate) dir: Option<PathBuf>,
+    pub(crate) conductor: ConductorMode,
+    pub(crate) client_name: Option<String>,
+    pub(crate) driver_timeout: Option<Duration>,
+    pub(crate) pre_touch_mapped_memory: bool,
+}
+
+impl ClientConfig {
+    /// Defaults: the driver directory from `AERON_DIR` or Aeron's default, the conductor
+    /// invoked from the agent's duty cycle, Aeron's timeouts.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The media driver's directory (default: `AERON_DIR`, else Aeron's default
+    /// `/dev/shm/aeron-$USER`).
+    pub fn dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.dir = Some(dir.into());
+        self
+    }
+
+    /// Who runs the client conductor (default [`ConductorMode::Invoker`]).
+    pub fn conductor(mut self, mode: ConductorMode) -> Self {
+        self.conductor = mode;
+        self
+    }
+
+    /// The client's name, as the driver shows it in its counters.
+    pub fn client_name(mut self, name: impl Into<String>) -> Self {
+        self.client_name = Some(name.into());
+        self
+    }
+
+    /// How long the client waits for the driver's heartbeat before it counts the driver as
+    /// dead (default: the driver's setting, Aeron's 10 s). At least 1 ms.
+    pub fn driver_timeout(mut self, timeout: Duration) -> Self {
+        self.driver_timeout = Some(timeout);
+        self
+    }
+
+    /// Whether the client touches every page of the log buffers it maps, so that the first
+    /// messages do not pay for page faults (Aeron's `pre_touch_mapped_memory`, default off).
+    pub fn pre_touch_mapped_memory(mut self, pre_touch: bool) -> Self {
+        self.pre_touch_mapped_memory = pre_touch;
+        self
+    }
+
+    /// The directory given, if any.
+    pub fn get_dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
+    }
+
+    /// The conductor mode.
+    pub fn get_conductor(&self) -> ConductorMode {
+        self.conductor
+    }
+
+    /// Checks the settings without touching Aeron.
+    ///
+    /// # Errors
+    ///
+    /// [`ClientError::InvalidSetting`] naming the setting.
+    pub fn validate(&self) -> Result<(), ClientError> {
+        if let Some(dir) = &self.dir {
+            if dir.as_os_str().is_empty() || c_path(dir).is_none() {
+                return Err(ClientError::InvalidSetting {
+                    setting: "dir",
+                    value: format!("{dir:?}"),
+                    reason: "must be a non-empty path without NUL bytes".to_owned(),
+                });
+            }
+        }
+        if let Some(name) = &self.client_name {
+            if name.contains('\0') {
+                return Err(ClientError::InvalidSetting {
+                    setting: "client_name",
+                    value: format!("{name:?}"),
+                    reason: "must not contain NUL bytes".to_owned(),
+                });
+            }
+        }
+        if let Some(timeout) = self.driver_timeout {
+            if timeout < Duration::from_millis(1) {
+                return Err(ClientError::InvalidSetting {
+                    setting: "driver_timeout",
+                    value: format!("{timeout:?}"),
+                    reason: "must be at least 1 ms".to_owned(),
+                });
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,246 @@
+//! [`MediaDriverConfig`]: the settings of an embedded media driver.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::dir::{c_path, unique_dir};
+use crate::{DriverError, ThreadingMode};
+
+/// Aeron's smallest term buffer: 64 KiB.
+const MIN_TERM_LENGTH: usize = 64 * 1024;
+/// Aeron's largest term buffer: 1 GiB.
+const MAX_TERM_LENGTH: usize = 1024 * 1024 * 1024;
+/// Aeron frames are aligned to 32 bytes, and a frame's header alone is 32 bytes.
+const FRAME_ALIGNMENT: usize = 32;
+/// The largest UDP payload Aeron sends.
+const MAX_MTU_LENGTH: usize = 65_504;
+
+/// The settings of an embedded media driver: its directory, threading mode and the few
+/// settings an embedded driver is usually tuned by. Everything else comes from Aeron's
+/// environment variables (`AERON_*`), which the C driver reads when its context is made.
+///
+/// [`MediaDriverConfig::new`] picks a directory no other driver uses
+/// (`/dev/shm/aeron-dutycycle-{pid}-{n}`) at once, so that clients can be pointed at
+/// [`dir`](MediaDriverConfig::get_dir) before the driver starts; the agent removes it when it
+/// closes. `Clone + Send`: make it on any thread, move it into the runner's factory.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use dutycycle_aeron::{DriverError, MediaDriverConfig, ThreadingMode};
+///
+/// let config = MediaDriverConfig::new()
+///     .threading_mode(ThreadingMode::Shared)
+///     .ipc_term_buffer_length(256 * 1024)
+///     .driver_timeout(Duration::from_secs(5));
+/// assert!(config.get_dir().to_str().unwrap().contains("aeron-dutycycle-"));
+/// assert!(config.validate().is_ok());
+///
+/// let bad = MediaDriverConfig::new().term_buffer_length(100_000);
+/// match bad.validate() {
+///     Err(DriverError::InvalidSetting { setting, .. }) => assert_eq!(setting, "term_buffer_length"),
+///     other => panic!("{other:?}"),
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct MediaDriverConfig {
+    pub(crate) dir: PathBuf,
+    pub(crate) threading_mode: ThreadingMode,
+    pub(crate) delete_dir_on_close: bool,
+    pub(crate) driver_timeout: Duration,
+    pub(crate) term_buffer_length: Option<usize>,
+    pub(crate) ipc_term_buffer_length: Option<usize>,
+    pub(crate) mtu_length: Option<usize>,
+    pub(crate) term_buffer_sparse_file: Option<bool>,
+}
+
+impl MediaDriverConfig {
+    /// Aeron's default driver timeout: 10 s.
+    pub const DEFAULT_DRIVER_TIMEOUT: Duration = Duration::from_secs(10);
+
+    /// Defaults: a unique directory of its own, removed on close; [`ThreadingMode::Shared`];
+    /// Aeron's driver timeout (10 s); Aeron's buffer sizes.
+    pub fn new() -> Self {
+        MediaDriverConfig {
+            dir: unique_dir(),
+            threading_mode: ThreadingMode::Shared,
+            delete_dir_on_close: true,
+            driver_timeout: Self::DEFAULT_DRIVER_TIMEOUT,
+            term_buffer_length: None,
+            ipc_term_buffer_length: None,
+            mtu_length: None,
+            term_buffer_sparse_file: None,
+        }
+    }
+
+    /// The driver's directory (Aeron's `aeron.dir`). The agent creates it, refuses one that a
+    /// live driver uses or that holds something other than an old Aeron directory, and removes
+    /// it on close unless [`delete_dir_on_close`](Self::delete_dir_on_close)`(false)`.
+    pub fn dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.dir = dir.into();
+        self
+    }
+
+    /// The threading mode (default [`ThreadingMode::Shared`]).
+    pub fn threading_mode(mut self, mode: ThreadingMode) -> Self {
+        self.threading_mode = mode;
+        self
+    }
+
+    /// Whether the agent removes the directory when it closes (default `true`).
+    pub fn delete_dir_on_close(mut self, delete: bool) -> Self {
+        self.delete_dir_on_close = delete;
+        self
+    }
+
+    /// How long without a heartbeat before a driver, or a client, counts as dead (Aeron's
+    /// `aeron.driver.timeout`); also how recent another driver's heartbeat must be for its
+    /// directory to count as taken. At least 1 ms.
+    pub fn driver_timeout(mut self, timeout: Duration) -> Self {
+        self.driver_timeout = timeout;
+        self
+    }
+
+    /// The term buffer length of UDP publications: a power of two from 64 KiB to 1 GiB.
+    pub fn term_buffer_length(mut self, length: usize) -> Self {
+        self.term_buffer_length = Some(length);
+        self
+    }
+
+    /// The term buffer length of IPC publications: a power of two from 64 KiB to 1 GiB.
+    pub fn ipc_term_buffer_length(mut self, length: usize) -> Self {
+        self.ipc_term_buffer_length = Some(length);
+        self
+    }
+
+    /// The MTU of UDP publications: a multiple of 32 from 64 to 65504.
+    pub fn mtu_length(mut self, length: usize) -> Self {
+        self.mtu_length = Some(length);
+        self
+    }
+
+    /// Whether term buffers are sparse files (Aeron's default: yes). `false` touches every
+    /// page up front: slower to create, no page faults on the hot path.
+    pub fn term_buffer_sparse_file(mut self, sparse: bool) -> Self {
+        self.term_buffer_sparse_file = Some(sparse);
+        self
+    }
+
+    /// The directory the driver will use.
+    pub fn get_dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The threading mode.
+    pub fn get_threading_mode(&self) -> ThreadingMode {
+        self.threading_mode
+    }
+
+    /// The driver timeout.
+    pub fn get_driver_timeout(&self) -> Duration {
+        self.driver_timeout
+    }
+
+    /// Checks every setting, without touching the file system or Aeron.
+    ///
+    /// # Errors
+    ///
+    /// [`DriverError::InvalidSetting`] naming the first setting out of range.
+    pub fn validate(&self) -> Result<(), DriverError> {
+        let invalid = |setting: &'static str, value: String, reason: &str| DriverError::InvalidSetting {
+            setting,
+            value,
+            reason: reason.to_owned(),
+        };
+        if self.dir.as_os_str().is_empty() || c_path(&self.dir).is_none() {
+            return Err(invalid(
+                "dir",
+                format!("{:?}", self.dir),
+                "must be a non-empty path without NUL bytes",
+            ));
+        }
+        if self.driver_timeout < Duration::from_millis(1) {
+            return Err(invalid(
+                "driver_timeout",
+                format!("{:?}", self.driver_timeout),
+                "must be at least 1 ms",
+            ));
+        }
+        for (setting, length) in [
+            ("term_buffer_length", self.term_buffer_length),
+            ("ipc_term_buffer_length", self.ipc_term_buffer_length),
+        ] {
+            if let Some(length) = length {
+                if !length.is_power_of_two() || !(MIN_TERM_LENGTH..=MAX_TERM_LENGTH).contains(&length) {
+                    return Err(invalid(
+                        setting,
+                        length.to_string(),
+                        "must be a power of two from 65536 to 1073741824",
+                    ));
+                }
+            }
+        }
+        if let Some(mtu) = self.mtu_length {
+            if mtu % FRAME_ALIGNMENT != 0 || !(2 * FRAME_ALIGNMENT..=MAX_MTU_LENGTH).contains(&mtu) {
+                return Err(invalid(
+                    "mtu_length",
+                    mtu.to_string(),
+                    "must be a multiple of 32 from 64 to 65504",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Default for MediaDriverConfig {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setting_of(config: &MediaDriverConfig) -> Option<&'static str> {
+        match config.validate() {
+            Err(DriverError::InvalidSetting { setting, .. }) => Some(setting),
+            Err(other) => panic!("unexpected {other}"),
+            Ok(()) => None,
+        }
+    }
+
+    #[test]
+    fn out_of_range_settings_are_named() {
+        assert_eq!(setting_of(&MediaDriverConfig::new()), None);
+        assert_eq!(setting_of(&MediaDriverConfig::new().dir("")), Some("dir"));
+        assert_eq!(setting_of(&MediaDriverConfig::new().dir("/tmp/a\0b")), Some("dir"));
+        assert_eq!(
+            setting_of(&MediaDriverConfig::new().driver_timeout(Duration::ZERO)),
+            Some("driver_timeout")
+        );
+        assert_eq!(
+            setting_of(&MediaDriverConfig::new().term_buffer_length(1 << 15)),
+            Some("term_buffer_length")
+        );
+        assert_eq!(
+            setting_of(&MediaDriverConfig::new().term_buffer_length(1 << 31)),
+            Some("term_buffer_length")
+        );
+        assert_eq!(
+            setting_of(&MediaDriverConfig::new().ipc_term_buffer_length(70_000)),
+            Some("ipc_term_buffer_length")
+        );
+        assert_eq!(setting_of(&MediaDriverConfig::new().ipc_term_buffer_length(1 << 16)), None);
+        assert_eq!(setting_of(&MediaDriverConfig::new().mtu_length(1400)), Some("mtu_length"));
+        assert_eq!(setting_of(&MediaDriverConfig::new().mtu_length(32)), Some("mtu_length"));
+        assert_eq!(setting_of(&MediaDriverConfig::new().mtu_length(1408)), None);
+    }
+
+    #[test]
+    fn each_config_gets_a_directory_of_its_own() {
+        assert_ne!(MediaDriverConfig::new().get_dir(), MediaDriverConfig::new().get_dir());
+    }
+}

@@ -1,0 +1,69 @@
+//! [`DriverError`]: why an embedded media driver did not start or close cleanly.
+
+use std::io;
+use std::path::PathBuf;
+
+use crate::AeronCallError;
+
+/// Why a [`MediaDriverAgent`](crate::MediaDriverAgent) could not start, or did not close
+/// cleanly. Every variant names what it is about.
+///
+/// [`MediaDriverAgent::launch`](crate::MediaDriverAgent::launch) returns it **before**
+/// anything is left half-built: a directory it created for the driver is removed again, and no
+/// driver is running. Inside a runner's factory it comes back from `start` as
+/// [`StartError::Factory`](dutycycle::StartError::Factory); [`cause`](crate::cause) finds it
+/// there.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DriverError {
+    /// A setting is out of range; checked before anything is touched.
+    #[error("invalid media driver setting {setting} = {value}: {reason}")]
+    InvalidSetting {
+        /// The setting, as named by the [`MediaDriverConfig`](crate::MediaDriverConfig) method.
+        setting: &'static str,
+        /// The value given.
+        value: String,
+        /// What a valid value is.
+        reason: String,
+    },
+    /// The driver directory cannot be created or written.
+    #[error("media driver directory {} is not writable: {source}", dir.display())]
+    DirNotWritable {
+        /// The directory.
+        dir: PathBuf,
+        /// The OS error.
+        #[source]
+        source: io::Error,
+    },
+    /// Another media driver is active in the directory (its heartbeat is recent).
+    #[error("a media driver is already active in {}", dir.display())]
+    AlreadyActive {
+        /// The directory.
+        dir: PathBuf,
+    },
+    /// The directory exists, is not empty and holds no Aeron CnC file: starting a driver
+    /// there would delete it, so the agent refuses.
+    #[error("{} is not empty and is not an Aeron directory (no cnc.dat): refusing to let the media driver delete it", dir.display())]
+    NotAnAeronDir {
+        /// The directory.
+        dir: PathBuf,
+    },
+    /// Aeron's C media driver refused to initialise or start (or failed in its duty cycle).
+    #[error("media driver in {}: {source}", dir.display())]
+    Aeron {
+        /// The directory.
+        dir: PathBuf,
+        /// The failed call.
+        #[source]
+        source: AeronCallError,
+    },
+    /// The directory could not be removed when the agent closed.
+    #[error("could not remove media driver directory {}: {source}", dir.display())]
+    RemoveDir {
+        /// The directory.
+        dir: PathBuf,
+        /// The OS error.
+        #[source]
+        source: io::Error,
+    },
+}

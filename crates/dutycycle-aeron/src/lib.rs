@@ -1,0 +1,117 @@
+//! Aeron on [dutycycle] agents, over [rusteron](https://github.com/gsrxyz/rusteron) and the
+//! real Aeron C media driver: every Aeron resource is made, used and closed on the thread of
+//! the agent that owns it, and other threads can only ask that agent to stop.
+//!
+//! - [`MediaDriverAgent`]: an embedded media driver that is itself an agent, with a directory
+//!   of its own removed on close; on a thread of its own or composed with other agents on one
+//!   core. Its settings are a [`MediaDriverConfig`]; its errors a [`DriverError`].
+//! - [`AeronClient`]: an Aeron client owned by one agent, its conductor run from the agent's
+//!   duty cycle ([`ConductorMode::Invoker`], Aeron's conductor agent invoker) or on Aeron's
+//!   own thread ([`ConductorMode::Thread`]). [`AeronAgent`] pairs one with [`ClientAgent`]
+//!   logic and gets the order of things right.
+//! - [`PublicationSlot`], [`ExclusivePublicationSlot`] and [`SubscriptionSlot`]: publications
+//!   and subscriptions added without blocking the duty cycle (Aeron's asynchronous add,
+//!   polled each cycle), subscriptions reporting their images coming and going as
+//!   [`ImageEvent`]s.
+//! - [`Channel`]: a channel URI checked by Aeron's parser before anything is built.
+//! - [`RusteronIdle`]: a dutycycle idle strategy where rusteron expects its `IdleStrategy`.
+//!
+//! `docs/AERON.md` explains the patterns; `examples/gateway.rs` is the whole of it in one
+//! program: a gateway and a service that fails over, stopped by SIGTERM.
+//!
+//! # Examples
+//!
+//! A driver and a client agent, each on a thread of its own: the client publishes on IPC and
+//! reads its own messages back.
+//!
+//! ```
+//! use dutycycle::{AgentError, AgentGroup, AgentRunner, AgentTermination};
+//! use dutycycle_aeron::*;
+//!
+//! struct Echo { out: PublicationSlot, input: SubscriptionSlot, sent: u32, received: u32 }
+//!
+//! impl ClientAgent for Echo {
+//!     fn role_name(&self) -> &str { "echo" }
+//!     fn on_start(&mut self, client: &mut AeronClient) -> Result<(), AgentError> {
+//!         self.out.add(client)?;
+//!         Ok(self.input.add(client)?)
+//!     }
+//!     fn do_work(&mut self, _client: &mut AeronClient) -> Result<usize, AgentError> {
+//!         let mut work = self.out.poll()? + self.input.poll()?;
+//!         if self.sent < 10 && self.out.offer(&self.sent.to_le_bytes()).is_ok() {
+//!             self.sent += 1;
+//!             work += 1;
+//!         }
+//!         let received = &mut self.received;
+//!         work += self.input.poll_fn(|_, _| *received += 1, 10)?;
+//!         if self.received == 10 {
+//!             return Err(AgentError::terminate()); // done: the agent ends itself
+//!         }
+//!         Ok(work)
+//!     }
+//!     fn on_close(&mut self, _client: &mut AeronClient) -> Result<(), AgentError> {
+//!         self.out.close()?;
+//!         Ok(self.input.close()?)
+//!     }
+//! }
+//!
+//! let driver_config = MediaDriverConfig::new();
+//! let client_config = ClientConfig::new().dir(driver_config.get_dir());
+//! let dir = driver_config.get_dir().to_owned();
+//!
+//! let mut group = AgentGroup::new(AgentTermination::new());
+//! group.start(AgentRunner::builder().name("driver"), move || {
+//!     Ok(MediaDriverAgent::launch(driver_config)?)
+//! })?;
+//! group.start(AgentRunner::builder().name("echo"), move || {
+//!     let echo = Echo {
+//!         out: PublicationSlot::new(Channel::ipc(), 7),
+//!         input: SubscriptionSlot::new(Channel::ipc(), 7),
+//!         sent: 0,
+//!         received: 0,
+//!     };
+//!     Ok(AeronAgent::connect(&client_config, echo)?)
+//! })?;
+//! while group.runners()[1].is_running() {
+//!     std::thread::sleep(std::time::Duration::from_millis(5));
+//! }
+//! let reports = group.close(); // echo first, then the driver
+//! assert!(reports.iter().all(|r| r.as_ref().is_ok_and(|r| r.is_clean())));
+//! assert!(!dir.exists());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![deny(missing_docs, missing_debug_implementations, unsafe_op_in_unsafe_fn)]
+#![warn(clippy::undocumented_unsafe_blocks)]
+
+mod aeron_agent;
+mod aeron_client;
+mod call_error;
+mod cause;
+mod channel;
+mod client_config;
+mod client_error;
+mod dir;
+mod driver_config;
+mod driver_error;
+mod image_event;
+mod media_driver_agent;
+mod publication_slot;
+mod rusteron_idle;
+mod subscription_slot;
+mod threading_mode;
+
+pub use aeron_agent::{AeronAgent, ClientAgent};
+pub use aeron_client::AeronClient;
+pub use call_error::AeronCallError;
+pub use cause::cause;
+pub use channel::{Channel, ChannelError, Media};
+pub use client_config::{ClientConfig, ConductorMode};
+pub use client_error::ClientError;
+pub use driver_config::MediaDriverConfig;
+pub use driver_error::DriverError;
+pub use image_event::{ImageEvent, ImageInfo};
+pub use media_driver_agent::MediaDriverAgent;
+pub use publication_slot::{ExclusivePublicationSlot, PublicationKind, PublicationSlot};
+pub use rusteron_idle::RusteronIdle;
+pub use subscription_slot::SubscriptionSlot;
+pub use threading_mode::{ThreadingMode, UnknownThreadingMode};
