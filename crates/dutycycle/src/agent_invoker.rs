@@ -38,15 +38,20 @@ use crate::{Agent, AgentError};
 /// assert_eq!(invoker.agent().polls, 3);
 /// assert!(invoker.agent().closed);
 /// ```
-pub struct AgentInvoker<A: Agent> {
+///
+/// `H` is the error handler's type, so an invoker is `Send` exactly when its agent and handler
+/// are, and a handler on the caller's thread may hold an `Rc`.
+pub struct AgentInvoker<A: Agent, H: FnMut(&str, &AgentError) = fn(&str, &AgentError)> {
     agent: A,
     state: State,
     errors: u64,
-    error_handler: InvokerErrorHandler,
+    error_handler: H,
 }
 
-/// Gets the role name and the error.
-type InvokerErrorHandler = Box<dyn FnMut(&str, &AgentError)>;
+/// The default error handler: one line on stderr with the role name.
+fn print_error(role: &str, error: &AgentError) {
+    eprintln!("{role}: {error}");
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -58,18 +63,35 @@ enum State {
 impl<A: Agent> AgentInvoker<A> {
     /// An invoker for `agent`; errors go to stderr, one line each with the role name.
     pub fn new(agent: A) -> Self {
-        AgentInvoker {
-            agent,
-            state: State::New,
-            errors: 0,
-            error_handler: Box::new(|role, err| eprintln!("{role}: {err}")),
-        }
+        AgentInvoker { agent, state: State::New, errors: 0, error_handler: print_error }
     }
+}
 
-    /// Replaces the error handler, which gets the role name and the error.
-    pub fn with_error_handler(mut self, handler: impl FnMut(&str, &AgentError) + 'static) -> Self {
-        self.error_handler = Box::new(handler);
-        self
+impl<A: Agent, H: FnMut(&str, &AgentError)> AgentInvoker<A, H> {
+    /// An invoker for `agent` whose errors go to `handler`, with the role name.
+    ///
+    /// ```
+    /// use std::{cell::RefCell, rc::Rc};
+    /// use dutycycle::{Agent, AgentError, AgentInvoker};
+    ///
+    /// struct Flaky;
+    /// impl Agent for Flaky {
+    ///     fn role_name(&self) -> &str { "flaky" }
+    ///     fn do_work(&mut self) -> Result<usize, AgentError> { Err(AgentError::msg("timeout")) }
+    /// }
+    ///
+    /// let seen = Rc::new(RefCell::new(Vec::new()));
+    /// let log = Rc::clone(&seen);
+    /// let mut invoker = AgentInvoker::with_error_handler(Flaky, move |role, err| {
+    ///     log.borrow_mut().push(format!("{role}: {err}"))
+    /// });
+    /// invoker.start();
+    /// invoker.invoke();
+    /// assert_eq!(*seen.borrow(), ["flaky: timeout"]);
+    /// assert_eq!(invoker.error_count(), 1);
+    /// ```
+    pub fn with_error_handler(agent: A, handler: H) -> Self {
+        AgentInvoker { agent, state: State::New, errors: 0, error_handler: handler }
     }
 
     /// Starts the agent (`on_start`), once. If it fails, the error is reported and the agent
@@ -150,13 +172,13 @@ impl<A: Agent> AgentInvoker<A> {
     }
 }
 
-impl<A: Agent> Drop for AgentInvoker<A> {
+impl<A: Agent, H: FnMut(&str, &AgentError)> Drop for AgentInvoker<A, H> {
     fn drop(&mut self) {
         self.close();
     }
 }
 
-impl<A: Agent> fmt::Debug for AgentInvoker<A> {
+impl<A: Agent, H: FnMut(&str, &AgentError)> fmt::Debug for AgentInvoker<A, H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AgentInvoker")
             .field("role", &self.agent.role_name())

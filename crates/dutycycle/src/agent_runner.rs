@@ -550,7 +550,11 @@ impl<I: IdleStrategy> ThreadSetup<I> {
                 return fail(StartError::Factory { name, failure });
             }
         };
-        let role = agent.role_name().to_owned();
+        // A role_name that panics fails the start like on_start would: the agent is closed.
+        let (role, role_failure) = match catch(|| Ok(agent.role_name().to_owned())) {
+            Ok(role) => (role, None),
+            Err(failure) => ("agent".to_owned(), Some(failure)),
+        };
         let thread_name = thread::truncate_thread_name(self.name.as_deref().unwrap_or(&role)).to_owned();
         if self.name.is_none() {
             thread::set_current_name(&thread_name);
@@ -566,7 +570,11 @@ impl<I: IdleStrategy> ThreadSetup<I> {
             drop_failure: None,
         };
 
-        if let Err(failure) = catch(|| agent.on_start()) {
+        let on_start = match role_failure {
+            Some(failure) => Err(failure),
+            None => catch(|| agent.on_start()),
+        };
+        if let Err(failure) = on_start {
             report.close_failure = catch(|| agent.on_close()).err();
             report.drop_failure = drop_caught(agent).err();
             report.ending = Ending::StartFailed(failure);

@@ -19,19 +19,93 @@ pub(crate) fn truncate_thread_name(name: &str) -> &str {
     &name[..end]
 }
 
-/// The CPUs this process may run on (its main thread's affinity mask), in ascending order.
+/// The CPUs a thread of this process may be pinned to, in ascending order.
+///
+/// That is the kernel's rule for `sched_setaffinity`: any online CPU in the process's cpuset
+/// (its cgroup's `cpuset.cpus.effective`, or v1's `cpuset.effective_cpus`). It is not the main
+/// thread's affinity mask: a gateway that pins its main thread to a housekeeping core may still
+/// pin its agents anywhere in the cpuset. Where neither file can be read, the online CPUs; where
+/// that cannot be read either, the calling thread's own mask.
 pub(crate) fn allowed_cores() -> io::Result<Vec<usize>> {
+    let online = read_cpu_list("/sys/devices/system/cpu/online");
+    let allowed = match (cgroup_cpuset(), online) {
+        (Some(cpuset), Some(online)) => cpuset.into_iter().filter(|c| online.contains(c)).collect(),
+        (Some(cpuset), None) => cpuset,
+        (None, Some(online)) => online,
+        (None, None) => current_affinity()?,
+    };
+    // core_affinity aborts on CPUs at or above CPU_SETSIZE: never offer one.
+    Ok(allowed.into_iter().filter(|&c| c < CPU_SETSIZE).collect())
+}
+
+const CPU_SETSIZE: usize = 8 * std::mem::size_of::<libc::cpu_set_t>();
+
+/// The cpuset of this process's cgroup (v2 first, then v1), if one can be read.
+fn cgroup_cpuset() -> Option<Vec<usize>> {
+    let cgroups = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+    for line in cgroups.lines() {
+        let mut fields = line.splitn(3, ':');
+        let (_, controllers, path) = (fields.next()?, fields.next()?, fields.next()?);
+        let candidates: Vec<String> = if controllers.is_empty() {
+            // v2: the nearest ancestor that has the file (the root always does when mounted).
+            let mut dirs = vec![path.trim_end_matches('/').to_owned()];
+            let mut dir = path.trim_end_matches('/');
+            while let Some(i) = dir.rfind('/') {
+                dir = &dir[..i];
+                dirs.push(dir.to_owned());
+            }
+            ["/sys/fs/cgroup", "/sys/fs/cgroup/unified"]
+                .iter()
+                .flat_map(|root| dirs.iter().map(move |d| format!("{root}{d}/cpuset.cpus.effective")))
+                .collect()
+        } else if controllers.split(',').any(|c| c == "cpuset") {
+            let dir = format!("/sys/fs/cgroup/cpuset{}", path.trim_end_matches('/'));
+            vec![format!("{dir}/cpuset.effective_cpus"), format!("{dir}/cpuset.cpus")]
+        } else {
+            continue;
+        };
+        if let Some(cpus) = candidates.iter().find_map(|f| read_cpu_list(f)) {
+            return Some(cpus);
+        }
+    }
+    None
+}
+
+/// Reads a kernel CPU list such as `0-3,8,10-11`; `None` when missing, empty or malformed.
+fn read_cpu_list(path: &str) -> Option<Vec<usize>> {
+    parse_cpu_list(std::fs::read_to_string(path).ok()?.trim())
+}
+
+fn parse_cpu_list(list: &str) -> Option<Vec<usize>> {
+    let mut cpus = Vec::new();
+    for part in list.split(',').filter(|p| !p.is_empty()) {
+        match part.split_once('-') {
+            Some((a, b)) => {
+                let (a, b): (usize, usize) = (a.trim().parse().ok()?, b.trim().parse().ok()?);
+                if b < a || b >= CPU_SETSIZE {
+                    return None;
+                }
+                cpus.extend(a..=b);
+            }
+            None => cpus.push(part.trim().parse().ok()?),
+        }
+    }
+    cpus.sort_unstable();
+    cpus.dedup();
+    (!cpus.is_empty()).then_some(cpus)
+}
+
+/// The calling thread's affinity mask.
+fn current_affinity() -> io::Result<Vec<usize>> {
     // SAFETY: cpu_set_t is a plain bit array for which all-zero is a valid (empty) value.
     let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
-    // SAFETY: `set` is a valid, writable cpu_set_t of the size passed; pid is this process.
-    let rc =
-        unsafe { libc::sched_getaffinity(libc::getpid(), std::mem::size_of::<libc::cpu_set_t>(), &mut set) };
+    // SAFETY: `set` is a valid, writable cpu_set_t of the size passed; 0 is the calling thread.
+    let rc = unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) };
     if rc != 0 {
         return Err(io::Error::last_os_error());
     }
-    let max = 8 * std::mem::size_of::<libc::cpu_set_t>();
     // SAFETY: `set` was filled by sched_getaffinity and every index is below CPU_SETSIZE.
-    Ok((0..max).filter(|&cpu| unsafe { libc::CPU_ISSET(cpu, &set) }).collect())
+    Ok((0..CPU_SETSIZE).filter(|&cpu| unsafe { libc::CPU_ISSET(cpu, &set) }).collect())
 }
 
 /// Pins the calling thread to `core`.
@@ -89,6 +163,16 @@ mod tests {
         // 'é' is two bytes: 14 ASCII + 'é' would be 16, so the 'é' goes.
         assert_eq!(truncate_thread_name("abcdefghijklmné"), "abcdefghijklmn");
         assert_eq!(truncate_thread_name("a\0b"), "a");
+    }
+
+    #[test]
+    fn cpu_lists_parse_like_the_kernel_writes_them() {
+        assert_eq!(parse_cpu_list("0-3,8,10-11"), Some(vec![0, 1, 2, 3, 8, 10, 11]));
+        assert_eq!(parse_cpu_list("1"), Some(vec![1]));
+        assert_eq!(parse_cpu_list(""), None);
+        assert_eq!(parse_cpu_list("3-1"), None);
+        assert_eq!(parse_cpu_list("0-99999"), None);
+        assert_eq!(parse_cpu_list("x"), None);
     }
 
     #[test]

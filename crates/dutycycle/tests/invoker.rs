@@ -62,10 +62,11 @@ impl Agent for Scripted {
 }
 
 /// An invoker whose error handler logs "error <role>: <message>" into the agent's log.
-fn invoker(agent: Scripted) -> AgentInvoker<Scripted> {
+fn invoker(agent: Scripted) -> AgentInvoker<Scripted, impl FnMut(&str, &AgentError)> {
     let log = Rc::clone(&agent.log);
-    AgentInvoker::new(agent)
-        .with_error_handler(move |role, err| log.borrow_mut().push(format!("error {role}: {err}")))
+    AgentInvoker::with_error_handler(agent, move |role, err| {
+        log.borrow_mut().push(format!("error {role}: {err}"))
+    })
 }
 
 #[test]

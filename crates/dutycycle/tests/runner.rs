@@ -263,8 +263,6 @@ fn pinned_main_thread_child() {
 }
 
 #[test]
-#[ignore = "bug: the allowed set is read from the main thread's affinity (thread.rs allowed_cores), \
-            so pinning main first makes every other core CoreNotAllowed"]
 fn start_pins_to_an_allowed_core_when_the_main_thread_is_pinned_elsewhere() {
     if child_mode().is_some() {
         return pinned_main_thread_child();

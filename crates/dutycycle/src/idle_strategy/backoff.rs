@@ -17,8 +17,9 @@ use super::{check_period, park, IdleStrategy, IdleStrategyError};
 /// | `Yielding` | one `sched_yield`, except on the call that makes the transition | `Parking` once more than `max_yields` calls were counted |
 /// | `Parking` | park for the period, then double it up to `max_park_period` | stays |
 ///
-/// Any call with work resets to `NotIdle`. By design it spins at least once and yields at
-/// least once before it parks, whatever the limits. Defaults are Aeron's (10 spins, 20 yields,
+/// Any call with work resets to `NotIdle`. Like Agrona's, it spins at least once before it
+/// parks whatever the limits (the call that leaves `Spinning` spins), and yields `max_yields`
+/// times: with `max_yields == 0` it goes from spinning straight to parking. Defaults are Aeron's (10 spins, 20 yields,
 /// 1 µs to 1 ms). The state sits on its own cache line so that a neighbour's writes cannot
 /// slow the duty cycle down.
 ///
@@ -271,7 +272,7 @@ mod tests {
     }
 
     #[test]
-    fn zero_limits_still_spin_once_and_yield_once_before_parking() {
+    fn zero_limits_still_spin_once_but_do_not_yield_before_parking() {
         let mut b = BackoffIdleStrategy::new(0, 0, us(1), us(1)).unwrap();
         assert_eq!(step(&mut b), Op::Nothing);
         assert_eq!(step(&mut b), Op::Spin);

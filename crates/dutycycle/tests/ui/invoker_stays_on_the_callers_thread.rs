@@ -1,5 +1,5 @@
-// An AgentInvoker drives its agent on the caller's thread and is not Send: neither its agent
-// (here holding an Rc) nor its error handler (which need not be Send) may go to another thread.
+// An AgentInvoker drives its agent on the caller's thread: an invoker whose agent holds an Rc
+// is not Send, so it cannot be moved to another thread.
 use dutycycle::{Agent, AgentError, AgentInvoker};
 use std::rc::Rc;
 
