@@ -1,0 +1,154 @@
+//! Duty-cycle statistics: exact counts, live reads, opt-in timing.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use dutycycle::{Agent, AgentError, AgentRunner, NoOpIdleStrategy, SleepingIdleStrategy, Statistics};
+
+/// Returns work from a script, one entry per cycle, then ends itself.
+struct Scripted {
+    script: Vec<Result<usize, &'static str>>,
+    next: usize,
+    slow_cycle: Option<usize>,
+}
+
+impl Agent for Scripted {
+    fn do_work(&mut self) -> Result<usize, AgentError> {
+        let Some(step) = self.script.get(self.next) else {
+            return Err(AgentError::terminate());
+        };
+        if self.slow_cycle == Some(self.next) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.next += 1;
+        step.map_err(AgentError::msg)
+    }
+}
+
+fn script() -> Vec<Result<usize, &'static str>> {
+    let mut s = Vec::new();
+    for i in 0..1000 {
+        s.push(match i % 5 {
+            0 => Ok(3),
+            1 | 2 => Ok(0),
+            3 => Err("bad"),
+            _ => Ok(1),
+        });
+    }
+    s
+}
+
+#[test]
+fn counters_add_up_to_what_the_agent_did() {
+    for statistics in
+        [Statistics::Off, Statistics::Counters, Statistics::Timed { threshold: Duration::from_secs(1) }]
+    {
+        let runner = AgentRunner::builder()
+            .idle_strategy(NoOpIdleStrategy)
+            .statistics(statistics)
+            .error_handler(|_| {})
+            .start(|| Ok(Scripted { script: script(), next: 0, slow_cycle: None }))
+            .unwrap();
+        let reader = runner.stats_reader();
+        let report = runner.join().unwrap();
+        let stats = report.stats();
+        assert_eq!(stats.duty_cycles, 1000, "{statistics:?}");
+        assert_eq!(stats.total_work, 200 * 4);
+        assert_eq!(stats.idle_cycles, 200 * 3, "cycles with 0 work or an error");
+        assert_eq!(stats.errors, 200);
+        assert_eq!(report.errors(), 200);
+        assert_eq!(reader.read(), *stats, "the reader shows the final figures");
+    }
+}
+
+#[test]
+fn figures_are_readable_from_another_thread_while_the_agent_runs() {
+    struct Forever;
+    impl Agent for Forever {
+        fn do_work(&mut self) -> Result<usize, AgentError> {
+            Ok(0)
+        }
+    }
+    let runner = AgentRunner::builder()
+        .idle_strategy(SleepingIdleStrategy::new(Duration::from_micros(100)).unwrap())
+        .start(|| Ok(Forever))
+        .unwrap();
+    let reader = runner.stats_reader();
+    let first = std::thread::spawn(move || {
+        let mut seen = reader.read().duty_cycles;
+        let mut increases = 0;
+        for _ in 0..10_000 {
+            let now = reader.read().duty_cycles;
+            assert!(now >= seen, "figures only grow");
+            if now > seen {
+                increases += 1;
+                if increases == 3 {
+                    return true;
+                }
+            }
+            seen = now;
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        false
+    })
+    .join()
+    .unwrap();
+    assert!(first, "the running agent's figures advanced as seen from another thread");
+    assert!(runner.is_running());
+    runner.close().unwrap();
+}
+
+#[test]
+fn timing_records_the_longest_cycle_and_the_cycles_over_the_threshold() {
+    let runner = AgentRunner::builder()
+        .idle_strategy(NoOpIdleStrategy)
+        .statistics(Statistics::Timed { threshold: Duration::from_millis(5) })
+        .error_handler(|_| {})
+        .start(|| Ok(Scripted { script: script(), next: 0, slow_cycle: Some(500) }))
+        .unwrap();
+    let stats = *runner.join().unwrap().stats();
+    let max = stats.max_cycle.expect("timed");
+    assert!(max >= Duration::from_millis(20), "{max:?}");
+    assert!(max < Duration::from_secs(10));
+    assert!(stats.slow_cycles.expect("timed") >= 1);
+}
+
+#[test]
+fn without_timing_there_are_no_timing_figures() {
+    let runner = AgentRunner::builder()
+        .idle_strategy(NoOpIdleStrategy)
+        .error_handler(|_| {})
+        .start(|| Ok(Scripted { script: script(), next: 0, slow_cycle: Some(1) }))
+        .unwrap();
+    let stats = *runner.join().unwrap().stats();
+    assert_eq!(stats.max_cycle, None);
+    assert_eq!(stats.slow_cycles, None);
+}
+
+#[test]
+fn with_statistics_off_nothing_is_published_until_the_end() {
+    let started = Arc::new(AtomicBool::new(false));
+    let s = Arc::clone(&started);
+    struct Busy(Arc<AtomicBool>, u64);
+    impl Agent for Busy {
+        fn do_work(&mut self) -> Result<usize, AgentError> {
+            self.1 += 1;
+            if self.1 == 10_000 {
+                self.0.store(true, Ordering::Release);
+            }
+            Ok(0)
+        }
+    }
+    let runner = AgentRunner::builder()
+        .idle_strategy(SleepingIdleStrategy::new(Duration::from_micros(1)).unwrap())
+        .statistics(Statistics::Off)
+        .start(move || Ok(Busy(s, 0)))
+        .unwrap();
+    while !started.load(Ordering::Acquire) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert_eq!(runner.stats().duty_cycles, 0);
+    let report = runner.close().unwrap();
+    assert!(report.duty_cycles() >= 10_000);
+}
