@@ -17,7 +17,7 @@ cargo clippy --workspace --all-targets --all-features -- -D warnings
 step "tests and doctests"
 cargo test --workspace --all-features
 
-if [ -f crates/dutycycle/tests/loom.rs ]; then
+if [ -f crates/dutycycle/src/loom_tests.rs ]; then
     step "loom model checks"
     bash scripts/loom.sh
 fi

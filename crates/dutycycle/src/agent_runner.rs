@@ -7,8 +7,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::failure::{catch, drop_caught};
-use crate::primitive::lock;
-use crate::primitive::sync::{Arc, AtomicBool, Condvar, Mutex, Ordering};
+use crate::primitive::sync::Arc;
+use crate::runner_state::RunnerState;
 use crate::stats::{Counters, Local};
 use crate::termination::StopFlag;
 use crate::thread;
@@ -79,27 +79,8 @@ type ErrorHandler = Box<dyn FnMut(&AgentError) + Send>;
 pub struct AgentRunner {
     role: String,
     handle: Option<JoinHandle<Option<AgentReport>>>,
-    shared: Arc<Shared>,
+    shared: Arc<RunnerState>,
     termination: AgentTermination,
-}
-
-/// What the runner's handle and its thread share.
-struct Shared {
-    stop: Arc<StopFlag>,
-    counters: Arc<Counters>,
-    finished: AtomicBool,
-    finished_lock: Mutex<bool>,
-    finished_cv: Condvar,
-}
-
-impl Shared {
-    fn mark_finished(&self) {
-        let mut finished = lock(&self.finished_lock);
-        *finished = true;
-        // Release: the report the thread returns is complete before anyone sees `finished`.
-        self.finished.store(true, Ordering::Release);
-        self.finished_cv.notify_all();
-    }
 }
 
 impl AgentRunner {
@@ -136,8 +117,7 @@ impl AgentRunner {
     /// Whether the agent thread is still running: `false` once the agent has been closed and
     /// dropped. A `true` may already be stale.
     pub fn is_running(&self) -> bool {
-        // Acquire: pairs with the Release in `mark_finished`.
-        !self.shared.finished.load(Ordering::Acquire)
+        !self.shared.is_finished()
     }
 
     /// Errors `do_work` has returned so far.
@@ -163,8 +143,7 @@ impl AgentRunner {
     /// Asks this runner's agent to stop (its termination latch is left alone), without
     /// waiting. Idempotent.
     pub fn request_stop(&self) {
-        self.shared.stop.set();
-        self.thread().unpark();
+        self.shared.request_stop(self.thread());
     }
 
     /// Waits for the agent to end (its termination latch signalled, or the agent ending
@@ -206,7 +185,7 @@ impl AgentRunner {
     /// thread. [`CloseError::Failed`] when it finished but not cleanly.
     pub fn close_timeout(self, timeout: Duration) -> Result<AgentReport, CloseError> {
         self.request_stop();
-        if !self.wait_finished(timeout) {
+        if !self.shared.wait_finished(Some(timeout)) {
             return Err(CloseError::TimedOut(CloseTimedOut {
                 role: self.role.clone(),
                 timeout,
@@ -214,24 +193,6 @@ impl AgentRunner {
             }));
         }
         self.join().map_err(CloseError::Failed)
-    }
-
-    /// Waits up to `timeout` for the thread to finish; returns whether it did.
-    fn wait_finished(&self, timeout: Duration) -> bool {
-        let deadline = Instant::now().checked_add(timeout);
-        let mut finished = lock(&self.shared.finished_lock);
-        while !*finished {
-            let left = match deadline.and_then(|d| d.checked_duration_since(Instant::now())) {
-                Some(left) if !left.is_zero() => left,
-                _ if deadline.is_none() => Duration::from_secs(3600),
-                _ => return false,
-            };
-            finished = match self.shared.finished_cv.wait_timeout(finished, left) {
-                Ok((guard, _)) => guard,
-                Err(poisoned) => poisoned.into_inner().0,
-            };
-        }
-        true
     }
 
     fn thread(&self) -> &std::thread::Thread {
@@ -434,13 +395,7 @@ impl<I: IdleStrategy + Send + 'static> AgentRunnerBuilder<I> {
         if let Statistics::Timed { threshold } = self.statistics {
             counters.set_timed(threshold);
         }
-        let shared = Arc::new(Shared {
-            stop: Arc::new(StopFlag::new()),
-            counters,
-            finished: AtomicBool::new(false),
-            finished_lock: Mutex::new(false),
-            finished_cv: Condvar::new(),
-        });
+        let shared = Arc::new(RunnerState::new(counters));
 
         let mut spawn = std::thread::Builder::new();
         if let Some(name) = &self.name {
@@ -503,7 +458,7 @@ struct ThreadSetup<I> {
     statistics: Statistics,
     error_handler: Option<ErrorHandler>,
     termination: AgentTermination,
-    shared: Arc<Shared>,
+    shared: Arc<RunnerState>,
 }
 
 type Started = mpsc::SyncSender<Result<String, StartError>>;
@@ -559,7 +514,8 @@ impl<I: IdleStrategy> ThreadSetup<I> {
         if self.name.is_none() {
             thread::set_current_name(&thread_name);
         }
-        let _registration = self.termination.register(Arc::clone(&shared.stop), std::thread::current());
+        let _registration =
+            self.termination.register(Arc::clone(&shared.stop), crate::primitive::thread::current());
 
         let mut report = AgentReport {
             role: role.clone(),

@@ -14,6 +14,30 @@ pub(crate) mod sync {
     pub(crate) use loom::sync::{Arc, Condvar, Mutex, MutexGuard};
 }
 
+/// Threads as the agents' wake-up paths see them: the handle that unparks, and the park.
+#[cfg(not(loom))]
+pub(crate) mod thread {
+    pub(crate) use std::thread::{current, Thread};
+
+    /// Parks the calling thread for up to `period` (or until unparked, or spuriously).
+    #[inline]
+    pub(crate) fn park_timeout(period: std::time::Duration) {
+        std::thread::park_timeout(period);
+    }
+}
+
+/// Under loom a timed park is modelled as a park that only an unpark ends: a model in which
+/// a wake-up is lost then deadlocks, which loom reports. That proves more than "no wake-up is
+/// lost for longer than one park period": none is lost at all.
+#[cfg(loom)]
+pub(crate) mod thread {
+    pub(crate) use loom::thread::{current, Thread};
+
+    pub(crate) fn park_timeout(_period: std::time::Duration) {
+        loom::thread::park();
+    }
+}
+
 /// Locks a mutex, ignoring poisoning: every critical section in this crate leaves its data
 /// consistent before anything in it can panic, so a poisoned lock carries valid data.
 pub(crate) fn lock<T>(mutex: &sync::Mutex<T>) -> sync::MutexGuard<'_, T> {

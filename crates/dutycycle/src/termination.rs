@@ -3,13 +3,13 @@
 use std::fmt;
 use std::io;
 use std::sync::OnceLock;
-use std::thread::Thread;
 use std::time::{Duration, Instant};
 
 use crossbeam_utils::CachePadded;
 
 use crate::primitive::lock;
 use crate::primitive::sync::{Arc, AtomicBool, AtomicUsize, Condvar, Mutex, Ordering};
+use crate::primitive::thread::Thread;
 
 /// A latch that other threads and signal handlers can only *signal*; the agents' own threads
 /// observe it, then close and drop their own resources.
@@ -165,7 +165,6 @@ impl AgentTermination {
     /// termination.signal();
     /// assert!(termination.wait_timeout(Duration::from_secs(1)));
     /// ```
-    #[cfg(not(loom))]
     pub fn wait_timeout(&self, timeout: Duration) -> bool {
         let deadline = Instant::now().checked_add(timeout);
         let mut registry = lock(&self.inner.registry);

@@ -1,7 +1,7 @@
 //! [`AgentWaker`]: wake an agent from its idle strategy's park.
 
+use crate::primitive::thread::Thread;
 use std::fmt;
-use std::thread::Thread;
 
 /// Wakes a runner's agent from a park, so that work handed to it is seen now rather than at
 /// the end of the park period (`Clone + Send + Sync`; from

@@ -162,5 +162,5 @@ pub(crate) fn check_period(what: &'static str, period: Duration) -> Result<(), I
 /// unparked (by a runner's termination or waker), and may return spuriously.
 #[inline]
 pub(crate) fn park(period: Duration) {
-    std::thread::park_timeout(period);
+    crate::primitive::thread::park_timeout(period);
 }

@@ -1,0 +1,163 @@
+//! Model checks with loom (`bash scripts/loom.sh`): every interleaving of the atomics, locks,
+//! parks and unparks below is explored, and a lost wake-up shows as a deadlock. Parks have no
+//! timeout under loom (see `primitive::thread`), so "never stuck" here means that no stop and
+//! no wake-up is ever lost, not merely that it is found at the end of a park period.
+//!
+//! The code under test is the crate's own: the termination latch and its registration, a
+//! runner's shared state (stop request, end of thread), the idle strategies' park and the
+//! waker. What loom cannot run is the runner's real thread, so the duty cycle appears here as
+//! its two steps that matter for these races: the stop check and the idle strategy's park.
+
+use loom::thread as lthread;
+
+use crate::primitive::sync::{Arc, AtomicBool, Ordering};
+use crate::primitive::thread;
+use crate::runner_state::RunnerState;
+use crate::stats::Counters;
+use crate::termination::StopFlag;
+use crate::{AgentTermination, AgentWaker, BackoffIdleStrategy, IdleStrategy, SleepingIdleStrategy};
+
+/// The duty cycle reduced to what these races touch: check the stop flag, else idle.
+fn duty_cycle_until_stopped(stop: &StopFlag, idle: &mut impl IdleStrategy) {
+    while !stop.is_set() {
+        idle.idle(0);
+    }
+}
+
+fn new_state() -> Arc<RunnerState> {
+    Arc::new(RunnerState::new(Arc::new(Counters::default())))
+}
+
+#[test]
+fn loom_a_signal_racing_a_runners_start_always_stops_it() {
+    loom::model(|| {
+        let termination = AgentTermination::new();
+        let latch = termination.clone();
+        let state = new_state();
+        let agent_state = Arc::clone(&state);
+        let agent = lthread::spawn(move || {
+            // What the agent thread does at start: register, then run the duty cycle.
+            let _registration = latch.register(Arc::clone(&agent_state.stop), thread::current());
+            duty_cycle_until_stopped(&agent_state.stop, &mut SleepingIdleStrategy::default());
+            agent_state.mark_finished();
+        });
+        termination.signal();
+        assert!(state.wait_finished(None));
+        agent.join().unwrap();
+    });
+}
+
+#[test]
+fn loom_wait_returns_whatever_the_order_of_wait_and_two_signals() {
+    loom::model(|| {
+        let termination = AgentTermination::new();
+        let (a, b) = (termination.clone(), termination.clone());
+        let first = lthread::spawn(move || a.signal());
+        let second = lthread::spawn(move || b.signal());
+        termination.wait();
+        assert!(termination.is_signalled());
+        first.join().unwrap();
+        second.join().unwrap();
+    });
+}
+
+#[test]
+fn loom_close_racing_the_agent_ending_itself_always_finishes() {
+    loom::model(|| {
+        let state = new_state();
+        let agent_state = Arc::clone(&state);
+        let agent = lthread::spawn(move || {
+            // One cycle, then the agent ends itself (AgentError::terminate) unless stopped first.
+            let _ = agent_state.stop.is_set();
+            agent_state.mark_finished();
+        });
+        state.request_stop(agent.thread());
+        assert!(state.wait_finished(None));
+        assert!(state.is_finished());
+        agent.join().unwrap();
+    });
+}
+
+/// Two closers race each other's stop requests, the agent's stop check and park, and then
+/// each other's wait for the end against the agent's `mark_finished`.
+///
+/// Both requests are made before either closer starts waiting. Without that, loom reports a
+/// false deadlock: its mutex blocks a thread by parking it, so an `unpark` aimed at the agent's
+/// idle park can wake the agent while it is blocked on the `finished` lock, which std's mutex
+/// never sees (loom issue #422, "Condvar::{wait, notify_*} interfere with the thread::park()
+/// token"). The races that matter for two closes still all happen.
+#[test]
+fn loom_two_closes_at_once_both_return_once_the_agent_finished() {
+    use crate::primitive::sync::AtomicUsize;
+
+    loom::model(|| {
+        let state = new_state();
+        let agent_state = Arc::clone(&state);
+        let agent = lthread::spawn(move || {
+            duty_cycle_until_stopped(&agent_state.stop, &mut SleepingIdleStrategy::default());
+            agent_state.mark_finished();
+        });
+        let requested = Arc::new(AtomicUsize::new(0));
+        let close = {
+            let agent_thread = agent.thread().clone();
+            move |state: &RunnerState, requested: &AtomicUsize| {
+                state.request_stop(&agent_thread);
+                requested.fetch_add(1, Ordering::AcqRel);
+                while requested.load(Ordering::Acquire) < 2 {
+                    lthread::yield_now();
+                }
+                assert!(state.wait_finished(None));
+            }
+        };
+        let (other_state, other_requested, other_close) =
+            (Arc::clone(&state), Arc::clone(&requested), close.clone());
+        let other = lthread::spawn(move || other_close(&other_state, &other_requested));
+        close(&state, &requested);
+        other.join().unwrap();
+        agent.join().unwrap();
+    });
+}
+
+#[test]
+fn loom_a_wake_up_is_never_lost_by_a_sleeping_agent() {
+    loom::model(|| {
+        let work = Arc::new(AtomicBool::new(false));
+        let agent_work = Arc::clone(&work);
+        let agent = lthread::spawn(move || {
+            let mut idle = SleepingIdleStrategy::default();
+            // Release/Acquire: the producer's work is visible once the flag is.
+            while !agent_work.load(Ordering::Acquire) {
+                idle.idle(0);
+            }
+        });
+        let waker = AgentWaker::new(agent.thread().clone());
+        work.store(true, Ordering::Release);
+        waker.wake();
+        agent.join().unwrap();
+    });
+}
+
+#[test]
+fn loom_a_wake_up_is_never_lost_by_a_backing_off_agent() {
+    loom::model(|| {
+        let work = Arc::new(AtomicBool::new(false));
+        let agent_work = Arc::clone(&work);
+        let agent = lthread::spawn(move || {
+            // Limits of zero keep the model small: spin once, then park.
+            let mut idle = BackoffIdleStrategy::new(
+                0,
+                0,
+                std::time::Duration::from_micros(1),
+                std::time::Duration::from_micros(1),
+            )
+            .unwrap();
+            while !agent_work.load(Ordering::Acquire) {
+                idle.idle(0);
+            }
+        });
+        let waker = AgentWaker::new(agent.thread().clone());
+        work.store(true, Ordering::Release);
+        waker.wake();
+        agent.join().unwrap();
+    });
+}

@@ -1,0 +1,80 @@
+//! The state a runner's handle and its agent thread share: the stop request, the published
+//! statistics, and the end of the thread. Kept apart from the thread code so that loom can
+//! check its races (close racing the agent ending itself, two closes at once).
+
+use std::time::{Duration, Instant};
+
+use crate::primitive::lock;
+use crate::primitive::sync::{Arc, AtomicBool, Condvar, Mutex, Ordering};
+use crate::primitive::thread::Thread;
+use crate::stats::Counters;
+use crate::termination::StopFlag;
+
+pub(crate) struct RunnerState {
+    /// Checked by the duty cycle once per cycle; set by `close` and by the termination latch.
+    pub(crate) stop: Arc<StopFlag>,
+    pub(crate) counters: Arc<Counters>,
+    /// `finished_lock`'s value, readable without the lock (for `is_running`).
+    finished: AtomicBool,
+    finished_lock: Mutex<bool>,
+    finished_cv: Condvar,
+}
+
+impl RunnerState {
+    pub(crate) fn new(counters: Arc<Counters>) -> Self {
+        RunnerState {
+            stop: Arc::new(StopFlag::new()),
+            counters,
+            finished: AtomicBool::new(false),
+            finished_lock: Mutex::new(false),
+            finished_cv: Condvar::new(),
+        }
+    }
+
+    /// Asks the agent on `agent_thread` to stop and ends its park. Idempotent; never blocks.
+    pub(crate) fn request_stop(&self, agent_thread: &Thread) {
+        self.stop.set();
+        // After the flag: a park that this ends re-checks the flag on the next cycle; a park not
+        // yet begun returns at once (the unpark token).
+        agent_thread.unpark();
+    }
+
+    /// Called by the agent thread last, once the agent is closed and dropped.
+    pub(crate) fn mark_finished(&self) {
+        let mut finished = lock(&self.finished_lock);
+        *finished = true;
+        // Release: pairs with the Acquire in `is_finished`; the agent is gone by then.
+        self.finished.store(true, Ordering::Release);
+        self.finished_cv.notify_all();
+    }
+
+    pub(crate) fn is_finished(&self) -> bool {
+        self.finished.load(Ordering::Acquire)
+    }
+
+    /// Waits until the agent thread is finished, up to `timeout` (`None`: no limit); returns
+    /// whether it is.
+    pub(crate) fn wait_finished(&self, timeout: Option<Duration>) -> bool {
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        let mut finished = lock(&self.finished_lock);
+        while !*finished {
+            finished = match deadline {
+                None => match self.finished_cv.wait(finished) {
+                    Ok(guard) => guard,
+                    Err(poisoned) => poisoned.into_inner(),
+                },
+                Some(deadline) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return false;
+                    }
+                    match self.finished_cv.wait_timeout(finished, left) {
+                        Ok((guard, _)) => guard,
+                        Err(poisoned) => poisoned.into_inner().0,
+                    }
+                }
+            };
+        }
+        true
+    }
+}
