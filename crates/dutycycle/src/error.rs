@@ -9,6 +9,28 @@ use crate::{AgentFailure, AgentReport, AgentRunner};
 /// Why [`AgentRunner`] could not start an agent. When `start` returns this, no agent code is
 /// running: a factory that failed built nothing; an agent whose `on_start` failed has already
 /// been closed and dropped on its own thread, and that thread has been joined.
+///
+/// # Examples
+///
+/// ```
+/// use dutycycle::{Agent, AgentError, AgentRunner, StartError};
+///
+/// struct NoFeed;
+/// impl Agent for NoFeed {
+///     fn role_name(&self) -> &str { "md-handler" }
+///     fn on_start(&mut self) -> Result<(), AgentError> { Err(AgentError::msg("no feed")) }
+///     fn do_work(&mut self) -> Result<usize, AgentError> { Ok(0) }
+/// }
+///
+/// let err = AgentRunner::start(|| Ok(NoFeed)).unwrap_err();
+/// assert!(matches!(err, StartError::OnStart { .. }));
+/// assert_eq!(err.to_string(), "md-handler: failed to start: no feed");
+///
+/// let err = AgentRunner::builder().core(4096).start(|| Ok(NoFeed)).unwrap_err();
+/// let StartError::CoreNotAllowed { core, allowed } = err else { panic!() };
+/// assert_eq!(core, 4096);
+/// assert!(!allowed.is_empty());
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StartError {
@@ -118,6 +140,36 @@ pub enum CloseError {
 }
 
 /// The agent did not finish within the timeout of [`AgentRunner::close_timeout`].
+///
+/// ```
+/// use std::time::Duration;
+/// use dutycycle::{Agent, AgentError, AgentRunner, CloseError};
+///
+/// use std::sync::mpsc::{channel, Receiver, Sender};
+///
+/// struct Stuck(Sender<()>, Receiver<()>);
+/// impl Agent for Stuck {
+///     fn role_name(&self) -> &str { "stuck" }
+///     fn do_work(&mut self) -> Result<usize, AgentError> {
+///         let _ = self.0.send(()); // "I am in do_work"
+///         let _ = self.1.recv(); // blocks until unstuck
+///         Ok(0)
+///     }
+/// }
+///
+/// let (entered_tx, entered) = channel();
+/// let (unstick, rx) = channel();
+/// let runner = AgentRunner::start(move || Ok(Stuck(entered_tx, rx)))?;
+/// entered.recv()?;
+/// let Err(CloseError::TimedOut(timed_out)) = runner.close_timeout(Duration::from_millis(10)) else {
+///     panic!("the agent is stuck in do_work")
+/// };
+/// assert_eq!(timed_out.role(), "stuck");
+/// let runner = timed_out.into_runner(); // wait again, this time after unsticking it
+/// unstick.send(())?;
+/// assert!(runner.join()?.is_clean());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 ///
 /// Its stop has been requested, so it stops as soon as its current call into the agent returns.
 /// This value still owns the runner: [`into_runner`](CloseTimedOut::into_runner) gives it back to
