@@ -85,6 +85,10 @@ fn main() {
     if wanted(6) {
         steps += scenarios::shutdown::steps(&ctx);
     }
+    #[cfg(feature = "aeron")]
+    if wanted(7) {
+        steps += scenarios::aeron::steps(&ctx);
+    }
     let mut progress = Progress::new(steps);
     let mut results = Results::default();
     if wanted(1) || wanted(2) {
@@ -102,11 +106,14 @@ fn main() {
     if wanted(6) {
         scenarios::shutdown::run(&ctx, &mut progress, &mut results);
     }
+    #[cfg(feature = "aeron")]
+    if wanted(7) {
+        scenarios::aeron::run(&ctx, &mut progress, &mut results);
+    }
+    #[cfg(not(feature = "aeron"))]
     if wanted(7) {
         results.notes.push(
-            "scenario 7 (Aeron IPC ping-pong) is pending: it needs the dutycycle-aeron crate, which has not \
-             landed yet; see docs/BENCHMARKS.md"
-                .into(),
+            "scenario 7 (Aeron IPC ping-pong) was not built: run with `benches/run.sh --aeron` (feature `aeron`)".into(),
         );
     }
     if wanted(8) {
@@ -214,7 +221,7 @@ fn micro_rows(results: &mut Results) {
             .and_then(|t| criterion_median_ns(&t))
     };
     // (criterion id, figure, per-call divisor, baseline id, baseline label)
-    let rows: [(&str, &str, f64, Option<&str>, &str); 10] = [
+    let rows: [(&str, &str, f64, Option<&str>, &str); 13] = [
         ("idle/noop idle(0)", "NoOp idle(0)", 1.0, None, ""),
         (
             "idle/spin idle(0)",
@@ -229,6 +236,27 @@ fn micro_rows(results: &mut Results) {
             1.0,
             Some("idle/baseline yield_now()"),
             "std::thread::yield_now()",
+        ),
+        (
+            "idle/controllable (busy-spin mode) idle(0)",
+            "Controllable, busy-spin mode, idle(0)",
+            1.0,
+            Some("idle/spin idle(0)"),
+            "BusySpin idle(0)",
+        ),
+        (
+            "idle/controllable (noop mode) idle(0)",
+            "Controllable, noop mode, idle(0)",
+            1.0,
+            Some("idle/noop idle(0)"),
+            "NoOp idle(0)",
+        ),
+        (
+            "idle/by name \"spin\" idle(0)",
+            "\"spin\".parse::<IdleStrategyConfig>().build() idle(0)",
+            1.0,
+            Some("idle/spin idle(0)"),
+            "BusySpin idle(0)",
         ),
         ("idle/backoff idle(1) (reset)", "Backoff idle(1) (reset after work)", 1.0, None, ""),
         (
@@ -412,6 +440,17 @@ fn plots(results: &Results) -> Vec<(String, String)> {
                 "per strategy; marker at p50, whisker to p99",
                 &points,
                 &["one message / 2 ms", "one message / 10 ms"],
+            ),
+        ));
+    }
+    let s = series("aeron");
+    if !s.is_empty() {
+        out.push((
+            "aeron.svg".to_owned(),
+            percentile_plot(
+                "Scenario 7: Aeron IPC ping-pong, 32-byte messages",
+                "round trip; dashed: rusteron's own style (baseline)",
+                &s,
             ),
         ));
     }

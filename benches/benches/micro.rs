@@ -11,7 +11,8 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, Criterion};
 use dutycycle::{
     Agent, AgentError, AgentRunner, AgentTermination, BackoffIdleStrategy, BusySpinIdleStrategy,
-    IdleStrategy, NoOpIdleStrategy, SleepingIdleStrategy, YieldingIdleStrategy,
+    ControllableIdleStrategy, IdleMode, IdleStrategy, IdleStrategyConfig, NoOpIdleStrategy,
+    SleepingIdleStrategy, YieldingIdleStrategy,
 };
 use dutycycle_benches::cpu::{futex_wake_nobody, pin, set_timer_slack, unpin};
 use dutycycle_benches::{Mode, CPU_A, CPU_B};
@@ -27,6 +28,14 @@ fn idle(c: &mut Criterion) {
     let mut yielding = YieldingIdleStrategy;
     g.bench_function("yield idle(0)", |b| b.iter(|| yielding.idle(black_box(0))));
     g.bench_function("baseline yield_now()", |b| b.iter(std::thread::yield_now));
+    // Live tuning: one atomic load per idle call, then the mode's action.
+    let mut controllable = ControllableIdleStrategy::new(IdleMode::BusySpin);
+    g.bench_function("controllable (busy-spin mode) idle(0)", |b| b.iter(|| controllable.idle(black_box(0))));
+    let mut controllable_noop = ControllableIdleStrategy::new(IdleMode::NoOp);
+    g.bench_function("controllable (noop mode) idle(0)", |b| b.iter(|| controllable_noop.idle(black_box(0))));
+    // Built by name: an enum over every strategy, matched on each call.
+    let mut by_name = "spin".parse::<IdleStrategyConfig>().expect("parses").build();
+    g.bench_function("by name \"spin\" idle(0)", |b| b.iter(|| by_name.idle(black_box(0))));
     let mut backoff = BackoffIdleStrategy::default();
     g.bench_function("backoff idle(1) (reset)", |b| b.iter(|| backoff.idle(black_box(1))));
     g.bench_function("backoff reset + 10 x idle(0) (spin phase)", |b| {
@@ -97,9 +106,9 @@ fn config() -> Criterion {
     let c = Criterion::default().without_plots().noise_threshold(0.05);
     match Mode::from_env() {
         Mode::Quick => c
-            .warm_up_time(Duration::from_millis(200))
-            .measurement_time(Duration::from_millis(600))
-            .sample_size(20),
+            .warm_up_time(Duration::from_millis(100))
+            .measurement_time(Duration::from_millis(300))
+            .sample_size(10),
         Mode::Full => {
             c.warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3)).sample_size(50)
         }

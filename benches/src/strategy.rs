@@ -20,13 +20,16 @@ pub enum Strategy {
     SleepNs(Duration),
     /// `SleepingMillisIdleStrategy` with this many milliseconds.
     SleepMs(u64),
-    /// `BackoffIdleStrategy` with the default spins, yields and first park, and this longest park.
-    Backoff(Duration),
+    /// `BackoffIdleStrategy` with the default spins and yields and these park periods (min, max).
+    Backoff(Duration, Duration),
 }
 
 impl Strategy {
     /// Backoff with all of Aeron's defaults (10, 20, 1 µs, 1 ms).
-    pub const BACKOFF: Strategy = Strategy::Backoff(BackoffIdleStrategy::DEFAULT_MAX_PARK_PERIOD);
+    pub const BACKOFF: Strategy = Strategy::Backoff(
+        BackoffIdleStrategy::DEFAULT_MIN_PARK_PERIOD,
+        BackoffIdleStrategy::DEFAULT_MAX_PARK_PERIOD,
+    );
     /// Sleeping with Agrona's default period (1 µs).
     pub const SLEEP_NS: Strategy = Strategy::SleepNs(SleepingIdleStrategy::DEFAULT_PERIOD);
 
@@ -38,14 +41,17 @@ impl Strategy {
             Strategy::Yield => "yield".into(),
             Strategy::SleepNs(d) => format!("sleep-ns {d:?}"),
             Strategy::SleepMs(ms) => format!("sleep-ms {ms}ms"),
-            Strategy::Backoff(max) if max == BackoffIdleStrategy::DEFAULT_MAX_PARK_PERIOD => "backoff".into(),
-            Strategy::Backoff(max) => format!("backoff max park {max:?}"),
+            s if s == Strategy::BACKOFF => "backoff".into(),
+            Strategy::Backoff(min, max) if min == BackoffIdleStrategy::DEFAULT_MIN_PARK_PERIOD => {
+                format!("backoff max park {max:?}")
+            }
+            Strategy::Backoff(min, max) => format!("backoff park {min:?}..{max:?}"),
         }
     }
 
     /// Whether the strategy parks (so timer slack and wake-ups matter).
     pub fn parks(self) -> bool {
-        matches!(self, Strategy::SleepNs(_) | Strategy::SleepMs(_) | Strategy::Backoff(_))
+        matches!(self, Strategy::SleepNs(_) | Strategy::SleepMs(_) | Strategy::Backoff(..))
     }
 
     /// Calls `f` with a fresh strategy of this kind.
@@ -56,11 +62,11 @@ impl Strategy {
             Strategy::Yield => f.run(YieldingIdleStrategy),
             Strategy::SleepNs(d) => f.run(SleepingIdleStrategy::new(d).expect("valid period")),
             Strategy::SleepMs(ms) => f.run(SleepingMillisIdleStrategy::new(ms).expect("valid period")),
-            Strategy::Backoff(max) => f.run(
+            Strategy::Backoff(min, max) => f.run(
                 BackoffIdleStrategy::new(
                     BackoffIdleStrategy::DEFAULT_MAX_SPINS,
                     BackoffIdleStrategy::DEFAULT_MAX_YIELDS,
-                    BackoffIdleStrategy::DEFAULT_MIN_PARK_PERIOD,
+                    min,
                     max,
                 )
                 .expect("valid backoff"),

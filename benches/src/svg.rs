@@ -2,11 +2,9 @@
 
 use std::fmt::Write as _;
 
-use crate::latency::fmt_ns;
-
-const PALETTE: [&str; 12] = [
+const PALETTE: [&str; 15] = [
     "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
-    "#17becf", "#393b79", "#637939",
+    "#17becf", "#393b79", "#637939", "#e7ba52", "#843c39", "#5254a3",
 ];
 
 /// One line on a percentile plot.
@@ -96,7 +94,7 @@ fn y_axis_ns(out: &mut String, f: &Frame, label: &str) {
                     r#"<text x="{}" y="{:.1}" text-anchor="end">{}</text>"#,
                     f.left - 6.0,
                     y + 4.0,
-                    escape(&fmt_ns(10f64.powf(v)))
+                    escape(&tick_ns(v))
                 );
             }
         }
@@ -155,10 +153,10 @@ pub fn percentile_plot(title: &str, subtitle: &str, series: &[Series]) -> String
     let x_max =
         series.iter().flat_map(|s| s.points.iter().map(|&(p, _)| nines(p))).fold(1.0f64, f64::max).ceil();
     let f = Frame {
-        width: 1000.0,
+        width: 1080.0,
         height: 520.0,
         left: 80.0,
-        right: 250.0,
+        right: 330.0,
         top: 56.0,
         bottom: 50.0,
         x: (0.0, x_max),
@@ -223,10 +221,10 @@ pub fn cpu_latency_plot(title: &str, subtitle: &str, points: &[Point], shapes: &
         }
     };
     let f = Frame {
-        width: 1000.0,
+        width: 1080.0,
         height: 560.0,
         left: 80.0,
-        right: 250.0,
+        right: 330.0,
         top: 56.0,
         bottom: 50.0,
         x: (x_lo, x_hi),
@@ -305,6 +303,18 @@ pub fn cpu_latency_plot(title: &str, subtitle: &str, points: &[Point], shapes: &
     }
     out.push_str("</svg>\n");
     out
+}
+
+/// `10^exp` nanoseconds as an axis label: 10 ns, 100 ns, 1 µs, ... 1 s.
+fn tick_ns(exp: f64) -> String {
+    let e = exp.round() as i32;
+    let (unit, base) = match e {
+        i32::MIN..=2 => ("ns", 0),
+        3..=5 => ("µs", 3),
+        6..=8 => ("ms", 6),
+        _ => ("s", 9),
+    };
+    format!("{} {unit}", 10u64.pow((e - base).max(0) as u32))
 }
 
 fn escape(s: &str) -> String {

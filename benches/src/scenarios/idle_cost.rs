@@ -72,8 +72,15 @@ impl WithIdle for Case {
     }
 }
 
-/// A hand-written `loop { sleep(period) }` thread with the given slack.
-fn hand_sleep(period: Duration, slack: Option<Duration>, settle: Duration, span: Duration) -> Cost {
+/// A hand-written `loop { sleep(period) }` (or `park_timeout(period)`) thread with the given
+/// slack.
+fn hand_sleep(
+    period: Duration,
+    slack: Option<Duration>,
+    park: bool,
+    settle: Duration,
+    span: Duration,
+) -> Cost {
     let stop = Arc::new(Flag::default());
     let clock = Arc::new(OnceLock::new());
     let (flag, c) = (Arc::clone(&stop), Arc::clone(&clock));
@@ -82,7 +89,11 @@ fn hand_sleep(period: Duration, slack: Option<Duration>, settle: Duration, span:
         let _ = c.set(ThreadClock::current());
         let mut n = 0u64;
         while !flag.0.load(std::sync::atomic::Ordering::Acquire) {
-            std::thread::sleep(period);
+            if park {
+                std::thread::park_timeout(period);
+            } else {
+                std::thread::sleep(period);
+            }
             n += 1;
         }
         n
@@ -113,10 +124,11 @@ fn cases() -> Vec<Setup> {
     ]
 }
 
-const HANDS: [(Duration, Option<Duration>, &str); 3] = [
-    (Duration::from_micros(1), None, "hand-written sleep(1µs) loop"),
-    (Duration::from_micros(1), Some(SLACK_1US), "hand-written sleep(1µs) loop, slack 1µs"),
-    (Duration::from_millis(1), None, "hand-written sleep(1ms) loop"),
+const HANDS: [(Duration, Option<Duration>, bool, &str); 4] = [
+    (Duration::from_micros(1), None, true, "hand-written park_timeout(1µs) loop"),
+    (Duration::from_micros(1), Some(SLACK_1US), true, "hand-written park_timeout(1µs) loop, slack 1µs"),
+    (Duration::from_millis(1), None, true, "hand-written park_timeout(1ms) loop"),
+    (Duration::from_millis(1), None, false, "hand-written sleep(1ms) loop"),
 ];
 
 /// Progress steps.
@@ -126,12 +138,14 @@ pub fn steps(_ctx: &Ctx) -> usize {
 
 /// Runs scenario 5.
 pub fn run(ctx: &Ctx, progress: &mut Progress, results: &mut Results) {
-    let span = ctx.mode.pick(Duration::from_millis(800), Duration::from_secs(5));
+    let span = ctx.mode.pick(Duration::from_millis(500), Duration::from_secs(5));
     let settle = Duration::from_millis(200);
     let mut hand = Vec::new();
-    for (period, slack, name) in HANDS {
+    for (period, slack, park, name) in HANDS {
         progress.step(&format!("5 idle cost: {name} ({:.1} s)", span.as_secs_f64()));
-        hand.push(hand_sleep(period, slack, settle, span).cpu_percent);
+        let cpu = hand_sleep(period, slack, park, settle, span).cpu_percent;
+        results.rows.push(Row::new(5, format!("idle {name} CPU (baseline)"), cpu, Unit::Percent));
+        hand.push(cpu);
     }
     for setup in cases() {
         progress.step(&format!("5 idle cost: {} ({:.1} s)", setup.label(), span.as_secs_f64()));
@@ -140,11 +154,11 @@ pub fn run(ctx: &Ctx, progress: &mut Progress, results: &mut Results) {
         let baseline = match (setup.strategy, setup.slack) {
             (Strategy::SleepNs(_), None) => Some(0),
             (Strategy::SleepNs(_), Some(_)) => Some(1),
-            (Strategy::SleepMs(_) | Strategy::Backoff(_), None) => Some(2),
+            (Strategy::SleepMs(_) | Strategy::Backoff(..), None) => Some(2),
             _ => None,
         };
         if let Some(b) = baseline {
-            row = row.vs(HANDS[b].2, hand[b]);
+            row = row.vs(HANDS[b].3, hand[b]);
         }
         if setup == Setup::plain(Strategy::BACKOFF) {
             row = row.target(Target::AtMost(2.0));

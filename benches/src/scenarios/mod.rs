@@ -1,5 +1,7 @@
 //! The harness's scenarios (numbers as in issue 6).
 
+#[cfg(feature = "aeron")]
+pub mod aeron;
 pub mod idle_cost;
 pub mod overhead;
 pub mod pingpong;
