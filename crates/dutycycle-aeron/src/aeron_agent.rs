@@ -10,6 +10,37 @@ use crate::{AeronClient, ClientConfig, ClientError};
 /// as [`Agent`], with the client passed in. The logic keeps its publications and
 /// subscriptions (in [`PublicationSlot`](crate::PublicationSlot)s and
 /// [`SubscriptionSlot`](crate::SubscriptionSlot)s); the agent keeps the client.
+///
+/// # Examples
+///
+/// ```
+/// use dutycycle::AgentError;
+/// use dutycycle_aeron::{AeronClient, Channel, ClientAgent, PublicationSlot};
+///
+/// /// Sends a heartbeat every duty cycle it can.
+/// struct Heartbeat { out: PublicationSlot, beats: u64 }
+///
+/// impl ClientAgent for Heartbeat {
+///     fn role_name(&self) -> &str { "heartbeat" }
+///     fn on_start(&mut self, client: &mut AeronClient) -> Result<(), AgentError> {
+///         Ok(self.out.add(client)?)
+///     }
+///     fn do_work(&mut self, _client: &mut AeronClient) -> Result<usize, AgentError> {
+///         let mut work = self.out.poll()?;
+///         if self.out.offer(&self.beats.to_le_bytes()).is_ok() {
+///             self.beats += 1;
+///             work += 1;
+///         }
+///         Ok(work)
+///     }
+///     fn on_close(&mut self, _client: &mut AeronClient) -> Result<(), AgentError> {
+///         Ok(self.out.close()?)
+///     }
+/// }
+///
+/// let logic = Heartbeat { out: PublicationSlot::new(Channel::ipc(), 9), beats: 0 };
+/// assert_eq!(logic.role_name(), "heartbeat"); // run it with AeronAgent::connect(&config, logic)
+/// ```
 pub trait ClientAgent {
     /// Called once, after the client connected: start adding publications and
     /// subscriptions here (asynchronously: this must not wait for them).
@@ -48,9 +79,10 @@ pub trait ClientAgent {
 ///
 /// # Examples
 ///
-/// ```no_run
+/// ```
 /// use dutycycle::{AgentError, AgentRunner};
 /// use dutycycle_aeron::{AeronAgent, AeronClient, Channel, ClientAgent, ClientConfig, SubscriptionSlot};
+/// # use dutycycle_aeron::{MediaDriverAgent, MediaDriverConfig};
 ///
 /// struct Counter { input: SubscriptionSlot, messages: u64 }
 ///
@@ -70,12 +102,18 @@ pub trait ClientAgent {
 ///     }
 /// }
 ///
-/// let config = ClientConfig::new();
+/// # let driver_config = MediaDriverConfig::new();
+/// # let dir = driver_config.get_dir().to_owned();
+/// # let driver = AgentRunner::start(move || Ok(MediaDriverAgent::launch(driver_config)?))?;
+/// let config = ClientConfig::new().dir(dir); // the media driver's directory
 /// let runner = AgentRunner::start(move || {
 ///     let counter = Counter { input: SubscriptionSlot::new(Channel::ipc(), 1001), messages: 0 };
-///     Ok(AeronAgent::connect(&config, counter)?)
+///     Ok(AeronAgent::connect(&config, counter)?) // connected on the agent thread
 /// })?;
-/// println!("{}", runner.close()?);
+/// assert_eq!(runner.role(), "counter");
+/// let report = runner.close()?; // the logic's on_close, then the client's, on the agent thread
+/// assert!(report.is_clean());
+/// # driver.close()?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///

@@ -30,9 +30,10 @@ use crate::{AeronCallError, ClientConfig, ClientError, ConductorMode};
 ///
 /// # Examples
 ///
-/// ```no_run
+/// ```
 /// use dutycycle::{Agent, AgentError, AgentRunner};
 /// use dutycycle_aeron::{AeronClient, Channel, ClientConfig, PublicationSlot};
+/// # use dutycycle_aeron::{MediaDriverAgent, MediaDriverConfig};
 ///
 /// struct Publisher { client: AeronClient, out: PublicationSlot }
 ///
@@ -53,12 +54,17 @@ use crate::{AeronCallError, ClientConfig, ClientError, ConductorMode};
 ///     }
 /// }
 ///
-/// let config = ClientConfig::new().dir("/dev/shm/aeron-my-driver");
+/// # let driver_config = MediaDriverConfig::new();
+/// # let dir = driver_config.get_dir().to_owned();
+/// # let driver = AgentRunner::start(move || Ok(MediaDriverAgent::launch(driver_config)?))?;
+/// let config = ClientConfig::new().dir(dir); // the media driver's directory
 /// let runner = AgentRunner::start(move || {
 ///     let client = AeronClient::connect(&config)?; // on the agent thread
 ///     Ok(Publisher { client, out: PublicationSlot::new(Channel::ipc(), 1001) })
 /// })?;
-/// # drop(runner);
+/// let report = runner.close()?; // on_close and drop ran on the agent thread
+/// assert!(report.is_clean());
+/// # driver.close()?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct AeronClient {

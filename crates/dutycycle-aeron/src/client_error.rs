@@ -11,6 +11,19 @@ use crate::AeronCallError;
 /// back from `start` inside [`StartError::Factory`](dutycycle::StartError::Factory);
 /// [`cause`](crate::cause) finds it there. From a duty cycle it goes to the runner's error
 /// handler, and the agent goes on.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use dutycycle_aeron::{AeronClient, ClientConfig, ClientError};
+///
+/// let config = ClientConfig::new().driver_timeout(Duration::ZERO);
+/// match AeronClient::connect(&config) {
+///     Err(ClientError::InvalidSetting { setting, .. }) => assert_eq!(setting, "driver_timeout"),
+///     other => panic!("{other:?}"),
+/// }
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ClientError {

@@ -13,6 +13,21 @@ use crate::AeronCallError;
 /// driver is running. Inside a runner's factory it comes back from `start` as
 /// [`StartError::Factory`](dutycycle::StartError::Factory); [`cause`](crate::cause) finds it
 /// there.
+///
+/// # Examples
+///
+/// ```
+/// use dutycycle_aeron::{DriverError, MediaDriverAgent, MediaDriverConfig};
+///
+/// // A path under a regular file can never be a directory.
+/// let file = std::env::temp_dir().join(format!("not-a-dir-{}", std::process::id()));
+/// std::fs::write(&file, b"")?;
+/// let err = MediaDriverAgent::launch(MediaDriverConfig::new().dir(file.join("aeron"))).unwrap_err();
+/// assert!(matches!(err, DriverError::DirNotWritable { .. }));
+/// assert!(err.to_string().contains("not-a-dir-"));
+/// # std::fs::remove_file(&file)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DriverError {

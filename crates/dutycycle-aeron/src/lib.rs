@@ -115,3 +115,11 @@ pub use publication_slot::{ExclusivePublicationSlot, PublicationKind, Publicatio
 pub use rusteron_idle::RusteronIdle;
 pub use subscription_slot::SubscriptionSlot;
 pub use threading_mode::{ThreadingMode, UnknownThreadingMode};
+
+/// The rusteron client crate this crate is built on: its types appear in this crate's API
+/// (`AeronPublication`, `AeronSubscription`, `AeronHeader`, `AeronOfferError`, ...), so use
+/// them from here to stay on the same version.
+pub use rusteron_client;
+/// The rusteron media driver crate this crate is built on (`AeronDriverContext` and the
+/// driver's settings beyond [`MediaDriverConfig`]).
+pub use rusteron_media_driver;

@@ -31,9 +31,9 @@ use crate::{AeronCallError, DriverError, MediaDriverConfig, ThreadingMode};
 ///
 /// # Examples
 ///
-/// ```no_run
+/// ```
 /// use dutycycle::{AgentRunner, BackoffIdleStrategy};
-/// use dutycycle_aeron::{DriverError, MediaDriverAgent, MediaDriverConfig};
+/// use dutycycle_aeron::{AeronClient, ClientConfig, MediaDriverAgent, MediaDriverConfig};
 ///
 /// let config = MediaDriverConfig::new();
 /// let dir = config.get_dir().to_owned();
@@ -42,10 +42,11 @@ use crate::{AeronCallError, DriverError, MediaDriverConfig, ThreadingMode};
 ///     .idle_strategy(BackoffIdleStrategy::default())
 ///     .start(move || Ok(MediaDriverAgent::launch(config)?))?;
 /// assert!(dir.join("cnc.dat").exists());
-/// // ... clients connect to `dir` ...
+/// // Clients connect to `dir` (in their agents' factories; here, for brevity, on this thread).
+/// AeronClient::connect(&ClientConfig::new().dir(&dir))?.close()?;
 /// let report = driver.close()?;
+/// assert!(report.is_clean());
 /// assert!(!dir.exists());
-/// # let _ = report;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct MediaDriverAgent {

@@ -111,20 +111,25 @@ impl PublicationKind for AeronExclusivePublication {
 ///
 /// # Examples
 ///
-/// ```no_run
-/// # use dutycycle_aeron::{AeronClient, Channel, ClientConfig, ClientError, PublicationSlot};
-/// # fn main() -> Result<(), ClientError> {
-/// # let mut client = AeronClient::connect(&ClientConfig::new())?;
+/// ```
+/// # use dutycycle::Agent;
+/// # use dutycycle_aeron::*;
+/// # use dutycycle_aeron::rusteron_client::AeronOfferError;
+/// # let mut driver = MediaDriverAgent::launch(MediaDriverConfig::new())?;
+/// # let mut client = AeronClient::connect(&ClientConfig::new().dir(driver.dir()))?;
 /// let mut slot = PublicationSlot::new(Channel::ipc(), 1001);
 /// slot.add(&client)?;
 /// while !slot.is_ready() {
+///     # driver.do_work()?; // the driver's duty cycle, on its own agent in real life
 ///     client.do_work()?; // in an agent: one turn of its duty cycle
 ///     slot.poll()?;
 /// }
-/// let _ = slot.offer(b"hello"); // Err(NotConnected) until a subscriber joins
+/// assert_eq!(slot.offer(b"hello"), Err(AeronOfferError::NotConnected)); // no subscriber yet
 /// slot.close()?;
 /// assert!(!slot.is_ready());
-/// # Ok(()) }
+/// # client.close()?;
+/// # driver.on_close()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct PublicationSlot<P: PublicationKind = AeronPublication> {
     channel: Channel,

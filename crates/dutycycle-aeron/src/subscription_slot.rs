@@ -27,24 +27,34 @@ use crate::{AeronCallError, AeronClient, Channel, ClientError, ImageEvent, Image
 ///
 /// # Examples
 ///
-/// ```no_run
-/// # use dutycycle_aeron::{AeronClient, Channel, ClientConfig, ClientError, SubscriptionSlot};
-/// # fn main() -> Result<(), ClientError> {
-/// # let mut client = AeronClient::connect(&ClientConfig::new())?;
+/// ```
+/// # use dutycycle::Agent;
+/// # use dutycycle_aeron::*;
+/// # let mut driver = MediaDriverAgent::launch(MediaDriverConfig::new())?;
+/// # let mut client = AeronClient::connect(&ClientConfig::new().dir(driver.dir()))?;
+/// # let mut publication = PublicationSlot::new(Channel::ipc(), 1002);
+/// # publication.add(&client)?;
 /// let mut egress = SubscriptionSlot::new(Channel::ipc(), 1002);
 /// egress.add(&client)?;
-/// let mut received = 0;
-/// loop {
-///     let mut work = client.do_work()?; // fires image handlers (invoker mode)
-///     work += egress.poll()?;
+/// let (mut received, mut images) = (Vec::new(), Vec::new());
+/// while received.is_empty() {
+///     # driver.do_work()?;
+///     # publication.poll()?;
+///     # let _ = publication.offer(b"answer");
+///     client.do_work()?; // runs the conductor, which fires the image handlers (invoker mode)
+///     egress.poll()?;
 ///     while let Some(event) = egress.next_image_event() {
-///         println!("egress image {} {}", event.info().session_id, event.is_available());
+///         images.push(event); // act on failover here, in the duty cycle
 ///     }
-///     work += egress.poll_fn(|message, _header| received += message.len(), 10)?;
-///     # if work == 0 { break; }
+///     egress.poll_fn(|message, _header| received.push(message.to_vec()), 10)?;
 /// }
+/// assert_eq!(received[0], b"answer");
+/// assert!(images[0].is_available());
 /// egress.close()?;
-/// # Ok(()) }
+/// # publication.close()?;
+/// # client.close()?;
+/// # driver.on_close()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct SubscriptionSlot {
     channel: Channel,
@@ -69,6 +79,10 @@ impl SubscriptionSlot {
 
     /// Starts adding the subscription with image handlers that queue [`ImageEvent`]s, if the
     /// slot is empty (otherwise does nothing).
+    ///
+    /// rusteron keeps the two handlers of each add alive until the client closes (a few dozen
+    /// bytes each), so a slot closed and added again on every failover grows by that much each
+    /// time.
     ///
     /// # Errors
     ///

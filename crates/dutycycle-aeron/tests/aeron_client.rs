@@ -9,12 +9,12 @@ use std::time::{Duration, Instant};
 
 use common::{serial, wait_until, PubSub, Seen};
 use dutycycle::{AgentError, AgentRunner};
+use dutycycle_aeron::rusteron_client::{self, AeronImage, AeronSubscription, Handler};
 use dutycycle_aeron::{
     AeronAgent, AeronClient, Channel, ClientAgent, ClientConfig, ClientError, ConductorMode,
     ExclusivePublicationSlot, ImageEvent, MediaDriverAgent, MediaDriverConfig, PublicationSlot,
     SubscriptionSlot,
 };
-use rusteron_client::{AeronImage, AeronSubscription, Handler};
 
 /// A driver on a runner of its own, and a client config pointing at it.
 fn driver() -> (AgentRunner, ClientConfig) {
