@@ -192,7 +192,10 @@ fn run_on_threads(
         let mut readers = vec![("driver", driver.as_ref().map(AgentRunner::stats_reader))];
         readers.push(("service", Some(agents.runners()[0].stats_reader())));
         readers.push(("gateway", Some(agents.runners()[1].stats_reader())));
-        let watch = || agents.runners().iter().all(AgentRunner::is_running);
+        let watch = || {
+            agents.runners().iter().all(AgentRunner::is_running)
+                && driver.as_ref().is_none_or(AgentRunner::is_running)
+        };
         wait_and_report(plan, termination, &readers, watch);
     }
     // The service and the gateway close (each on its own thread), then the driver.
