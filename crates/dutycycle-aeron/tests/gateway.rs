@@ -71,9 +71,18 @@ struct Gateway {
 
 impl Gateway {
     fn spawn(args: &[&str]) -> Gateway {
-        let mut child = Command::new(gateway_bin())
+        Gateway::spawn_with(args, None)
+    }
+
+    /// With `AERON_DIR` set to `aeron_dir`, or removed.
+    fn spawn_with(args: &[&str], aeron_dir: Option<&Path>) -> Gateway {
+        let mut command = Command::new(gateway_bin());
+        match aeron_dir {
+            Some(dir) => command.env("AERON_DIR", dir),
+            None => command.env_remove("AERON_DIR"),
+        };
+        let mut child = command
             .args(args)
-            .env_remove("AERON_DIR")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -102,7 +111,11 @@ impl Gateway {
 
     /// Runs the gateway to its end and returns its exit status.
     fn run(args: &[&str]) -> (ExitStatus, Gateway) {
-        let mut gateway = Gateway::spawn(args);
+        Gateway::run_with(args, None)
+    }
+
+    fn run_with(args: &[&str], aeron_dir: Option<&Path>) -> (ExitStatus, Gateway) {
+        let mut gateway = Gateway::spawn_with(args, aeron_dir);
         let status = gateway.wait(EXIT_TIMEOUT);
         (status, gateway)
     }
@@ -386,4 +399,40 @@ fn bad_input_is_refused_naming_it_before_anything_is_built() {
     }
     assert!(!Path::new(unwritable).exists());
     std::fs::remove_file(&file).unwrap();
+}
+
+#[test]
+fn with_aeron_dir_the_gateway_uses_the_running_driver_and_leaves_it_alone() {
+    let _serial = serial();
+    let config = dutycycle_aeron::MediaDriverConfig::new();
+    let dir = config.get_dir().to_owned();
+    let driver = dutycycle::AgentRunner::builder()
+        .name("driver")
+        .start(move || Ok(dutycycle_aeron::MediaDriverAgent::launch(config)?))
+        .unwrap();
+
+    let mut gateway = Gateway::spawn_with(&["--run-time", "2s", "--failover-period", "500ms"], Some(&dir));
+    let status = gateway.wait(EXIT_TIMEOUT);
+    let output = gateway.output();
+    assert_eq!(status.code(), Some(0), "{output}");
+    let lines = gateway.stdout_lines();
+    assert!(lines.iter().any(|l| l.starts_with("driver: using the media driver running in")), "{output}");
+    let closed: Vec<_> = lines.iter().filter(|l| l.starts_with("close: ")).collect();
+    assert_eq!(closed.len(), 2, "the service and the gateway, no driver of its own: {output}");
+    assert!(closed.iter().all(|l| fields(l)["same_thread"] == "true"), "{output}");
+    let account = numbers(lines.iter().find(|l| l.starts_with("account: ")).expect("an account line"));
+    assert!(account["sent"] > 0 && account["sent"] == account["answered"], "{output}");
+    assert!(dir.join("cnc.dat").is_file(), "the running driver's directory is left alone");
+    assert!(driver.is_running());
+    assert!(driver.close().unwrap().is_clean());
+
+    // No driver there any more: the gateway says so, naming the directory, and builds nothing.
+    let (status, gateway) = Gateway::run_with(&["--run-time", "1s"], Some(&dir));
+    let output = gateway.output();
+    assert_eq!(status.code(), Some(1), "{output}");
+    assert!(
+        gateway.stderr().contains(&format!("no active Aeron media driver in {}", dir.display())),
+        "{output}"
+    );
+    assert!(!gateway.stdout_lines().iter().any(|l| l.starts_with("close: ")), "{output}");
 }
