@@ -1204,8 +1204,7 @@ fn parse_duration(value: &str) -> Result<Duration, String> {
 /// A CPU this process may run on.
 fn parse_core(value: &str) -> Result<usize, String> {
     let core: usize = value.parse().map_err(|_| "expected a CPU number".to_owned())?;
-    let allowed: Vec<usize> =
-        core_affinity::get_core_ids().unwrap_or_default().into_iter().map(|c| c.id).collect();
+    let allowed = dutycycle::allowed_cores().map_err(|e| format!("cannot read the allowed CPUs: {e}"))?;
     if allowed.contains(&core) {
         Ok(core)
     } else {

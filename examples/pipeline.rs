@@ -177,8 +177,7 @@ fn parse_options() -> Result<Options, String> {
 fn main() -> Result<(), Box<dyn Error>> {
     let options = parse_options().map_err(|e| format!("pipeline: {e}"))?;
     let (core_a, core_b) = options.cores.unwrap_or_else(|| {
-        let ids: Vec<usize> =
-            core_affinity::get_core_ids().unwrap_or_default().iter().map(|c| c.id).collect();
+        let ids = dutycycle::allowed_cores().unwrap_or_default();
         let a = ids.first().copied().unwrap_or(0);
         (a, ids.get(1).copied().unwrap_or(a))
     });

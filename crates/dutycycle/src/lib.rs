@@ -89,6 +89,7 @@ pub use idle_strategy::{
 pub use report::{AgentReport, Ending};
 pub use stats::{DutyCycleStats, Statistics, StatsReader};
 pub use termination::AgentTermination;
+pub use thread::allowed_cores;
 pub use waker::AgentWaker;
 
 /// The README's example, compiled as a doctest so that it stays true.

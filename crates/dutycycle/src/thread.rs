@@ -19,14 +19,29 @@ pub(crate) fn truncate_thread_name(name: &str) -> &str {
     &name[..end]
 }
 
-/// The CPUs a thread of this process may be pinned to, in ascending order.
+/// The CPUs a thread of this process may be pinned to, in ascending order: the set that
+/// [`AgentRunnerBuilder::core`](crate::AgentRunnerBuilder::core) is checked against, for
+/// programs that validate their own core options up front.
 ///
 /// That is the kernel's rule for `sched_setaffinity`: any online CPU in the process's cpuset
 /// (its cgroup's `cpuset.cpus.effective`, or v1's `cpuset.effective_cpus`). It is not the main
 /// thread's affinity mask: a gateway that pins its main thread to a housekeeping core may still
 /// pin its agents anywhere in the cpuset. Where neither file can be read, the online CPUs; where
 /// that cannot be read either, the calling thread's own mask.
-pub(crate) fn allowed_cores() -> io::Result<Vec<usize>> {
+///
+/// # Errors
+///
+/// The error of `sched_getaffinity` when nothing else could be read.
+///
+/// # Examples
+///
+/// ```
+/// let cores = dutycycle::allowed_cores()?;
+/// assert!(!cores.is_empty());
+/// assert!(cores.windows(2).all(|w| w[0] < w[1]));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn allowed_cores() -> io::Result<Vec<usize>> {
     let online = read_cpu_list("/sys/devices/system/cpu/online");
     let allowed = match (cgroup_cpuset(), online) {
         (Some(cpuset), Some(online)) => cpuset.into_iter().filter(|c| online.contains(c)).collect(),
