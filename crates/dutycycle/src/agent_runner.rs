@@ -206,7 +206,7 @@ impl AgentRunner {
             // A runner exists only for an agent that started, so its thread returns a report.
             Ok(None) => Ending::Panicked("the agent thread returned no report".to_owned()),
             // The thread body catches every panic of agent code; this would be a panic of ours.
-            Err(payload) => Ending::Panicked(crate::failure::panic_message(&*payload)),
+            Err(payload) => Ending::Panicked(crate::failure::take_panic_message(payload)),
         };
         AgentReport {
             role: self.role.clone(),
@@ -302,9 +302,10 @@ impl Default for AgentRunnerBuilder {
 
 impl<I: IdleStrategy + Send + 'static> AgentRunnerBuilder<I> {
     /// The thread's name. Linux keeps 15 bytes: a longer name is cut at a character boundary
-    /// to fit. Without a name, the thread is named after the agent's
-    /// [`role_name`](Agent::role_name), cut the same way. A name with a NUL byte is refused by
-    /// `start` ([`StartError::InvalidName`]).
+    /// to fit. An empty name, or one with a NUL byte, is refused by `start`
+    /// ([`StartError::InvalidName`]). Without a name, the thread is named after the agent's
+    /// [`role_name`](Agent::role_name), cut the same way and also at its first NUL byte; a role
+    /// that leaves nothing (`""`) names the thread `agent`.
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self
@@ -373,7 +374,7 @@ impl<I: IdleStrategy + Send + 'static> AgentRunnerBuilder<I> {
         F: FnOnce() -> Result<A, AgentError> + Send + 'static,
     {
         if let Some(name) = &self.name {
-            if name.contains('\0') {
+            if name.is_empty() || name.contains('\0') {
                 return Err(StartError::InvalidName { name: name.clone() });
             }
         }
@@ -424,7 +425,7 @@ impl<I: IdleStrategy + Send + 'static> AgentRunnerBuilder<I> {
             }
             Err(mpsc::RecvError) => {
                 let message = match handle.join() {
-                    Err(payload) => crate::failure::panic_message(&*payload),
+                    Err(payload) => crate::failure::take_panic_message(payload),
                     Ok(_) => "the agent thread ended before it started".to_owned(),
                 };
                 Err(StartError::Thread {
@@ -510,7 +511,10 @@ impl<I: IdleStrategy> ThreadSetup<I> {
             Ok(role) => (role, None),
             Err(failure) => ("agent".to_owned(), Some(failure)),
         };
-        let thread_name = thread::truncate_thread_name(self.name.as_deref().unwrap_or(&role)).to_owned();
+        let thread_name = match thread::truncate_thread_name(self.name.as_deref().unwrap_or(&role)) {
+            "" => "agent".to_owned(),
+            name => name.to_owned(),
+        };
         if self.name.is_none() {
             thread::set_current_name(&thread_name);
         }
@@ -568,7 +572,7 @@ impl<I: IdleStrategy> ThreadSetup<I> {
         }));
         report.ending = match ending {
             Ok(ending) => ending,
-            Err(payload) => Ending::Panicked(crate::failure::panic_message(&*payload)),
+            Err(payload) => Ending::Panicked(crate::failure::take_panic_message(payload)),
         };
         counters.publish(&local);
         counters.publish_timing(&local);

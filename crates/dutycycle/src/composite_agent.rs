@@ -1,8 +1,9 @@
 //! [`CompositeAgent`]: several agents on one thread.
 
 use std::fmt;
+use std::panic::{self, AssertUnwindSafe};
 
-use crate::failure::catch;
+use crate::failure::{catch, take_panic_message};
 use crate::{Agent, AgentError, AgentFailure};
 
 /// Several agents run as one, on one thread, in order (Agrona's `CompositeAgent`). The
@@ -108,6 +109,38 @@ impl Agent for CompositeAgent {
     fn role_name(&self) -> &str {
         &self.role
     }
+}
+
+impl Drop for CompositeAgent {
+    fn drop(&mut self) {
+        drop_each(self.agents.drain(..));
+    }
+}
+
+/// Drops every agent, each on its own, so that one `Drop` that panics neither skips the others
+/// nor, by panicking while another unwinds, aborts the process. The panic is then resumed (one
+/// panic as it was; several as one message naming each role), and the runner reports it as the
+/// composite's drop failure.
+pub(crate) fn drop_each(agents: impl Iterator<Item = Box<dyn Agent>>) {
+    let mut panics = Vec::new();
+    for agent in agents {
+        let role = catch(|| Ok(agent.role_name().to_owned())).unwrap_or_else(|_| "?".to_owned());
+        if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(move || drop(agent))) {
+            panics.push((role, payload));
+        }
+    }
+    if std::thread::panicking() || panics.is_empty() {
+        return;
+    }
+    if panics.len() == 1 {
+        let (_, payload) = panics.remove(0);
+        panic::resume_unwind(payload);
+    }
+    let messages: Vec<String> = panics
+        .into_iter()
+        .map(|(role, payload)| format!("{role}: {}", take_panic_message(payload)))
+        .collect();
+    panic::resume_unwind(Box::new(format!("sub-agents' drop panicked: {}", messages.join("; "))));
 }
 
 impl fmt::Debug for CompositeAgent {

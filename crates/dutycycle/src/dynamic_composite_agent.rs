@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use crate::composite_agent::{call_all, composite_role};
+use crate::composite_agent::{call_all, composite_role, drop_each};
 use crate::failure::{catch, drop_caught};
 use crate::primitive::lock;
 use crate::primitive::sync::{Arc, AtomicBool, AtomicU64, AtomicU8, Mutex, Ordering};
@@ -105,9 +105,9 @@ pub enum DynamicCompositeError {
     /// Failed: the added agent's factory failed; there is no agent.
     #[error("the added agent's factory failed: {0}")]
     Factory(#[source] AgentFailure),
-    /// Failed: the added agent's `on_start` failed; its `on_close` ran (with the result in
-    /// `close`) and it was dropped, on the composite's thread.
-    #[error("{role}: on_start failed: {failure}")]
+    /// Failed: the added agent's `on_start` failed; its `on_close` ran and it was dropped, on
+    /// the composite's thread, with how those went in `close` and `drop`.
+    #[error("{role}: on_start failed: {failure}{}", also(.close, .drop))]
     OnStart {
         /// The added agent's role.
         role: String,
@@ -116,15 +116,19 @@ pub enum DynamicCompositeError {
         failure: AgentFailure,
         /// How `on_close` failed, if it did.
         close: Option<AgentFailure>,
+        /// How the agent's `Drop` failed (it panicked), if it did.
+        drop: Option<AgentFailure>,
     },
-    /// Failed: the removed agent's `on_close` failed (it was removed and dropped anyway).
-    #[error("{role}: on_close failed: {failure}")]
-    OnClose {
+    /// Failed: the removed agent's `on_close` failed or its `Drop` panicked (at least one of
+    /// the two is set). It was removed all the same.
+    #[error("{role}: removed, but{}", also(.close, .drop).trim_start_matches(';'))]
+    Removal {
         /// The removed agent's role.
         role: String,
-        /// How `on_close` failed.
-        #[source]
-        failure: AgentFailure,
+        /// How `on_close` failed, if it did.
+        close: Option<AgentFailure>,
+        /// How the agent's `Drop` failed (it panicked), if it did.
+        drop: Option<AgentFailure>,
     },
     /// The composite was already attached to another control, or this control to another
     /// composite.
@@ -136,6 +140,18 @@ pub enum DynamicCompositeError {
     /// [`Pending::wait_timeout`] ran out of time; the request may still be applied.
     #[error("the request was not applied within {0:?}")]
     TimedOut(Duration),
+}
+
+/// `; on_close failed: ...; drop failed: ...` for the failures that happened.
+fn also(close: &Option<AgentFailure>, drop: &Option<AgentFailure>) -> String {
+    let mut text = String::new();
+    if let Some(failure) = close {
+        text.push_str(&format!("; on_close failed: {failure}"));
+    }
+    if let Some(failure) = drop {
+        text.push_str(&format!("; drop failed: {failure}"));
+    }
+    text
 }
 
 /// A request accepted by a [`DynamicCompositeControl`], to be applied on the composite's
@@ -331,11 +347,9 @@ impl DynamicCompositeAgent {
         let mut agent = catch(factory).map_err(DynamicCompositeError::Factory)?;
         if let Err(failure) = catch(|| agent.on_start()) {
             let role = agent.role_name().to_owned();
-            let mut close = catch(|| agent.on_close()).err();
-            if let Err(drop_failure) = drop_caught(agent) {
-                close.get_or_insert(drop_failure);
-            }
-            return Err(DynamicCompositeError::OnStart { role, failure, close });
+            let close = catch(|| agent.on_close()).err();
+            let drop = drop_caught(agent).err();
+            return Err(DynamicCompositeError::OnStart { role, failure, close, drop });
         }
         self.agents.push((id, agent));
         Ok(id)
@@ -349,11 +363,12 @@ impl DynamicCompositeAgent {
             self.next -= 1;
         }
         let role = agent.role_name().to_owned();
-        let closed = catch(|| agent.on_close());
-        let dropped = drop_caught(agent);
-        match closed.and(dropped) {
-            Ok(()) => Ok(id),
-            Err(failure) => Err(DynamicCompositeError::OnClose { role, failure }),
+        let close = catch(|| agent.on_close()).err();
+        let drop = drop_caught(agent).err();
+        if close.is_none() && drop.is_none() {
+            Ok(id)
+        } else {
+            Err(DynamicCompositeError::Removal { role, close, drop })
         }
     }
 }
@@ -408,6 +423,7 @@ impl Drop for DynamicCompositeAgent {
     fn drop(&mut self) {
         self.shared.status.store(CLOSED, Ordering::Release);
         self.shared.len.store(0, Ordering::Release);
+        drop_each(self.agents.drain(..).map(|(_, agent)| agent));
     }
 }
 

@@ -34,8 +34,8 @@ use crate::{AgentFailure, AgentReport, AgentRunner};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StartError {
-    /// The thread name contains a NUL byte, which no OS thread name can hold.
-    #[error("thread name {name:?} contains a NUL byte")]
+    /// The thread name is empty, or contains a NUL byte, which no OS thread name can hold.
+    #[error("thread name {name:?} is empty or contains a NUL byte")]
     InvalidName {
         /// The name given.
         name: String,

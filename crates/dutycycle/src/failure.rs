@@ -54,7 +54,7 @@ impl AgentFailure {
 
     /// Builds a failure from the payload that `catch_unwind` returned.
     pub(crate) fn from_panic(payload: Box<dyn Any + Send>) -> Self {
-        AgentFailure::Panic(panic_message(&*payload))
+        AgentFailure::Panic(take_panic_message(payload))
     }
 }
 
@@ -85,6 +85,16 @@ pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
     } else {
         "non-string panic payload".to_owned()
     }
+}
+
+/// The message of a panic, the payload dropped without letting a panic in its own `Drop`
+/// (possible with `panic_any`) unwind into the caller: such a second payload is leaked.
+pub(crate) fn take_panic_message(payload: Box<dyn Any + Send>) -> String {
+    let message = panic_message(&*payload);
+    if let Err(second) = panic::catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+        std::mem::forget(second);
+    }
+    message
 }
 
 /// Runs `f`, turning both its error and its panic into an [`AgentFailure`].

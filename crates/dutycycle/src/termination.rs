@@ -274,6 +274,10 @@ fn install_signal_handlers() -> io::Result<AgentTermination> {
     use std::sync::Arc as StdArc;
 
     let termination = AgentTermination::new();
+    // The pipe that wakes the latch's thread first: a signal that arrives before the flag
+    // handlers below are in place then still signals the latch (it just cannot yet be the
+    // "second" signal), instead of setting the flag with nobody told.
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])?;
     let shutting_down = StdArc::new(StdAtomicBool::new(false));
     for signal in [SIGINT, SIGTERM] {
         // Order matters: on each signal the conditional exit runs first and sees the flag
@@ -285,7 +289,6 @@ fn install_signal_handlers() -> io::Result<AgentTermination> {
         )?;
         signal_hook::flag::register(signal, StdArc::clone(&shutting_down))?;
     }
-    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])?;
     let latch = termination.clone();
     std::thread::Builder::new().name("dutycycle-sig".into()).spawn(move || {
         for signal in signals.forever() {

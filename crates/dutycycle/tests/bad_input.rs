@@ -176,8 +176,6 @@ fn a_role_name_with_a_nul_names_the_thread_up_to_the_nul() {
 }
 
 #[test]
-#[ignore = "bug: name(\"\") is neither refused nor documented: the agent thread gets an empty OS \
-            name (and so does a role of \"\" without a builder name)"]
 fn an_empty_name_is_refused_or_falls_back_to_the_role() {
     let (tx, rx) = mpsc::channel();
     let result = AgentRunner::builder()

@@ -214,10 +214,10 @@ fn an_added_agent_whose_on_start_fails_is_closed_and_dropped_and_the_failure_rep
     let (runner, control, agent_thread) = running_composite();
     let events = Events::default();
     match control.add(tracked("bad", &events, true)).unwrap().wait_timeout(LONG) {
-        Err(DynamicCompositeError::OnStart { role, failure, close }) => {
+        Err(DynamicCompositeError::OnStart { role, failure, close, drop }) => {
             assert_eq!(role, "bad");
             assert_eq!(failure.to_string(), "cannot connect");
-            assert!(close.is_none());
+            assert!(close.is_none() && drop.is_none());
         }
         other => panic!("expected OnStart, got {other:?}"),
     }
