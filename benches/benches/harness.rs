@@ -11,7 +11,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use dutycycle_benches::clock::calibrate;
-use dutycycle_benches::cpu::{load_average, pin, spawn_pinned};
+use dutycycle_benches::cpu::{load_average, pin, spawn_pinned, steal_seconds};
 use dutycycle_benches::progress::Progress;
 use dutycycle_benches::report::{criterion_median_ns, Json, Results, Row, Unit};
 use dutycycle_benches::scenarios::{self, Ctx};
@@ -60,6 +60,7 @@ fn main() {
     let args = parse_args();
     let wanted = |s: u8| args.only.as_ref().is_none_or(|o| o.contains(&s));
     let load_before = load_average();
+    let steal_before = steal_seconds();
     eprintln!(
         "dutycycle benchmarks, {} mode, CPUs {CPU_A} and {CPU_B}, load average {:.2} {:.2} {:.2}",
         args.mode.name(),
@@ -122,6 +123,7 @@ fn main() {
     }
     progress.finish();
     let load_after = load_average();
+    let steal = steal_seconds() - steal_before;
 
     let table = results.table();
     println!("{table}");
@@ -133,6 +135,7 @@ fn main() {
         ("ns_per_tsc_tick".to_owned(), Json::Num(ctx.ns_per_tick)),
         ("load_average_before".to_owned(), Json::Arr(load_before.iter().map(|&x| Json::Num(x)).collect())),
         ("load_average_after".to_owned(), Json::Arr(load_after.iter().map(|&x| Json::Num(x)).collect())),
+        ("steal_seconds".to_owned(), Json::Num(steal)),
         ("machine".to_owned(), machine()),
     ];
     let mut files = vec![
@@ -140,7 +143,8 @@ fn main() {
         (
             "table.txt".to_owned(),
             format!(
-                "{} mode, {:.0} s, load average before {:.2} {:.2} {:.2}, after {:.2} {:.2} {:.2}\n\n{table}",
+                "{} mode, {:.0} s, load average before {:.2} {:.2} {:.2}, after {:.2} {:.2} {:.2}, \
+                 CPU time stolen by the hypervisor during the run {steal:.2} s\n\n{table}",
                 args.mode.name(),
                 progress.elapsed_s(),
                 load_before[0],
@@ -152,6 +156,7 @@ fn main() {
             ),
         ),
     ];
+    files.push(("table.md".to_owned(), results.markdown()));
     files.extend(plots(&results));
     for (name, text) in &files {
         std::fs::write(dir.join(name), text).unwrap_or_else(|e| panic!("write {name}: {e}"));
@@ -221,7 +226,7 @@ fn micro_rows(results: &mut Results) {
             .and_then(|t| criterion_median_ns(&t))
     };
     // (criterion id, figure, per-call divisor, baseline id, baseline label)
-    let rows: [(&str, &str, f64, Option<&str>, &str); 13] = [
+    let rows: [(&str, &str, f64, Option<&str>, &str); 14] = [
         ("idle/noop idle(0)", "NoOp idle(0)", 1.0, None, ""),
         (
             "idle/spin idle(0)",
@@ -295,6 +300,13 @@ fn micro_rows(results: &mut Results) {
             "one futex wake syscall",
         ),
         ("wake/stats() read while the agent runs", "stats() read while the agent runs", 1.0, None, ""),
+        (
+            "composite/CompositeAgent of 3, do_work",
+            "CompositeAgent of 3 agents, one do_work",
+            1.0,
+            Some("composite/baseline 3 agents called directly"),
+            "the 3 agents called directly",
+        ),
     ];
     let mut missing = 0;
     for (id, figure, per, base_id, base_label) in rows {

@@ -11,7 +11,7 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, Criterion};
 use dutycycle::{
     Agent, AgentError, AgentRunner, AgentTermination, BackoffIdleStrategy, BusySpinIdleStrategy,
-    ControllableIdleStrategy, IdleMode, IdleStrategy, IdleStrategyConfig, NoOpIdleStrategy,
+    CompositeAgent, ControllableIdleStrategy, IdleMode, IdleStrategy, IdleStrategyConfig, NoOpIdleStrategy,
     SleepingIdleStrategy, YieldingIdleStrategy,
 };
 use dutycycle_benches::cpu::{futex_wake_nobody, pin, set_timer_slack, unpin};
@@ -35,7 +35,7 @@ fn idle(c: &mut Criterion) {
     g.bench_function("controllable (noop mode) idle(0)", |b| b.iter(|| controllable_noop.idle(black_box(0))));
     // Built by name: an enum over every strategy, matched on each call.
     let mut by_name = "spin".parse::<IdleStrategyConfig>().expect("parses").build();
-    g.bench_function("by name \"spin\" idle(0)", |b| b.iter(|| by_name.idle(black_box(0))));
+    g.bench_function("by name spin idle(0)", |b| b.iter(|| by_name.idle(black_box(0))));
     let mut backoff = BackoffIdleStrategy::default();
     g.bench_function("backoff idle(1) (reset)", |b| b.iter(|| backoff.idle(black_box(1))));
     g.bench_function("backoff reset + 10 x idle(0) (spin phase)", |b| {
@@ -102,6 +102,33 @@ fn wake(c: &mut Criterion) {
     runner.close().expect("runner");
 }
 
+/// A sub-agent with a little state, as composites hold.
+struct Tick(u64);
+
+impl Agent for Tick {
+    fn do_work(&mut self) -> Result<usize, AgentError> {
+        self.0 += 1;
+        Ok(usize::from(self.0 & 1 == 0))
+    }
+}
+
+fn composite(c: &mut Criterion) {
+    let mut g = c.benchmark_group("composite");
+    let agents: Vec<Box<dyn Agent>> = vec![Box::new(Tick(0)), Box::new(Tick(1)), Box::new(Tick(2))];
+    let mut composite = CompositeAgent::new(agents);
+    g.bench_function("CompositeAgent of 3, do_work", |b| b.iter(|| black_box(composite.do_work().is_ok())));
+    let mut direct = (Tick(0), Tick(1), Tick(2));
+    g.bench_function("baseline 3 agents called directly", |b| {
+        b.iter(|| {
+            let work = direct.0.do_work().unwrap_or(0)
+                + direct.1.do_work().unwrap_or(0)
+                + direct.2.do_work().unwrap_or(0);
+            black_box(work)
+        })
+    });
+    g.finish();
+}
+
 fn config() -> Criterion {
     let c = Criterion::default().without_plots().noise_threshold(0.05);
     match Mode::from_env() {
@@ -109,15 +136,16 @@ fn config() -> Criterion {
             .warm_up_time(Duration::from_millis(100))
             .measurement_time(Duration::from_millis(300))
             .sample_size(10),
-        Mode::Full => {
-            c.warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3)).sample_size(50)
-        }
+        Mode::Full => c
+            .warm_up_time(Duration::from_millis(500))
+            .measurement_time(Duration::from_secs(2))
+            .sample_size(50),
     }
 }
 
 criterion_group! {
     name = benches;
     config = config();
-    targets = idle, termination, wake
+    targets = idle, termination, wake, composite
 }
 criterion_main!(benches);

@@ -118,3 +118,18 @@ pub fn load_average() -> [f64; 3] {
     let mut it = text.split_whitespace().map(|s| s.parse().unwrap_or(f64::NAN));
     [it.next().unwrap_or(f64::NAN), it.next().unwrap_or(f64::NAN), it.next().unwrap_or(f64::NAN)]
 }
+
+/// Seconds of CPU time the hypervisor gave to other guests while this one wanted to run
+/// (the `steal` column of `/proc/stat`, all CPUs), for the record of a run.
+pub fn steal_seconds() -> f64 {
+    let text = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let ticks = text
+        .lines()
+        .next()
+        .and_then(|l| l.split_whitespace().nth(8))
+        .and_then(|v| v.parse::<f64>().ok())
+        .unwrap_or(f64::NAN);
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    ticks / hz
+}

@@ -205,6 +205,60 @@ impl Results {
         out
     }
 
+    /// The two tables as Markdown (for docs/BENCHMARKS.md).
+    pub fn markdown(&self) -> String {
+        let esc = |s: &str| s.replace('|', "\\|");
+        let mut out = String::new();
+        out.push_str("| # | figure | value | baseline (same run) | ratio | target | verdict |\n");
+        out.push_str("|---|---|---:|---|---:|---|---|\n");
+        for r in &self.rows {
+            let verdict = match r.met() {
+                None => "",
+                Some(true) => "met",
+                Some(false) => "**missed**",
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                r.scenario,
+                esc(&r.figure),
+                r.unit.format(r.value),
+                r.baseline
+                    .as_ref()
+                    .map(|(l, v)| format!("{}: {}", esc(l), r.unit.format(*v)))
+                    .unwrap_or_default(),
+                r.ratio().map(|x| format!("{x:.2}×")).unwrap_or_default(),
+                r.target_text(),
+                verdict
+            );
+        }
+        out.push_str("\n| # | distribution | n | min | p50 | p90 | p99 | p99.9 | p99.99 | max | CPU |\n");
+        out.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for d in &self.distributions {
+            let l = &d.latency;
+            let _ = writeln!(
+                out,
+                "| {} | {} · {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                d.scenario,
+                d.group,
+                esc(&d.name),
+                l.count,
+                fmt_ns(l.min),
+                fmt_ns(l.p50),
+                fmt_ns(l.p90),
+                fmt_ns(l.p99),
+                fmt_ns(l.p999),
+                fmt_ns(l.p9999),
+                fmt_ns(l.max),
+                d.cpu_percent.map(|c| Unit::Percent.format(c)).unwrap_or_default()
+            );
+        }
+        for note in &self.notes {
+            let _ = writeln!(out, "\nNote: {}", esc(note));
+        }
+        out
+    }
+
     /// The results as JSON, with `meta` (machine, mode, load) at the top.
     pub fn json(&self, meta: Vec<(String, Json)>) -> String {
         let rows = self

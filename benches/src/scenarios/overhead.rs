@@ -282,13 +282,13 @@ const VARIANTS: [(Variant, &str); 8] = [
 
 /// Progress steps.
 pub fn steps(ctx: &Ctx) -> usize {
-    ctx.mode.pick(2, 5) * VARIANTS.len()
+    ctx.mode.pick(2, 4) * VARIANTS.len()
 }
 
 /// Runs scenario 3: rounds of the four variants, one after the other on CPU 1; each figure is
 /// the median over the rounds.
 pub fn run(ctx: &Ctx, progress: &mut Progress, results: &mut Results) {
-    let rounds = ctx.mode.pick(2, 5);
+    let rounds = ctx.mode.pick(2, 4);
     let run_for = ctx.mode.pick(Duration::from_millis(300), Duration::from_millis(1000));
     let warm = Duration::from_millis(100);
     let mut rates: Vec<Vec<f64>> = vec![Vec::new(); VARIANTS.len()];

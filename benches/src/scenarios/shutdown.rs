@@ -34,14 +34,19 @@ impl Agent for Idle {
 struct Case {
     samples: u64,
     seed: u64,
+    /// Spin on `is_running()` after the signal (the stopping CPU stays awake), and also time
+    /// the moment the report is ready.
+    observe: bool,
 }
 
 impl WithIdle for Case {
-    type Out = Histogram<u64>;
+    /// Signal to `join` returning; signal to `is_running() == false` when observed.
+    type Out = (Histogram<u64>, Histogram<u64>);
 
-    fn run<I: IdleStrategy + Clone + Send + 'static>(self, idle: I) -> Histogram<u64> {
+    fn run<I: IdleStrategy + Clone + Send + 'static>(self, idle: I) -> Self::Out {
         spawn_pinned("stopper", CPU_A, move || {
             let mut h = histogram();
+            let mut ready = histogram();
             let mut rng = Lcg(self.seed);
             for _ in 0..self.samples {
                 let termination = AgentTermination::new();
@@ -55,10 +60,16 @@ impl WithIdle for Case {
                 std::thread::sleep(Duration::from_micros(rng.next_in(5_000, 25_000)));
                 let t0 = Instant::now();
                 termination.signal();
+                if self.observe {
+                    while runner.is_running() {
+                        std::hint::spin_loop();
+                    }
+                    record(&mut ready, t0.elapsed().as_nanos() as u64);
+                }
                 runner.join().expect("idle agent");
                 record(&mut h, t0.elapsed().as_nanos() as u64);
             }
-            h
+            (h, ready)
         })
         .join()
         .expect("stopper")
@@ -107,7 +118,7 @@ const HAND: &str = "hand-written: flag + unpark + join";
 
 /// Progress steps.
 pub fn steps(_ctx: &Ctx) -> usize {
-    strategies().len() + 1
+    strategies().len() + 2
 }
 
 /// Runs scenario 6.
@@ -125,7 +136,7 @@ pub fn run(ctx: &Ctx, progress: &mut Progress, results: &mut Results) {
     });
     for (i, strategy) in strategies().into_iter().enumerate() {
         progress.step(&format!("6 shutdown: {} ({samples} samples)", strategy.label()));
-        let h = strategy.with(Case { samples, seed: 11 + i as u64 });
+        let (h, _) = strategy.with(Case { samples, seed: 11 + i as u64, observe: false });
         let lat = Latency::from_histogram(&h, 1.0);
         results.rows.push(
             Row::new(6, format!("shutdown {} p99", strategy.label()), lat.p99, Unit::Ns)
@@ -136,6 +147,28 @@ pub fn run(ctx: &Ctx, progress: &mut Progress, results: &mut Results) {
             scenario: 6,
             group: "shutdown".into(),
             name: strategy.label(),
+            latency: lat,
+            cpu_percent: None,
+            baseline: false,
+        });
+    }
+    // Where the time goes: the same backoff shutdown with the stopping thread spinning instead
+    // of blocking in `join` (its vCPU never halts), timing also when the report is ready.
+    progress.step(&format!("6 shutdown: backoff, stopper spinning ({samples} samples)"));
+    let (joined, ready) = Strategy::BACKOFF.with(Case { samples, seed: 99, observe: true });
+    for (name, h) in [
+        ("backoff, stopper spinning: until join returns", joined),
+        ("backoff, stopper spinning: until the report is ready", ready),
+    ] {
+        let lat = Latency::from_histogram(&h, 1.0);
+        results.rows.push(
+            Row::new(6, format!("diagnosis: shutdown {name}, p99"), lat.p99, Unit::Ns)
+                .vs("hand-written p99", base.p99),
+        );
+        results.distributions.push(Distribution {
+            scenario: 6,
+            group: "shutdown".into(),
+            name: format!("diagnosis: {name}"),
             latency: lat,
             cpu_percent: None,
             baseline: false,

@@ -238,6 +238,10 @@ fn cases() -> Vec<(Setup, Hand)> {
             Setup::plain(Strategy::Backoff(Duration::from_millis(1), Duration::from_millis(1))).woken(),
             Hand::Park,
         ),
+        (
+            Setup::plain(Strategy::Backoff(Duration::from_millis(10), Duration::from_millis(10))).woken(),
+            Hand::Park,
+        ),
     ]
 }
 
@@ -250,8 +254,8 @@ fn plans(ctx: &Ctx) -> Vec<Plan> {
             Plan { spacing_ns: 10_000_000, warmup: 5, messages: 50 },
         ],
         vec![
-            Plan { spacing_ns: 2_000_000, warmup: 100, messages: 5_000 },
-            Plan { spacing_ns: 10_000_000, warmup: 50, messages: 1_000 },
+            Plan { spacing_ns: 2_000_000, warmup: 100, messages: 4_000 },
+            Plan { spacing_ns: 10_000_000, warmup: 30, messages: 600 },
         ],
     )
 }
