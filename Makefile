@@ -12,3 +12,14 @@ test:
 
 loom:
 	bash scripts/loom.sh
+
+# Benchmarks (docs/BENCHMARKS.md): the full run (< 10 min) and a quick one (< 1 min).
+bench:
+	bash scripts/setup.sh && bash benches/run.sh full --aeron
+
+bench-quick:
+	bash scripts/setup.sh && bash benches/run.sh quick --aeron
+
+# Reliability soak (docs/RELIABILITY.md): 20x the signal storm, 10x the start/close soak.
+soak:
+	DUTYCYCLE_SOAK=1 cargo test -p dutycycle --release --test signal_storm --test soak -- --nocapture
