@@ -257,7 +257,7 @@ fn micro_rows(results: &mut Results) {
             "NoOp idle(0)",
         ),
         (
-            "idle/by name \"spin\" idle(0)",
+            "idle/by name spin idle(0)",
             "\"spin\".parse::<IdleStrategyConfig>().build() idle(0)",
             1.0,
             Some("idle/spin idle(0)"),

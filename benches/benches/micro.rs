@@ -80,7 +80,7 @@ impl Agent for Spin {
 }
 
 fn wake(c: &mut Criterion) {
-    // The runner checks its core against the main thread's mask: unpin before starting it.
+    // Free the main thread (pinned by the previous group) before starting the runner.
     unpin();
     let mut g = c.benchmark_group("wake");
     // A running, never-parked agent on the other CPU.

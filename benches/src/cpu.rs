@@ -10,13 +10,14 @@ pub fn pin(cpu: usize) {
 
 /// Lets the calling thread run on every online CPU again.
 ///
-/// dutycycle checks a runner's `core` against the *main thread's* affinity mask
-/// (`sched_getaffinity(getpid())`), so a benchmark whose main thread is pinned must unpin it
-/// before it starts a runner on the other CPU.
+/// The micro-benchmarks pin the main thread to CPU 0 for one group and free it before
+/// starting a runner for the next (dutycycle before 3e3057e checked a runner's `core` against
+/// the main thread's affinity mask).
 pub fn unpin() {
     // SAFETY: cpu_set_t is a plain bit array for which all-zero is a valid (empty) value.
     let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
-    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get()).max(2);
+    // SAFETY: sysconf has no preconditions.
+    let cpus = usize::try_from(unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) }).unwrap_or(1).max(1);
     for cpu in 0..cpus {
         // SAFETY: `set` is a valid cpu_set_t and `cpu` is below CPU_SETSIZE.
         unsafe { libc::CPU_SET(cpu, &mut set) };

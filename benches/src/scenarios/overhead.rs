@@ -70,9 +70,10 @@ enum Variant {
     },
 }
 
-/// A copy of `dutycycle::agent_runner::duty_cycle` as it is (statistics kept through
-/// `local: &mut Local`) and as proposed (the same counters in a by-value local, written back on
-/// exit), to show with numbers what the runner's overhead comes from. The runner's types are
+/// A frozen copy of `dutycycle::agent_runner::duty_cycle` as it was before commit d69a512
+/// (running totals kept through `local: &mut Local`) and with the change this benchmark
+/// proposed and d69a512 made (the totals in a by-value local, written back on exit), to show
+/// with numbers what the runner's overhead came from. The runner's types are
 /// private, so this uses look-alikes of the same layout: a stop flag on its own cache line,
 /// published counters on their own cache line, a `Box<dyn FnMut>` error handler.
 pub mod model {
@@ -274,10 +275,10 @@ const VARIANTS: [(Variant, &str); 8] = [
     (Variant::Runner(Statistics::Off), "runner, statistics Off"),
     (Variant::Runner(Statistics::Counters), "runner, statistics Counters"),
     (Variant::Runner(Statistics::Timed { threshold: Duration::from_millis(1) }), "runner, statistics Timed"),
-    (Variant::Model { proposed: false, stats: false }, "copy of the runner's loop as is, Off"),
-    (Variant::Model { proposed: false, stats: true }, "copy of the runner's loop as is, Counters"),
-    (Variant::Model { proposed: true, stats: false }, "copy of the runner's loop, proposed fix, Off"),
-    (Variant::Model { proposed: true, stats: true }, "copy of the runner's loop, proposed fix, Counters"),
+    (Variant::Model { proposed: false, stats: false }, "copy of the loop before d69a512, Off"),
+    (Variant::Model { proposed: false, stats: true }, "copy of the loop before d69a512, Counters"),
+    (Variant::Model { proposed: true, stats: false }, "copy of the loop, totals by value, Off"),
+    (Variant::Model { proposed: true, stats: true }, "copy of the loop, totals by value, Counters"),
 ];
 
 /// Progress steps.
@@ -320,19 +321,14 @@ pub fn run(ctx: &Ctx, progress: &mut Progress, results: &mut Results) {
     );
     for (i, name) in [(4, "Off"), (5, "Counters")] {
         results.rows.push(
-            Row::new(3, format!("diagnosis: copy of the runner's loop as is, {name}"), m[i], Unit::PerSecond)
+            Row::new(3, format!("diagnosis: copy of the loop before d69a512, {name}"), m[i], Unit::PerSecond)
                 .vs("hand-written", hand),
         );
     }
     for (i, name) in [(6, "Off"), (7, "Counters")] {
         results.rows.push(
-            Row::new(
-                3,
-                format!("diagnosis: the copy with statistics in registers, {name}"),
-                m[i],
-                Unit::PerSecond,
-            )
-            .vs("hand-written", hand),
+            Row::new(3, format!("diagnosis: the copy with totals by value, {name}"), m[i], Unit::PerSecond)
+                .vs("hand-written", hand),
         );
     }
     for (i, (_, name)) in VARIANTS.iter().enumerate() {

@@ -181,16 +181,30 @@ impl WithIdle for Runners {
 pub fn run(ctx: &Ctx, progress: &mut Progress, results: &mut Results) {
     let p = plan(ctx);
     let mut hs: [Histogram<u64>; 4] = std::array::from_fn(|_| histogram());
+    let mut per_round: Vec<[f64; 4]> = Vec::new();
     for round in 1..=p.rounds {
         progress.step(&format!("1 floor: CAS ping-pong, round {round}/{}", p.rounds));
-        hs[0].add(threads::<false>(p)).expect("same bounds");
+        let floor = threads::<false>(p);
         progress.step(&format!("2 ping-pong: hand-written spin loop, round {round}/{}", p.rounds));
-        hs[1].add(threads::<true>(p)).expect("same bounds");
+        let hand = threads::<true>(p);
         progress.step(&format!("2 ping-pong: runners, BusySpin, round {round}/{}", p.rounds));
-        hs[2].add(Strategy::Spin.with(Runners(p))).expect("same bounds");
+        let busy = Strategy::Spin.with(Runners(p));
         progress.step(&format!("2 ping-pong: runners, NoOp, round {round}/{}", p.rounds));
-        hs[3].add(Strategy::NoOp.with(Runners(p))).expect("same bounds");
+        let noop = Strategy::NoOp.with(Runners(p));
+        let round_hs = [floor, hand, busy, noop];
+        per_round.push(round_hs.each_ref().map(|h| h.value_at_quantile(0.5) as f64 * ctx.ns_per_tick));
+        for (all, h) in hs.iter_mut().zip(round_hs) {
+            all.add(h).expect("same bounds");
+        }
     }
+    results.notes.push(format!(
+        "scenarios 1-2 round-trip p50 per round (floor, hand-written, BusySpin, NoOp), ns: {}",
+        per_round
+            .iter()
+            .map(|r| format!("[{:.0}, {:.0}, {:.0}, {:.0}]", r[0], r[1], r[2], r[3]))
+            .collect::<Vec<_>>()
+            .join(" ")
+    ));
     let names = [
         "floor: pinned threads, CAS",
         "hand-written spin loop (CAS + pause)",
