@@ -55,8 +55,14 @@ pub type PhaseHook = fn(bool);
 fn no_hook(_: bool) {}
 
 /// Progress steps.
-pub fn steps(_ctx: &Ctx) -> usize {
-    3
+pub fn steps(ctx: &Ctx) -> usize {
+    3 * rounds(ctx) as usize
+}
+
+/// Rounds that interleave the three variants, so that a change of vCPU placement during the
+/// scenario hits them alike (the round trips are split between the rounds).
+fn rounds(ctx: &Ctx) -> u64 {
+    ctx.mode.pick(1, 4)
 }
 
 fn client_context(dir: &str) -> Result<AeronContext, Failure> {
@@ -416,31 +422,57 @@ pub fn run(ctx: &Ctx, progress: &mut Progress, results: &mut Results) {
         ("dutycycle agents, conductors + driver every cycle", false, Some(0)),
         ("dutycycle agents, conductors + driver every 64th cycle", false, Some(63)),
     ];
-    let mut lat: Vec<Option<Latency>> = Vec::new();
-    for (name, baseline, mask) in variants {
-        progress.step(&format!("7 Aeron IPC ping-pong: {name}"));
-        let h = match mask {
-            None => rusteron_style(plan),
-            Some(mask) => dutycycle_style(plan, mask, no_hook),
-        };
-        match h {
-            Ok(h) => {
-                let l = Latency::from_histogram(&h, ctx.ns_per_tick);
-                results.distributions.push(Distribution {
-                    scenario: 7,
-                    group: "aeron".into(),
-                    name: name.into(),
-                    latency: l.clone(),
-                    cpu_percent: None,
-                    baseline,
-                });
-                lat.push(Some(l));
+    let rounds = rounds(ctx);
+    let per_round = Plan { warmup: plan.warmup, round_trips: plan.round_trips / rounds };
+    let mut merged: Vec<Option<Histogram<u64>>> =
+        vec![Some(histogram()), Some(histogram()), Some(histogram())];
+    let mut p50s: Vec<[f64; 3]> = Vec::new();
+    for round in 1..=rounds {
+        let mut p50 = [f64::NAN; 3];
+        for (i, (name, _, mask)) in variants.iter().enumerate() {
+            progress.step(&format!("7 Aeron IPC ping-pong: {name}, round {round}/{rounds}"));
+            if merged[i].is_none() {
+                continue;
             }
-            Err(e) => {
-                results.notes.push(format!("scenario 7, {name}: failed: {e}"));
-                lat.push(None);
+            let h = match mask {
+                None => rusteron_style(per_round),
+                Some(mask) => dutycycle_style(per_round, *mask, no_hook),
+            };
+            match h {
+                Ok(h) => {
+                    p50[i] = h.value_at_quantile(0.5) as f64 * ctx.ns_per_tick;
+                    if let Some(all) = merged[i].as_mut() {
+                        all.add(h).expect("same bounds");
+                    }
+                }
+                Err(e) => {
+                    results.notes.push(format!("scenario 7, {name}: failed: {e}"));
+                    merged[i] = None;
+                }
             }
         }
+        p50s.push(p50);
+    }
+    results.notes.push(format!(
+        "scenario 7 round-trip p50 per round (rusteron style, every cycle, every 64th cycle), ns: {}",
+        p50s.iter().map(|r| format!("[{:.0}, {:.0}, {:.0}]", r[0], r[1], r[2])).collect::<Vec<_>>().join(" ")
+    ));
+    let mut lat: Vec<Option<Latency>> = Vec::new();
+    for ((name, baseline, _), h) in variants.iter().zip(&merged) {
+        let Some(h) = h else {
+            lat.push(None);
+            continue;
+        };
+        let l = Latency::from_histogram(h, ctx.ns_per_tick);
+        results.distributions.push(Distribution {
+            scenario: 7,
+            group: "aeron".into(),
+            name: (*name).into(),
+            latency: l.clone(),
+            cpu_percent: None,
+            baseline: *baseline,
+        });
+        lat.push(Some(l));
     }
     let Some(base) = lat[0].clone() else { return };
     for (i, label) in [(1, "every cycle"), (2, "every 64th cycle")] {
