@@ -39,7 +39,8 @@ type ErrorHandler = Box<dyn FnMut(&AgentError) + Send>;
 /// ```
 ///
 /// It is monomorphic: the agent, the idle strategy and the statistics mode are type
-/// parameters of the thread's loop, so nothing in it is a dynamic call.
+/// parameters of the thread's loop, so nothing in it is a dynamic call (the error handler, a
+/// boxed closure, is called out of line, on errors only).
 ///
 /// The handle is `Send + Sync` and gives no access to the agent. Stop the agent with
 /// [`close`](AgentRunner::close) (this runner only) or by signalling its
@@ -125,7 +126,8 @@ impl AgentRunner {
         self.shared.counters.errors()
     }
 
-    /// The duty-cycle statistics now (see [`DutyCycleStats`] for how current they are).
+    /// The duty-cycle statistics now (see [`DutyCycleStats`] for how current they are; all
+    /// zero while the agent runs under [`Statistics::Off`]).
     pub fn stats(&self) -> DutyCycleStats {
         self.shared.counters.read()
     }
@@ -305,7 +307,10 @@ impl<I: IdleStrategy + Send + 'static> AgentRunnerBuilder<I> {
     /// to fit. An empty name, or one with a NUL byte, is refused by `start`
     /// ([`StartError::InvalidName`]). Without a name, the thread is named after the agent's
     /// [`role_name`](Agent::role_name), cut the same way and also at its first NUL byte; a role
-    /// that leaves nothing (`""`) names the thread `agent`.
+    /// that leaves nothing (`""`) names the thread `agent`. A thread named after its role is
+    /// named by the OS only (`/proc`, `top -H`, debuggers): the standard library, which names
+    /// threads when they are spawned, before the role is known, calls it `<unnamed>` in panic
+    /// messages.
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self
@@ -471,10 +476,17 @@ impl<I: IdleStrategy> ThreadSetup<I> {
         A: Agent,
         F: FnOnce() -> Result<A, AgentError>,
     {
-        let shared = Arc::clone(&self.shared);
-        let report = self.run_agent(factory, &started);
-        shared.mark_finished();
-        report
+        /// Marks the thread finished when dropped: after the report is made, or if our own
+        /// code panicked, so that `is_running` and `close_timeout` never wait for a thread
+        /// that has ended.
+        struct Finish(Arc<RunnerState>);
+        impl Drop for Finish {
+            fn drop(&mut self) {
+                self.0.mark_finished();
+            }
+        }
+        let _finish = Finish(Arc::clone(&self.shared));
+        self.run_agent(factory, &started)
     }
 
     /// `None` when the agent did not start (the error went to `started`).
@@ -602,7 +614,10 @@ fn duty_cycle<A: Agent, I: IdleStrategy, const STATS: u8>(
     local: &mut Local,
     threshold_ns: u64,
 ) -> Ending {
-    let publish_mask: u64 = if idle.parks() { 0 } else { 63 };
+    // Published every 64 cycles, and before every idle call that may park (after a cycle
+    // without work, with a strategy that parks), so that a reader is never more than 63 short
+    // cycles or one park behind. Off only checkpoints its own totals, every 64 cycles.
+    let parks = STATS != OFF && idle.parks();
     let mut totals = WriteBack { totals: *local, out: local };
     loop {
         let cycle_start = (STATS == TIMED).then(Instant::now);
@@ -625,7 +640,7 @@ fn duty_cycle<A: Agent, I: IdleStrategy, const STATS: u8>(
                 t.slow_cycles += u64::from(ns > threshold_ns);
             }
         }
-        if t.duty_cycles & publish_mask == 0 {
+        if t.duty_cycles & 63 == 0 || (parks && work == 0) {
             match STATS {
                 // Off checkpoints its totals into the thread's own `Local` instead: that keeps
                 // them scalar registers, as in the other modes. With no read of them in the

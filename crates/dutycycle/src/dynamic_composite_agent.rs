@@ -130,8 +130,7 @@ pub enum DynamicCompositeError {
         /// How the agent's `Drop` failed (it panicked), if it did.
         drop: Option<AgentFailure>,
     },
-    /// The composite was already attached to another control, or this control to another
-    /// composite.
+    /// This control already controls another composite.
     #[error("the control is already attached to a dynamic composite")]
     AlreadyAttached,
     /// The composite closed (or was dropped) before it applied the request.
@@ -333,6 +332,16 @@ impl DynamicCompositeAgent {
         composite_role(self.agents.iter().map(|(_, a)| a.role_name()))
     }
 
+    /// Refuses requests from now on and takes the one accepted but not applied, if any:
+    /// dropping it answers its `Pending` with `Closed`. Under the slot's lock, so a request is
+    /// either taken here or refused by `submit`.
+    fn shut_down(&mut self) -> Option<Request> {
+        let mut slot = lock(&self.shared.slot);
+        self.shared.status.store(CLOSED, Ordering::Release);
+        self.shared.pending.store(false, Ordering::Release);
+        slot.take()
+    }
+
     fn apply(&mut self, request: Request) {
         let (result, reply) = match request {
             Request::Add { id, factory, reply } => (self.add_now(id, factory), reply),
@@ -404,14 +413,12 @@ impl Agent for DynamicCompositeAgent {
     }
 
     fn on_close(&mut self) -> Result<(), AgentError> {
-        {
-            let mut slot = lock(&self.shared.slot);
-            self.shared.status.store(CLOSED, Ordering::Release);
-            self.shared.pending.store(false, Ordering::Release);
-            // A request accepted but not applied: dropping it answers `Closed`.
-            slot.take();
-        }
-        call_all(self.agents.iter_mut().map(|(_, a)| a), |a| a.on_close())
+        let unapplied = self.shut_down();
+        let closed = call_all(self.agents.iter_mut().map(|(_, a)| a), |a| a.on_close());
+        // After the sub-agents' on_close: a panic in the dropped request's captures (its
+        // factory's) must not keep them from closing.
+        let _ = drop_caught(unapplied);
+        closed
     }
 
     fn role_name(&self) -> &str {
@@ -421,7 +428,9 @@ impl Agent for DynamicCompositeAgent {
 
 impl Drop for DynamicCompositeAgent {
     fn drop(&mut self) {
-        self.shared.status.store(CLOSED, Ordering::Release);
+        // Also here, for a composite dropped without on_close (driven by hand): a request
+        // accepted and never applied must still be answered.
+        let _ = drop_caught(self.shut_down());
         self.shared.len.store(0, Ordering::Release);
         drop_each(self.agents.drain(..).map(|(_, agent)| agent));
     }

@@ -45,6 +45,11 @@
 // runner's thread code uses real threads, which loom cannot drive.
 #![cfg_attr(loom, allow(dead_code, unused_imports))]
 
+// Pinning (sched_setaffinity and the cgroup cpuset), timer slack (PR_SET_TIMERSLACK) and thread
+// names (pthread_setname_np) are Linux's; the low-latency hosts this crate is for run Linux.
+#[cfg(not(target_os = "linux"))]
+compile_error!("dutycycle supports Linux only");
+
 mod agent;
 #[cfg(not(loom))]
 mod agent_group;

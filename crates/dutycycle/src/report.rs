@@ -12,7 +12,8 @@ pub enum Ending {
     Signalled,
     /// It ended itself by returning [`AgentError::terminate`](crate::AgentError::terminate).
     Terminated,
-    /// `do_work` or the error handler panicked; `on_close` still ran on the agent thread.
+    /// `do_work`, the error handler or the idle strategy panicked; `on_close` still ran on the
+    /// agent thread.
     Panicked(String),
     /// It did not start: `on_start` failed (this failure), and `on_close` ran.
     StartFailed(AgentFailure),

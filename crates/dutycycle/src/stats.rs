@@ -33,10 +33,12 @@ pub enum Statistics {
 ///
 /// The figures are read one by one without stopping the agent, so they may be from slightly
 /// different moments (`idle_cycles` may be from a cycle later than `duty_cycles`). The agent
-/// publishes them every duty cycle when its idle strategy may park
-/// ([`IdleStrategy::parks`](crate::IdleStrategy::parks)), and every 64 cycles otherwise: a
-/// reader is at most 63 short cycles or one park behind. Each figure only grows.
+/// publishes them every 64 duty cycles, and also before each idle call that may park (a cycle
+/// without work, under a strategy whose [`IdleStrategy::parks`](crate::IdleStrategy::parks) is
+/// true): a reader is at most 63 short cycles or one park behind. Each figure only grows. With
+/// [`Statistics::Off`] nothing is published until the agent has ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct DutyCycleStats {
     /// Duty cycles completed.
     pub duty_cycles: u64,
@@ -110,7 +112,8 @@ impl fmt::Debug for StatsReader {
 }
 
 /// The published figures. Only the agent thread writes them (plain relaxed stores of values it
-/// counts locally, no read-modify-write), so they cost the agent no contention; readers use
+/// counts locally; the one read-modify-write is the rare error count), so they cost the agent
+/// no contention; readers use
 /// relaxed loads: the figures are monotonic counters, not synchronisation.
 #[derive(Default)]
 pub(crate) struct Counters {

@@ -82,9 +82,9 @@ pub trait IdleStrategy {
     fn alias(&self) -> &'static str;
 
     /// Whether [`idle`](IdleStrategy::idle) may park the thread for a noticeable time (true by
-    /// default). Runners publish [statistics](crate::DutyCycleStats) every duty cycle for a
-    /// strategy that parks, and every 64 cycles for one that does not, so that readers are never
-    /// far behind and a spinning duty cycle does not pay for stores it does not need.
+    /// default). Runners publish [statistics](crate::DutyCycleStats) before each idle call that
+    /// may park and every 64 cycles, so that readers are never more than one park behind and a
+    /// spinning duty cycle does not pay for stores it does not need.
     #[inline]
     fn parks(&self) -> bool {
         true
