@@ -144,6 +144,21 @@ impl AgentRunner {
 
     /// Asks this runner's agent to stop (its termination latch is left alone), without
     /// waiting. Idempotent.
+    ///
+    /// ```
+    /// # use dutycycle::{Agent, AgentError, AgentRunner};
+    /// # struct Idle;
+    /// # impl Agent for Idle { fn do_work(&mut self) -> Result<usize, AgentError> { Ok(0) } }
+    /// let a = AgentRunner::start(|| Ok(Idle))?;
+    /// let b = AgentRunner::builder().termination(a.termination().clone()).start(|| Ok(Idle))?;
+    /// a.request_stop();
+    /// let report = a.join()?; // a stops; b, on the same latch, goes on
+    /// assert!(report.is_clean());
+    /// assert!(b.is_running());
+    /// b.termination().signal();
+    /// b.join()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn request_stop(&self) {
         self.shared.request_stop(self.thread());
     }

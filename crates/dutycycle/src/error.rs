@@ -99,6 +99,24 @@ impl StartError {
 
 /// An agent that did not end cleanly: it panicked, or its `on_close` or `Drop` failed.
 /// [`AgentFailed::report`] has the whole account.
+///
+/// # Examples
+///
+/// ```
+/// use dutycycle::{Agent, AgentError, AgentRunner};
+///
+/// struct Leaky;
+/// impl Agent for Leaky {
+///     fn role_name(&self) -> &str { "leaky" }
+///     fn do_work(&mut self) -> Result<usize, AgentError> { Err(AgentError::terminate()) }
+///     fn on_close(&mut self) -> Result<(), AgentError> { Err(AgentError::msg("flush failed")) }
+/// }
+///
+/// let failed = AgentRunner::start(|| Ok(Leaky))?.join().unwrap_err();
+/// assert_eq!(failed.report().close_failure().unwrap().to_string(), "flush failed");
+/// assert!(failed.to_string().contains("on_close failed: flush failed"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct AgentFailed {
     report: Box<AgentReport>,

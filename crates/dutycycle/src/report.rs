@@ -5,6 +5,22 @@ use std::fmt;
 use crate::{AgentFailure, DutyCycleStats};
 
 /// How an agent ended.
+///
+/// # Examples
+///
+/// ```
+/// use dutycycle::{Agent, AgentError, AgentRunner, Ending};
+///
+/// struct Fragile;
+/// impl Agent for Fragile {
+///     fn do_work(&mut self) -> Result<usize, AgentError> { panic!("feed corrupted") }
+/// }
+///
+/// let failed = AgentRunner::start(|| Ok(Fragile))?.join().unwrap_err();
+/// assert!(matches!(failed.report().ending(), Ending::Panicked(m) if m == "feed corrupted"));
+/// assert!(!failed.report().ending().is_normal());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Ending {

@@ -12,6 +12,33 @@ use crate::primitive::sync::{Arc, AtomicU64, Ordering};
 ///
 /// Counting costs a few register increments per duty cycle and a few stores to a cache line
 /// only the agent thread writes; timing costs two clock reads per cycle, so it is opt-in.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use dutycycle::{Agent, AgentError, AgentRunner, Statistics};
+///
+/// struct Slow(u32);
+/// impl Agent for Slow {
+///     fn do_work(&mut self) -> Result<usize, AgentError> {
+///         self.0 += 1;
+///         if self.0 == 3 { std::thread::sleep(Duration::from_millis(5)); }
+///         if self.0 == 5 { return Err(AgentError::terminate()); }
+///         Ok(1)
+///     }
+/// }
+///
+/// let report = AgentRunner::builder()
+///     .statistics(Statistics::Timed { threshold: Duration::from_millis(1) })
+///     .start(|| Ok(Slow(0)))?
+///     .join()?;
+/// let stats = report.stats();
+/// assert_eq!((stats.duty_cycles, stats.total_work, stats.idle_cycles), (4, 4, 0));
+/// assert_eq!(stats.slow_cycles, Some(1));
+/// assert!(stats.max_cycle.unwrap() >= Duration::from_millis(5));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Statistics {
     /// Nothing is published while the agent runs; the report still has the totals.

@@ -118,6 +118,17 @@ impl<S: IdleStrategy + ?Sized> IdleStrategy for Box<S> {
 }
 
 /// A strategy's configuration that makes no sense.
+///
+/// ```
+/// use std::time::Duration;
+/// use dutycycle::{BackoffIdleStrategy, IdleStrategyError};
+///
+/// let err = BackoffIdleStrategy::new(10, 20, Duration::from_millis(1), Duration::from_micros(1));
+/// assert_eq!(
+///     err.unwrap_err(),
+///     IdleStrategyError::MaxParkBelowMinPark { min: Duration::from_millis(1), max: Duration::from_micros(1) }
+/// );
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum IdleStrategyError {
