@@ -32,7 +32,7 @@ type ErrorHandler = Box<dyn FnMut(&AgentError) + Send>;
 /// loop {
 ///     if stop requested { break }          // one load of a cache line nobody else writes
 ///     let work = agent.do_work()            // Err: to the error handler, counted, go on
-///     record statistics                     // register increments; stores every cycle or 64
+///     record statistics                     // registers; stores every 64 cycles and before a park
 ///     idle_strategy.idle(work)
 /// }
 /// agent.on_close(); drop(agent)             // on this thread, even after a panic
