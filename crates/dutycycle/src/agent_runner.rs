@@ -6,7 +6,7 @@ use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::failure::{catch, drop_caught};
+use crate::failure::{catch, close_and_drop};
 use crate::primitive::sync::Arc;
 use crate::runner_state::RunnerState;
 use crate::stats::{Counters, Local};
@@ -562,8 +562,7 @@ impl<I: IdleStrategy> ThreadSetup<I> {
             None => catch(|| agent.on_start()),
         };
         if let Err(failure) = on_start {
-            report.close_failure = catch(|| agent.on_close()).err();
-            report.drop_failure = drop_caught(agent).err();
+            (report.close_failure, report.drop_failure) = close_and_drop(agent);
             report.ending = Ending::StartFailed(failure);
             return fail(StartError::OnStart { report: Box::new(report) });
         }
@@ -603,8 +602,7 @@ impl<I: IdleStrategy> ThreadSetup<I> {
         };
         counters.publish(&local);
         counters.publish_timing(&local);
-        report.close_failure = catch(|| agent.on_close()).err();
-        report.drop_failure = drop_caught(agent).err();
+        (report.close_failure, report.drop_failure) = close_and_drop(agent);
         report.stats = counters.read();
         Some(report)
     }

@@ -67,6 +67,25 @@ pub(crate) fn composite_role<'a>(roles: impl Iterator<Item = &'a str>) -> String
     role
 }
 
+/// One `do_work` of every agent from `*next` on, summing the work. `*next` moves past each
+/// agent before it is called, so after a failure the next call resumes with the agent after
+/// the one that failed; it goes back to 0 after a full round.
+#[inline]
+pub(crate) fn do_work_from(agents: &mut [Box<dyn Agent>], next: &mut usize) -> Result<usize, AgentError> {
+    let mut work = 0;
+    while let Some(agent) = agents.get_mut(*next) {
+        *next += 1;
+        work += agent.do_work()?;
+    }
+    *next = 0;
+    Ok(work)
+}
+
+/// The agent's role name; `?` if `role_name` panics.
+pub(crate) fn role_of(agent: &dyn Agent) -> String {
+    catch(|| Ok(agent.role_name().to_owned())).unwrap_or_else(|_| "?".to_owned())
+}
+
 /// Calls `f` on every agent, catching errors and panics; one error for all failures.
 pub(crate) fn call_all<'a>(
     agents: impl Iterator<Item = &'a mut Box<dyn Agent>>,
@@ -75,7 +94,7 @@ pub(crate) fn call_all<'a>(
     let mut failures = Vec::new();
     for agent in agents {
         if let Err(failure) = catch(|| f(&mut **agent)) {
-            failures.push((agent.role_name().to_owned(), failure));
+            failures.push((role_of(&**agent), failure));
         }
     }
     if failures.is_empty() {
@@ -92,14 +111,7 @@ impl Agent for CompositeAgent {
 
     #[inline]
     fn do_work(&mut self) -> Result<usize, AgentError> {
-        let mut work = 0;
-        while self.next < self.agents.len() {
-            let agent = &mut self.agents[self.next];
-            self.next += 1;
-            work += agent.do_work()?;
-        }
-        self.next = 0;
-        Ok(work)
+        do_work_from(&mut self.agents, &mut self.next)
     }
 
     fn on_close(&mut self) -> Result<(), AgentError> {
@@ -124,7 +136,7 @@ impl Drop for CompositeAgent {
 pub(crate) fn drop_each(agents: impl Iterator<Item = Box<dyn Agent>>) {
     let mut panics = Vec::new();
     for agent in agents {
-        let role = catch(|| Ok(agent.role_name().to_owned())).unwrap_or_else(|_| "?".to_owned());
+        let role = role_of(&*agent);
         if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(move || drop(agent))) {
             panics.push((role, payload));
         }

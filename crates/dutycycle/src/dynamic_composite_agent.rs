@@ -4,8 +4,8 @@ use std::fmt;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use crate::composite_agent::{call_all, composite_role, drop_each};
-use crate::failure::{catch, drop_caught};
+use crate::composite_agent::{call_all, composite_role, do_work_from, drop_each, role_of};
+use crate::failure::{catch, close_and_drop, drop_caught};
 use crate::primitive::lock;
 use crate::primitive::sync::{Arc, AtomicBool, AtomicU64, AtomicU8, Mutex, Ordering};
 use crate::{Agent, AgentError, AgentFailure};
@@ -45,7 +45,9 @@ use crate::{Agent, AgentError, AgentFailure};
 /// ```
 pub struct DynamicCompositeAgent {
     role: String,
-    agents: Vec<(AgentId, Box<dyn Agent>)>,
+    /// The agents, in order, and beside them their ids.
+    agents: Vec<Box<dyn Agent>>,
+    ids: Vec<AgentId>,
     next: usize,
     shared: Arc<Shared>,
 }
@@ -319,17 +321,21 @@ impl DynamicCompositeAgent {
         if control.shared.attached.swap(true, Ordering::AcqRel) {
             return Err(DynamicCompositeError::AlreadyAttached);
         }
-        let agents: Vec<_> = agents
-            .into_iter()
-            .map(|agent| (AgentId(control.shared.next_id.fetch_add(1, Ordering::Relaxed)), agent))
-            .collect();
+        let ids =
+            agents.iter().map(|_| AgentId(control.shared.next_id.fetch_add(1, Ordering::Relaxed))).collect();
         control.shared.len.store(agents.len() as u64, Ordering::Release);
-        Ok(DynamicCompositeAgent { role: role.into(), agents, next: 0, shared: Arc::clone(&control.shared) })
+        Ok(DynamicCompositeAgent {
+            role: role.into(),
+            agents,
+            ids,
+            next: 0,
+            shared: Arc::clone(&control.shared),
+        })
     }
 
     /// The role names of the agents now in the composite, as `[a,b]`.
     pub fn roles(&self) -> String {
-        composite_role(self.agents.iter().map(|(_, a)| a.role_name()))
+        composite_role(self.agents.iter().map(|a| a.role_name()))
     }
 
     /// Refuses requests from now on and takes the one accepted but not applied, if any:
@@ -355,25 +361,24 @@ impl DynamicCompositeAgent {
     fn add_now(&mut self, id: AgentId, factory: Factory) -> Result<AgentId, DynamicCompositeError> {
         let mut agent = catch(factory).map_err(DynamicCompositeError::Factory)?;
         if let Err(failure) = catch(|| agent.on_start()) {
-            let role = agent.role_name().to_owned();
-            let close = catch(|| agent.on_close()).err();
-            let drop = drop_caught(agent).err();
+            let role = role_of(&*agent);
+            let (close, drop) = close_and_drop(agent);
             return Err(DynamicCompositeError::OnStart { role, failure, close, drop });
         }
-        self.agents.push((id, agent));
+        self.agents.push(agent);
+        self.ids.push(id);
         Ok(id)
     }
 
     fn remove_now(&mut self, id: AgentId) -> Result<AgentId, DynamicCompositeError> {
-        let index =
-            self.agents.iter().position(|(i, _)| *i == id).ok_or(DynamicCompositeError::UnknownAgent(id))?;
-        let (_, mut agent) = self.agents.remove(index);
+        let index = self.ids.iter().position(|i| *i == id).ok_or(DynamicCompositeError::UnknownAgent(id))?;
+        self.ids.remove(index);
+        let agent = self.agents.remove(index);
         if index < self.next {
             self.next -= 1;
         }
-        let role = agent.role_name().to_owned();
-        let close = catch(|| agent.on_close()).err();
-        let drop = drop_caught(agent).err();
+        let role = role_of(&*agent);
+        let (close, drop) = close_and_drop(agent);
         if close.is_none() && drop.is_none() {
             Ok(id)
         } else {
@@ -384,7 +389,7 @@ impl DynamicCompositeAgent {
 
 impl Agent for DynamicCompositeAgent {
     fn on_start(&mut self) -> Result<(), AgentError> {
-        let result = call_all(self.agents.iter_mut().map(|(_, a)| a), |a| a.on_start());
+        let result = call_all(self.agents.iter_mut(), |a| a.on_start());
         self.shared.status.store(ACTIVE, Ordering::Release);
         result
     }
@@ -402,19 +407,12 @@ impl Agent for DynamicCompositeAgent {
                 self.apply(request);
             }
         }
-        let mut work = 0;
-        while self.next < self.agents.len() {
-            let agent = &mut self.agents[self.next].1;
-            self.next += 1;
-            work += agent.do_work()?;
-        }
-        self.next = 0;
-        Ok(work)
+        do_work_from(&mut self.agents, &mut self.next)
     }
 
     fn on_close(&mut self) -> Result<(), AgentError> {
         let unapplied = self.shut_down();
-        let closed = call_all(self.agents.iter_mut().map(|(_, a)| a), |a| a.on_close());
+        let closed = call_all(self.agents.iter_mut(), |a| a.on_close());
         // After the sub-agents' on_close: a panic in the dropped request's captures (its
         // factory's) must not keep them from closing.
         let _ = drop_caught(unapplied);
@@ -432,7 +430,8 @@ impl Drop for DynamicCompositeAgent {
         // accepted and never applied must still be answered.
         let _ = drop_caught(self.shut_down());
         self.shared.len.store(0, Ordering::Release);
-        drop_each(self.agents.drain(..).map(|(_, agent)| agent));
+        self.ids.clear();
+        drop_each(self.agents.drain(..));
     }
 }
 

@@ -106,6 +106,13 @@ pub(crate) fn catch<T>(f: impl FnOnce() -> Result<T, AgentError>) -> Result<T, A
     }
 }
 
+/// Ends an agent on the calling thread: `on_close`, then its `Drop`, each caught; returns how
+/// each failed, if it did.
+pub(crate) fn close_and_drop<A: crate::Agent>(mut agent: A) -> (Option<AgentFailure>, Option<AgentFailure>) {
+    let close = catch(|| agent.on_close()).err();
+    (close, drop_caught(agent).err())
+}
+
 /// Drops `value`, catching a panic in its `Drop`.
 pub(crate) fn drop_caught<T>(value: T) -> Result<(), AgentFailure> {
     panic::catch_unwind(AssertUnwindSafe(move || drop(value))).map_err(AgentFailure::from_panic)

@@ -52,13 +52,6 @@ impl Default for SleepingIdleStrategy {
 
 impl IdleStrategy for SleepingIdleStrategy {
     #[inline]
-    fn idle(&mut self, work_count: usize) {
-        if work_count == 0 {
-            park(self.period);
-        }
-    }
-
-    #[inline]
     fn idle_once(&mut self) {
         park(self.period);
     }
@@ -123,13 +116,6 @@ impl Default for SleepingMillisIdleStrategy {
 }
 
 impl IdleStrategy for SleepingMillisIdleStrategy {
-    #[inline]
-    fn idle(&mut self, work_count: usize) {
-        if work_count == 0 {
-            park(self.period);
-        }
-    }
-
     #[inline]
     fn idle_once(&mut self) {
         park(self.period);

@@ -17,13 +17,6 @@ pub struct YieldingIdleStrategy;
 
 impl IdleStrategy for YieldingIdleStrategy {
     #[inline]
-    fn idle(&mut self, work_count: usize) {
-        if work_count == 0 {
-            std::thread::yield_now();
-        }
-    }
-
-    #[inline]
     fn idle_once(&mut self) {
         std::thread::yield_now();
     }
