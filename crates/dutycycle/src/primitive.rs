@@ -46,3 +46,34 @@ pub(crate) fn lock<T>(mutex: &sync::Mutex<T>) -> sync::MutexGuard<'_, T> {
         Err(poisoned) => poisoned.into_inner(),
     }
 }
+
+/// Waits on `condvar` with `guard` held until `done(&value)` holds, or `timeout` has passed
+/// (`None`, or a deadline past the clock's range: no limit); returns whether `done` holds.
+/// Ignores poisoning, as [`lock`] does.
+pub(crate) fn wait_until<T>(
+    condvar: &sync::Condvar,
+    mut guard: sync::MutexGuard<'_, T>,
+    timeout: Option<std::time::Duration>,
+    mut done: impl FnMut(&T) -> bool,
+) -> bool {
+    let deadline = timeout.and_then(|t| std::time::Instant::now().checked_add(t));
+    while !done(&guard) {
+        guard = match deadline {
+            None => match condvar.wait(guard) {
+                Ok(guard) => guard,
+                Err(poisoned) => poisoned.into_inner(),
+            },
+            Some(deadline) => {
+                let left = deadline.saturating_duration_since(std::time::Instant::now());
+                if left.is_zero() {
+                    return false;
+                }
+                match condvar.wait_timeout(guard, left) {
+                    Ok((guard, _)) => guard,
+                    Err(poisoned) => poisoned.into_inner().0,
+                }
+            }
+        };
+    }
+    true
+}

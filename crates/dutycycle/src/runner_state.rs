@@ -2,11 +2,11 @@
 //! statistics, and the end of the thread. Kept apart from the thread code so that loom can
 //! check its races (close racing the agent ending itself, two closes at once).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::primitive::lock;
 use crate::primitive::sync::{Arc, AtomicBool, Condvar, Mutex, Ordering};
 use crate::primitive::thread::Thread;
+use crate::primitive::{lock, wait_until};
 use crate::stats::Counters;
 use crate::termination::StopFlag;
 
@@ -55,26 +55,6 @@ impl RunnerState {
     /// Waits until the agent thread is finished, up to `timeout` (`None`: no limit); returns
     /// whether it is.
     pub(crate) fn wait_finished(&self, timeout: Option<Duration>) -> bool {
-        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
-        let mut finished = lock(&self.finished_lock);
-        while !*finished {
-            finished = match deadline {
-                None => match self.finished_cv.wait(finished) {
-                    Ok(guard) => guard,
-                    Err(poisoned) => poisoned.into_inner(),
-                },
-                Some(deadline) => {
-                    let left = deadline.saturating_duration_since(Instant::now());
-                    if left.is_zero() {
-                        return false;
-                    }
-                    match self.finished_cv.wait_timeout(finished, left) {
-                        Ok((guard, _)) => guard,
-                        Err(poisoned) => poisoned.into_inner().0,
-                    }
-                }
-            };
-        }
-        true
+        wait_until(&self.finished_cv, lock(&self.finished_lock), timeout, |finished| *finished)
     }
 }

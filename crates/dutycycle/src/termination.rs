@@ -3,13 +3,13 @@
 use std::fmt;
 use std::io;
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crossbeam_utils::CachePadded;
 
-use crate::primitive::lock;
 use crate::primitive::sync::{Arc, AtomicBool, AtomicUsize, Condvar, Mutex, Ordering};
 use crate::primitive::thread::Thread;
+use crate::primitive::{lock, wait_until};
 
 /// A latch that other threads and signal handlers can only *signal*; the agents' own threads
 /// observe it, then close and drop their own resources.
@@ -146,13 +146,7 @@ impl AgentTermination {
 
     /// Blocks until the latch is signalled.
     pub fn wait(&self) {
-        let mut registry = lock(&self.inner.registry);
-        while !self.is_signalled() {
-            registry = match self.inner.signalled_cv.wait(registry) {
-                Ok(guard) => guard,
-                Err(poisoned) => poisoned.into_inner(),
-            };
-        }
+        wait_until(&self.inner.signalled_cv, lock(&self.inner.registry), None, |_| self.is_signalled());
     }
 
     /// Blocks until the latch is signalled or `timeout` has passed; returns whether it is
@@ -166,22 +160,9 @@ impl AgentTermination {
     /// assert!(termination.wait_timeout(Duration::from_secs(1)));
     /// ```
     pub fn wait_timeout(&self, timeout: Duration) -> bool {
-        let deadline = Instant::now().checked_add(timeout);
-        let mut registry = lock(&self.inner.registry);
-        while !self.is_signalled() {
-            let left = match deadline {
-                Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
-                    Some(left) if !left.is_zero() => left,
-                    _ => return false,
-                },
-                None => Duration::from_secs(3600),
-            };
-            registry = match self.inner.signalled_cv.wait_timeout(registry, left) {
-                Ok((guard, _)) => guard,
-                Err(poisoned) => poisoned.into_inner().0,
-            };
-        }
-        true
+        wait_until(&self.inner.signalled_cv, lock(&self.inner.registry), Some(timeout), |_| {
+            self.is_signalled()
+        })
     }
 
     /// The number of the signal (SIGINT = 2, SIGTERM = 15) that signalled this latch through
@@ -304,6 +285,7 @@ fn install_signal_handlers() -> io::Result<AgentTermination> {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
+    use std::time::Instant;
 
     #[test]
     fn registration_sets_the_flag_of_a_late_runner_and_is_removed_on_drop() {
