@@ -412,10 +412,7 @@ impl<I: IdleStrategy + Send + 'static> AgentRunnerBuilder<I> {
         }
 
         let termination = self.termination.unwrap_or_default();
-        let counters = Arc::new(Counters::default());
-        if let Statistics::Timed { threshold } = self.statistics {
-            counters.set_timed(threshold);
-        }
+        let counters = Arc::new(Counters::new(matches!(self.statistics, Statistics::Timed { .. })));
         let shared = Arc::new(RunnerState::new(counters));
 
         let mut spawn = std::thread::Builder::new();

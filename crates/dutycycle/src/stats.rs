@@ -145,8 +145,9 @@ impl fmt::Debug for StatsReader {
 #[derive(Default)]
 pub(crate) struct Counters {
     values: CachePadded<Values>,
-    /// 0: not timed; else 1 + the timing threshold in ns.
-    timed: AtomicU64,
+    /// Whether the runner times its cycles (and so publishes the timing figures); set once,
+    /// before the agent thread starts.
+    timed: bool,
 }
 
 #[derive(Default)]
@@ -170,9 +171,8 @@ pub(crate) struct Local {
 }
 
 impl Counters {
-    pub(crate) fn set_timed(&self, threshold: Duration) {
-        let ns = u64::try_from(threshold.as_nanos()).unwrap_or(u64::MAX - 1);
-        self.timed.store(ns.saturating_add(1), Ordering::Relaxed);
+    pub(crate) fn new(timed: bool) -> Self {
+        Counters { values: CachePadded::default(), timed }
     }
 
     #[inline(always)]
@@ -201,7 +201,7 @@ impl Counters {
 
     pub(crate) fn read(&self) -> DutyCycleStats {
         let v = &self.values;
-        let timed = self.timed.load(Ordering::Relaxed) != 0;
+        let timed = self.timed;
         DutyCycleStats {
             duty_cycles: v.duty_cycles.load(Ordering::Relaxed),
             total_work: v.total_work.load(Ordering::Relaxed),
