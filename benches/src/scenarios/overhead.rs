@@ -113,7 +113,8 @@ pub mod model {
     /// The error handler's type in the runner.
     pub type Handler = Box<dyn FnMut(&AgentError) + Send>;
 
-    /// The loop as in `agent_runner.rs` today.
+    /// The loop as `agent_runner.rs` had it before `d69a512` (totals through `&mut Local`),
+    /// kept so that the diagnosis rows show what that commit changed.
     #[inline(never)]
     pub fn as_is<A: Agent, I: IdleStrategy, const STATS: bool>(
         agent: &mut A,

@@ -14,9 +14,10 @@ pub(crate) struct RunnerState {
     /// Checked by the duty cycle once per cycle; set by `close` and by the termination latch.
     pub(crate) stop: Arc<StopFlag>,
     pub(crate) counters: Arc<Counters>,
-    /// `finished_lock`'s value, readable without the lock (for `is_running`).
+    /// Set once, by the agent thread, last. Written under `finished_lock` so that a waiter,
+    /// which checks it under the same lock before it sleeps, cannot miss the notification.
     finished: AtomicBool,
-    finished_lock: Mutex<bool>,
+    finished_lock: Mutex<()>,
     finished_cv: Condvar,
 }
 
@@ -26,7 +27,7 @@ impl RunnerState {
             stop: Arc::new(StopFlag::new()),
             counters,
             finished: AtomicBool::new(false),
-            finished_lock: Mutex::new(false),
+            finished_lock: Mutex::new(()),
             finished_cv: Condvar::new(),
         }
     }
@@ -41,8 +42,7 @@ impl RunnerState {
 
     /// Called by the agent thread last, once the agent is closed and dropped.
     pub(crate) fn mark_finished(&self) {
-        let mut finished = lock(&self.finished_lock);
-        *finished = true;
+        let _guard = lock(&self.finished_lock);
         // Release: pairs with the Acquire in `is_finished`; the agent is gone by then.
         self.finished.store(true, Ordering::Release);
         self.finished_cv.notify_all();
@@ -55,6 +55,6 @@ impl RunnerState {
     /// Waits until the agent thread is finished, up to `timeout` (`None`: no limit); returns
     /// whether it is.
     pub(crate) fn wait_finished(&self, timeout: Option<Duration>) -> bool {
-        wait_until(&self.finished_cv, lock(&self.finished_lock), timeout, |finished| *finished)
+        wait_until(&self.finished_cv, lock(&self.finished_lock), timeout, |_| self.is_finished())
     }
 }
