@@ -2,3 +2,6 @@
 if [ -f "$HOME/.cargo/env" ]; then . "$HOME/.cargo/env"; fi
 case ":$PATH:" in *":$HOME/.local/bin:"*) ;; *) PATH="$HOME/.local/bin:$PATH" ;; esac
 export PATH
+# The Aeron Java jar that scripts/setup.sh fetched (the real cluster for tests, demo, benchmarks).
+export AERON_ALL_VERSION="${AERON_ALL_VERSION:-1.51.0}"
+export AERON_ALL_JAR="${AERON_ALL_JAR:-$HOME/.m2/repository/io/aeron/aeron-all/$AERON_ALL_VERSION/aeron-all-$AERON_ALL_VERSION.jar}"

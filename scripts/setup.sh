@@ -4,7 +4,11 @@
 #
 #   - Rust's rustfmt and clippy components (the checks run them; bindgen runs rustfmt);
 #   - for dutycycle-aeron (rusteron builds Aeron's C sources): CMake >= 3.30 (Debian 12 ships
-#     3.25, so it comes from PyPI), libclang-dev (bindgen), libbsd-dev and uuid-dev (linked).
+#     3.25, so it comes from PyPI), libclang-dev (bindgen), libbsd-dev and uuid-dev (linked);
+#   - for the real Aeron Cluster the cluster tests, demo and benchmarks run against: a JDK,
+#     Maven, and io.aeron:aeron-all from Maven Central into Maven's local repository (never
+#     committed). 1.51.0 is the newest aeron-all that Maven Central serves to this project's
+#     machines; the cluster client protocol it speaks is the one of 1.53/1.54 (major version 0).
 set -euo pipefail
 
 log() { printf 'setup: %s\n' "$*"; }
@@ -14,7 +18,8 @@ as_root() {
 }
 
 # --- Debian packages ------------------------------------------------------------------------
-packages=(build-essential pkg-config libclang-dev libbsd-dev uuid-dev python3-pip procps)
+packages=(build-essential pkg-config libclang-dev libbsd-dev uuid-dev python3-pip procps
+          openjdk-17-jdk-headless maven)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -57,3 +62,14 @@ if command -v rustup >/dev/null 2>&1; then
     done
 fi
 log "$(cargo --version)"
+
+# --- Aeron's Java jar (the real cluster) ------------------------------------------------------
+# scripts/env.sh exports its path as AERON_ALL_JAR.
+AERON_ALL_VERSION="${AERON_ALL_VERSION:-1.51.0}"
+aeron_all_jar="$HOME/.m2/repository/io/aeron/aeron-all/$AERON_ALL_VERSION/aeron-all-$AERON_ALL_VERSION.jar"
+if [ ! -s "$aeron_all_jar" ]; then
+    log "fetching io.aeron:aeron-all:$AERON_ALL_VERSION from Maven Central"
+    mvn -q -B dependency:get -Dartifact="io.aeron:aeron-all:$AERON_ALL_VERSION" -Dtransitive=false
+fi
+[ -s "$aeron_all_jar" ] || { log "aeron-all is missing at $aeron_all_jar"; exit 1; }
+log "aeron-all $AERON_ALL_VERSION at $aeron_all_jar"
