@@ -54,36 +54,25 @@ mod agent;
 #[cfg(not(loom))]
 mod agent_group;
 mod agent_invoker;
-#[cfg(not(loom))]
-mod agent_runner;
 mod composite_agent;
 mod dynamic_composite_agent;
-#[cfg(not(loom))]
-mod error;
 mod failure;
 mod idle_strategy;
 #[cfg(all(test, loom))]
 mod loom_tests;
 mod primitive;
-mod report;
-mod runner_state;
-mod stats;
+mod runner;
 mod termination;
-mod thread;
 mod waker;
 
 pub use agent::{Agent, AgentError};
 #[cfg(not(loom))]
 pub use agent_group::AgentGroup;
 pub use agent_invoker::AgentInvoker;
-#[cfg(not(loom))]
-pub use agent_runner::{AgentRunner, AgentRunnerBuilder};
 pub use composite_agent::{CompositeAgent, CompositeAgentError};
 pub use dynamic_composite_agent::{
     AgentId, DynamicCompositeAgent, DynamicCompositeControl, DynamicCompositeError, Pending,
 };
-#[cfg(not(loom))]
-pub use error::{AgentFailed, CloseError, CloseTimedOut, StartError};
 pub use failure::AgentFailure;
 pub use idle_strategy::{
     AnyIdleStrategy, BackoffIdleStrategy, BadValue, BusySpinIdleStrategy, ControllableIdleStrategy,
@@ -91,10 +80,10 @@ pub use idle_strategy::{
     NoOpIdleStrategy, SleepingIdleStrategy, SleepingMillisIdleStrategy, YieldingIdleStrategy,
     MAX_PARK_PERIOD,
 };
-pub use report::{AgentReport, Ending};
-pub use stats::{DutyCycleStats, Statistics, StatsReader};
+#[cfg(not(loom))]
+pub use runner::{AgentFailed, AgentRunner, AgentRunnerBuilder, CloseError, CloseTimedOut, StartError};
+pub use runner::{allowed_cores, AgentReport, DutyCycleStats, Ending, Statistics, StatsReader};
 pub use termination::AgentTermination;
-pub use thread::allowed_cores;
 pub use waker::AgentWaker;
 
 /// The README's example, compiled as a doctest so that it stays true.

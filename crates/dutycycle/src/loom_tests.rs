@@ -12,8 +12,8 @@ use loom::thread as lthread;
 
 use crate::primitive::sync::{Arc, AtomicBool, Ordering};
 use crate::primitive::thread;
-use crate::runner_state::RunnerState;
-use crate::stats::Counters;
+use crate::runner::state::RunnerState;
+use crate::runner::stats::Counters;
 use crate::termination::StopFlag;
 use crate::{AgentTermination, AgentWaker, BackoffIdleStrategy, IdleStrategy, SleepingIdleStrategy};
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::primitive::sync::{Arc, AtomicBool, Condvar, Mutex, Ordering};
 use crate::primitive::thread::Thread;
 use crate::primitive::{lock, wait_until};
-use crate::stats::Counters;
+use crate::runner::stats::Counters;
 use crate::termination::StopFlag;
 
 pub(crate) struct RunnerState {
