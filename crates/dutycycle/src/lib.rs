@@ -80,9 +80,9 @@ pub use idle_strategy::{
     NoOpIdleStrategy, SleepingIdleStrategy, SleepingMillisIdleStrategy, YieldingIdleStrategy,
     MAX_PARK_PERIOD,
 };
+pub use runner::{allowed_cores, AgentReport, DutyCycleStats, Ending, Statistics, StatsReader};
 #[cfg(not(loom))]
 pub use runner::{AgentFailed, AgentRunner, AgentRunnerBuilder, CloseError, CloseTimedOut, StartError};
-pub use runner::{allowed_cores, AgentReport, DutyCycleStats, Ending, Statistics, StatsReader};
 pub use termination::AgentTermination;
 pub use waker::AgentWaker;
 

@@ -13,7 +13,7 @@ use loom::thread as lthread;
 use crate::primitive::sync::{Arc, AtomicBool, Ordering};
 use crate::primitive::thread;
 use crate::runner::state::RunnerState;
-use crate::runner::stats::Counters;
+use crate::runner::stats::Published;
 use crate::termination::StopFlag;
 use crate::{AgentTermination, AgentWaker, BackoffIdleStrategy, IdleStrategy, SleepingIdleStrategy};
 
@@ -25,7 +25,7 @@ fn duty_cycle_until_stopped(stop: &StopFlag, idle: &mut impl IdleStrategy) {
 }
 
 fn new_state() -> Arc<RunnerState> {
-    Arc::new(RunnerState::new(Arc::new(Counters::default())))
+    Arc::new(RunnerState::new(Arc::new(Published::default())))
 }
 
 #[test]

@@ -5,13 +5,16 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use super::builder::ErrorHandler;
-use super::duty_cycle::{duty_cycle, COUNTERS, OFF, TIMED};
+use super::duty_cycle::DutyCycle;
 use super::state::RunnerState;
-use super::stats::Local;
+use super::stats::{Counting, Off, Timing, Totals};
 use super::thread_setup as thread;
 use crate::failure::{catch, close_and_drop};
 use crate::primitive::sync::Arc;
-use crate::{Agent, AgentError, AgentReport, AgentTermination, DutyCycleStats, Ending, IdleStrategy, StartError, Statistics};
+use crate::{
+    Agent, AgentError, AgentReport, AgentTermination, DutyCycleStats, Ending, IdleStrategy, StartError,
+    Statistics,
+};
 
 /// Everything the agent thread takes with it.
 pub(super) struct ThreadSetup<I> {
@@ -115,38 +118,29 @@ impl<I: IdleStrategy> ThreadSetup<I> {
             let role = role.clone();
             Box::new(move |err: &AgentError| eprintln!("{role}: do_work failed: {err}"))
         });
-        let mut local = Local::default();
-        let counters = &*shared.counters;
-        let stop = &*shared.stop;
-        let idle = &mut self.idle;
-        let ending = panic::catch_unwind(AssertUnwindSafe(|| match self.statistics {
-            Statistics::Off => {
-                duty_cycle::<A, I, OFF>(&mut agent, idle, stop, counters, &mut handler, &mut local, 0)
-            }
-            Statistics::Counters => {
-                duty_cycle::<A, I, COUNTERS>(&mut agent, idle, stop, counters, &mut handler, &mut local, 0)
-            }
-            Statistics::Timed { threshold } => {
-                let threshold = u64::try_from(threshold.as_nanos()).unwrap_or(u64::MAX);
-                duty_cycle::<A, I, TIMED>(
-                    &mut agent,
-                    idle,
-                    stop,
-                    counters,
-                    &mut handler,
-                    &mut local,
-                    threshold,
-                )
+        let mut totals = Totals::default();
+        let published = &*shared.published;
+        let ending = panic::catch_unwind(AssertUnwindSafe(|| {
+            let cycle = DutyCycle {
+                agent: &mut agent,
+                idle: &mut self.idle,
+                stop: &shared.stop,
+                published,
+                error_handler: &mut handler,
+            };
+            match self.statistics {
+                Statistics::Off => cycle.run(Off, &mut totals),
+                Statistics::Counters => cycle.run(Counting, &mut totals),
+                Statistics::Timed { threshold } => cycle.run(Timing::new(threshold), &mut totals),
             }
         }));
         report.ending = match ending {
             Ok(ending) => ending,
             Err(payload) => Ending::Panicked(crate::failure::take_panic_message(payload)),
         };
-        counters.publish(&local);
-        counters.publish_timing(&local);
+        published.publish_all(&totals);
         (report.close_failure, report.drop_failure) = close_and_drop(agent);
-        report.stats = counters.read();
+        report.stats = published.read();
         Some(report)
     }
 }

@@ -6,11 +6,12 @@ use std::time::Duration;
 
 use super::agent_thread::ThreadSetup;
 use super::state::RunnerState;
-use super::stats::Counters;
+use super::stats::Published;
 use super::thread_setup as thread;
 use crate::primitive::sync::Arc;
 use crate::{
-    Agent, AgentError, AgentRunner, AgentTermination, BackoffIdleStrategy, IdleStrategy, StartError, Statistics,
+    Agent, AgentError, AgentRunner, AgentTermination, BackoffIdleStrategy, IdleStrategy, StartError,
+    Statistics,
 };
 
 /// How the agent thread reports an error that `do_work` returned.
@@ -168,8 +169,8 @@ impl<I: IdleStrategy + Send + 'static> AgentRunnerBuilder<I> {
         }
 
         let termination = self.termination.unwrap_or_default();
-        let counters = Arc::new(Counters::new(matches!(self.statistics, Statistics::Timed { .. })));
-        let shared = Arc::new(RunnerState::new(counters));
+        let published = Arc::new(Published::new(matches!(self.statistics, Statistics::Timed { .. })));
+        let shared = Arc::new(RunnerState::new(published));
 
         let mut spawn = std::thread::Builder::new();
         if let Some(name) = &self.name {

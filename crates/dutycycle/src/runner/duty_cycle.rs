@@ -1,90 +1,105 @@
-//! The duty cycle: the loop that calls `do_work` and idles.
-
-use std::time::Instant;
+//! The duty cycle: the loop that checks the stop flag, calls `do_work`, records and idles.
 
 use super::builder::ErrorHandler;
-use super::stats::{Counters, Local};
+use super::stats::{Published, Recorder, Totals};
 use crate::termination::StopFlag;
 use crate::{Agent, AgentError, Ending, IdleStrategy};
 
-pub(super) const OFF: u8 = 0;
-pub(super) const COUNTERS: u8 = 1;
-pub(super) const TIMED: u8 = 2;
+/// Cycles per turn of the outer loop. The compiler unrolls the inner loop of a small agent, so
+/// that counting a cycle and checking whether a checkpoint is due cost nothing per cycle: with
+/// one branch per cycle more (the checkpoint test), the overhead benchmark's loop ran at half
+/// the speed of a hand-written one.
+const CYCLES_PER_TURN: u64 = 16;
 
-/// The duty cycle. `STATS` is a constant, so each mode compiles to its own loop with the
-/// other modes' code gone. The running totals live in `totals`, a by-value local the compiler
-/// keeps in registers (through `&mut Local` they would be loads and stores every cycle: a
-/// third of the loop's speed in the overhead benchmark); they reach `local` when the loop
-/// ends, also by a panic.
-#[inline(never)]
-pub(super) fn duty_cycle<A: Agent, I: IdleStrategy, const STATS: u8>(
-    agent: &mut A,
-    idle: &mut I,
-    stop: &StopFlag,
-    counters: &Counters,
-    handler: &mut ErrorHandler,
-    local: &mut Local,
-    threshold_ns: u64,
-) -> Ending {
-    // Published every 64 cycles, and before every idle call that may park (after a cycle
-    // without work, with a strategy that parks), so that a reader is never more than 63 short
-    // cycles or one park behind. Off only checkpoints its own totals, every 64 cycles.
-    let parks = STATS != OFF && idle.parks();
-    let mut totals = WriteBack { totals: *local, out: local };
-    loop {
-        let cycle_start = (STATS == TIMED).then(Instant::now);
-        if stop.is_set() {
-            return Ending::Signalled;
-        }
-        let work = match agent.do_work() {
-            Ok(work) => work,
-            Err(error) if error.is_terminate() => return Ending::Terminated,
-            Err(error) => handle_error(counters, handler, &error),
-        };
-        let t = &mut totals.totals;
-        t.duty_cycles += 1;
-        t.total_work += work as u64;
-        t.idle_cycles += u64::from(work == 0);
-        if STATS == TIMED {
-            if let Some(start) = cycle_start {
-                let ns = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
-                t.max_cycle_ns = t.max_cycle_ns.max(ns);
-                t.slow_cycles += u64::from(ns > threshold_ns);
-            }
-        }
-        if t.duty_cycles & 63 == 0 || (parks && work == 0) {
-            match STATS {
-                // Off checkpoints its totals into the thread's own `Local` instead: that keeps
-                // them scalar registers, as in the other modes. With no read of them in the
-                // loop, LLVM packed two counters into a vector that it spilled to the stack on
-                // every cycle (five times slower in the overhead benchmark).
-                OFF => *totals.out = *t,
-                _ => {
-                    counters.publish(t);
-                    if STATS == TIMED {
-                        counters.publish_timing(t);
-                    }
+/// The published statistics are refreshed every this many cycles (a multiple of
+/// [`CYCLES_PER_TURN`]), and before every idle call that may park.
+const CHECKPOINT_CYCLES: u64 = 64;
+
+/// What the duty cycle runs: one agent, its idle strategy and how it stops.
+pub(super) struct DutyCycle<'a, A, I> {
+    pub(super) agent: &'a mut A,
+    pub(super) idle: &'a mut I,
+    pub(super) stop: &'a StopFlag,
+    pub(super) published: &'a Published,
+    pub(super) error_handler: &'a mut ErrorHandler,
+}
+
+impl<A: Agent, I: IdleStrategy> DutyCycle<'_, A, I> {
+    /// Runs the duty cycle until the agent is asked to stop or ends itself, recording with
+    /// `recorder` into `totals` (on every exit, a panic's too). Generic over the agent, the
+    /// idle strategy and the recorder, so nothing in the loop is a dynamic call; the error
+    /// handler is called out of line, on errors only.
+    #[inline(never)]
+    pub(super) fn run<R: Recorder>(self, recorder: R, totals: &mut Totals) -> Ending {
+        let DutyCycle { agent, idle, stop, published, error_handler } = self;
+        let parks = idle.parks();
+        let mut totals = WriteBack::new(totals);
+        loop {
+            for _ in 0..CYCLES_PER_TURN {
+                let start = recorder.start();
+                if stop.is_set() {
+                    return Ending::Signalled;
                 }
+                let work = match agent.do_work() {
+                    Ok(work) => work,
+                    Err(error) => match handle_error(error, published, error_handler) {
+                        Some(ending) => return ending,
+                        None => 0,
+                    },
+                };
+                totals.count(work);
+                recorder.end(start, &mut totals);
+                if parks && work == 0 {
+                    // Before an idle call that may park: a reader is never a park behind.
+                    recorder.publish(published, &totals);
+                }
+                idle.idle(work);
+            }
+            if totals.duty_cycles % CHECKPOINT_CYCLES == 0 {
+                recorder.publish(published, &totals);
             }
         }
-        idle.idle(work);
     }
 }
 
-/// Counts an error from `do_work` and passes it to the handler; out of the hot loop.
+/// An error from `do_work`: the end of the agent for [`AgentError::terminate`]; otherwise
+/// counted and passed to the handler, and the duty cycle goes on. Out of the hot loop.
 #[cold]
 #[inline(never)]
-fn handle_error(counters: &Counters, handler: &mut ErrorHandler, error: &AgentError) -> usize {
-    counters.add_error();
-    handler(error);
-    0
+fn handle_error(error: AgentError, published: &Published, handler: &mut ErrorHandler) -> Option<Ending> {
+    if error.is_terminate() {
+        return Some(Ending::Terminated);
+    }
+    published.add_error();
+    handler(&error);
+    None
 }
 
-/// The duty cycle's totals, written back to `out` when dropped: at the loop's end, or while a
-/// panic unwinds out of it.
+/// The duty cycle's totals, kept by value in its frame (registers: through a reference they
+/// would be a load and a store each cycle) and written back to `out` when dropped: at the
+/// loop's end, or while a panic unwinds out of it.
 struct WriteBack<'a> {
-    totals: Local,
-    out: &'a mut Local,
+    totals: Totals,
+    out: &'a mut Totals,
+}
+
+impl<'a> WriteBack<'a> {
+    fn new(out: &'a mut Totals) -> Self {
+        WriteBack { totals: *out, out }
+    }
+}
+
+impl std::ops::Deref for WriteBack<'_> {
+    type Target = Totals;
+    fn deref(&self) -> &Totals {
+        &self.totals
+    }
+}
+
+impl std::ops::DerefMut for WriteBack<'_> {
+    fn deref_mut(&mut self) -> &mut Totals {
+        &mut self.totals
+    }
 }
 
 impl Drop for WriteBack<'_> {

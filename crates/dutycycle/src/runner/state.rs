@@ -7,13 +7,13 @@ use std::time::Duration;
 use crate::primitive::sync::{Arc, AtomicBool, Condvar, Mutex, Ordering};
 use crate::primitive::thread::Thread;
 use crate::primitive::{lock, wait_until};
-use crate::runner::stats::Counters;
+use crate::runner::stats::Published;
 use crate::termination::StopFlag;
 
 pub(crate) struct RunnerState {
     /// Checked by the duty cycle once per cycle; set by `close` and by the termination latch.
     pub(crate) stop: Arc<StopFlag>,
-    pub(crate) counters: Arc<Counters>,
+    pub(crate) published: Arc<Published>,
     /// Set once, by the agent thread, last. Written under `finished_lock` so that a waiter,
     /// which checks it under the same lock before it sleeps, cannot miss the notification.
     finished: AtomicBool,
@@ -22,10 +22,10 @@ pub(crate) struct RunnerState {
 }
 
 impl RunnerState {
-    pub(crate) fn new(counters: Arc<Counters>) -> Self {
+    pub(crate) fn new(published: Arc<Published>) -> Self {
         RunnerState {
             stop: Arc::new(StopFlag::new()),
-            counters,
+            published,
             finished: AtomicBool::new(false),
             finished_lock: Mutex::new(()),
             finished_cv: Condvar::new(),
