@@ -268,9 +268,15 @@ fn builder(
     }
 }
 
-/// A start error, with the typed cause spelled out by its `Display`.
+/// A start error and each cause along its `source()` chain.
 fn start_failed(what: &str, error: &StartError) -> String {
-    format!("{what} did not start: {error}")
+    let mut text = format!("{what} did not start: {error}");
+    let mut cause = std::error::Error::source(error);
+    while let Some(error) = cause {
+        text.push_str(&format!(": {error}"));
+        cause = error.source();
+    }
+    text
 }
 
 /// Waits for a signal or the end of the run time, printing statistics once a second. At the

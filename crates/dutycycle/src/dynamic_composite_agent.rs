@@ -92,6 +92,10 @@ pub struct DynamicCompositeControl {
 }
 
 /// Why a request to a [`DynamicCompositeAgent`] was refused or failed.
+///
+/// Each cause is printed once: `Factory` says what failed and gives the factory's failure as
+/// its `source()`; `OnStart` and `Removal`, which can carry several failures (`on_start`'s,
+/// then `on_close`'s and `Drop`'s), print each of them and have no `source()`.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DynamicCompositeError {
@@ -105,7 +109,7 @@ pub enum DynamicCompositeError {
     #[error("{0} is not in the dynamic composite")]
     UnknownAgent(AgentId),
     /// Failed: the added agent's factory failed; there is no agent.
-    #[error("the added agent's factory failed: {0}")]
+    #[error("the added agent's factory failed")]
     Factory(#[source] AgentFailure),
     /// Failed: the added agent's `on_start` failed; its `on_close` ran and it was dropped, on
     /// the composite's thread, with how those went in `close` and `drop`.
@@ -114,7 +118,6 @@ pub enum DynamicCompositeError {
         /// The added agent's role.
         role: String,
         /// How `on_start` failed.
-        #[source]
         failure: AgentFailure,
         /// How `on_close` failed, if it did.
         close: Option<AgentFailure>,

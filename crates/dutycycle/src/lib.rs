@@ -82,7 +82,9 @@ pub use idle_strategy::{
 };
 pub use runner::{allowed_cores, AgentReport, DutyCycleStats, Ending, Statistics, StatsReader};
 #[cfg(not(loom))]
-pub use runner::{AgentFailed, AgentRunner, AgentRunnerBuilder, CloseError, CloseTimedOut, StartError};
+pub use runner::{
+    AgentFailed, AgentRunner, AgentRunnerBuilder, CloseError, CloseTimedOut, StartError, ThreadStep,
+};
 pub use termination::AgentTermination;
 pub use waker::AgentWaker;
 

@@ -311,7 +311,10 @@ fn runner_factory_fails(how: How) {
     let StartError::Factory { name, failure } = &err else { panic!("expected Factory, got {err:?}") };
     assert_eq!(name, "feed");
     assert_is_planted(failure, "feed", Place::Factory, how);
-    assert!(err.to_string().contains(&message("feed", Place::Factory, how)), "{err}");
+    // What failed in the error, why in its source, once.
+    assert!(!err.to_string().contains(&message("feed", Place::Factory, how)), "{err}");
+    let cause = std::error::Error::source(&err).expect("the factory's failure is the source");
+    assert!(cause.to_string().contains(&message("feed", Place::Factory, how)), "{cause}");
     let events = logged(&log);
     assert_eq!(names(&events), ["factory"], "no agent was built, so nothing else may run");
     assert_one_agent_thread(&events);

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use common::*;
 use dutycycle::{
     AgentError, AgentFailure, AgentRunner, AgentTermination, CloseError, Ending, IdleStrategy,
-    SleepingMillisIdleStrategy, StartError,
+    SleepingMillisIdleStrategy, StartError, ThreadStep,
 };
 
 /// The runner handle crosses threads and is shared between them.
@@ -84,7 +84,8 @@ fn start_fails_when_the_factory_fails() {
     assert_eq!(name, "feed");
     let AgentFailure::Error(error) = failure else { panic!("expected an error, got {failure:?}") };
     assert_eq!(error.downcast_ref::<std::io::Error>().unwrap().to_string(), "no feed");
-    assert!(err.to_string().contains("no feed"), "{err}");
+    assert_eq!(err.to_string(), "agent factory for \"feed\" failed");
+    assert_eq!(std::error::Error::source(&err).unwrap().to_string(), "no feed");
     assert!(err.agent_failure().is_some());
 }
 
@@ -315,8 +316,8 @@ fn spawn_failure_child() {
     // SAFETY: as above; the soft limit goes back to what it was, within the hard limit.
     assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_AS, &old) }, 0);
     let err = result.map(|runner| runner.close()).expect_err("the agent thread was spawned after all");
-    let StartError::Thread { what, source } = &err else { panic!("expected Thread, got {err:?}") };
-    assert!(what.contains("spawn"), "{what}");
+    let StartError::Thread { step, source } = &err else { panic!("expected Thread, got {err:?}") };
+    assert_eq!(*step, ThreadStep::Spawn);
     assert!(source.raw_os_error().is_some(), "not an OS error: {source:?}");
     assert!(events.logged().is_empty());
     println!("spawn failure reported: {err}");

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::builder::ErrorHandler;
 use super::duty_cycle::DutyCycle;
+use super::error::ThreadStep;
 use super::state::RunnerState;
 use super::stats::{Counting, Off, Timing, Totals};
 use super::thread_setup as thread;
@@ -63,12 +64,12 @@ impl<I: IdleStrategy> ThreadSetup<I> {
         };
         if let Some(core) = self.core {
             if let Err(source) = thread::pin_current(core) {
-                return fail(StartError::Thread { what: format!("pin to core {core}"), source });
+                return fail(StartError::Thread { step: ThreadStep::Pin { core }, source });
             }
         }
         if let Some(slack) = self.timer_slack {
             if let Err(source) = thread::set_timer_slack(slack) {
-                return fail(StartError::Thread { what: "set the timer slack".into(), source });
+                return fail(StartError::Thread { step: ThreadStep::SetTimerSlack { slack }, source });
             }
         }
 

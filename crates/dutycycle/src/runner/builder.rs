@@ -5,6 +5,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use super::agent_thread::ThreadSetup;
+use super::error::ThreadStep;
 use super::state::RunnerState;
 use super::stats::Published;
 use super::thread_setup as thread;
@@ -162,7 +163,7 @@ impl<I: IdleStrategy + Send + 'static> AgentRunnerBuilder<I> {
         }
         if let Some(core) = self.core {
             let allowed = thread::allowed_cores()
-                .map_err(|source| StartError::Thread { what: "read the allowed cores".into(), source })?;
+                .map_err(|source| StartError::Thread { step: ThreadStep::ReadAllowedCores, source })?;
             if !allowed.contains(&core) {
                 return Err(StartError::CoreNotAllowed { core, allowed });
             }
@@ -189,7 +190,7 @@ impl<I: IdleStrategy + Send + 'static> AgentRunnerBuilder<I> {
         let (started_tx, started_rx) = mpsc::sync_channel(1);
         let handle = spawn
             .spawn(move || setup.run(factory, started_tx))
-            .map_err(|source| StartError::Thread { what: "spawn a thread".into(), source })?;
+            .map_err(|source| StartError::Thread { step: ThreadStep::Spawn, source })?;
 
         match started_rx.recv() {
             Ok(Ok(role)) => Ok(AgentRunner::new(role, handle, shared, termination)),
@@ -198,14 +199,12 @@ impl<I: IdleStrategy + Send + 'static> AgentRunnerBuilder<I> {
                 Err(error)
             }
             Err(mpsc::RecvError) => {
+                // The thread dropped its sender without a word: our own set-up code panicked.
                 let message = match handle.join() {
                     Err(payload) => crate::failure::take_panic_message(payload),
-                    Ok(_) => "the agent thread ended before it started".to_owned(),
+                    Ok(_) => "it ended without saying how the start went".to_owned(),
                 };
-                Err(StartError::Thread {
-                    what: "start the agent thread".into(),
-                    source: std::io::Error::other(message),
-                })
+                Err(StartError::ThreadPanicked { message })
             }
         }
     }

@@ -35,7 +35,7 @@ mod thread_setup;
 #[cfg(not(loom))]
 pub use builder::AgentRunnerBuilder;
 #[cfg(not(loom))]
-pub use error::{AgentFailed, CloseError, CloseTimedOut, StartError};
+pub use error::{AgentFailed, CloseError, CloseTimedOut, StartError, ThreadStep};
 #[cfg(not(loom))]
 pub use handle::AgentRunner;
 pub use report::{AgentReport, Ending};
