@@ -56,6 +56,7 @@ mod agent_group;
 mod agent_invoker;
 mod composite_agent;
 mod dynamic_composite_agent;
+mod error_handler;
 mod failure;
 mod idle_strategy;
 #[cfg(all(test, loom))]
@@ -71,8 +72,9 @@ pub use agent_group::AgentGroup;
 pub use agent_invoker::AgentInvoker;
 pub use composite_agent::{CompositeAgent, CompositeAgentError};
 pub use dynamic_composite_agent::{
-    AgentId, DynamicCompositeAgent, DynamicCompositeControl, DynamicCompositeError, Pending,
+    AgentId, DynamicCompositeAgent, DynamicCompositeControl, DynamicCompositeError, PendingChange,
 };
+pub use error_handler::ErrorAction;
 pub use failure::AgentFailure;
 pub use idle_strategy::{
     AnyIdleStrategy, BackoffIdleStrategy, BadValue, BusySpinIdleStrategy, ControllableIdleStrategy,

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use dutycycle::{
     Agent, AgentError, AgentRunner, CloseError, CompositeAgent, DynamicCompositeAgent,
-    DynamicCompositeControl, IdleStrategyConfig, StartError, ThreadStep,
+    DynamicCompositeControl, Ending, ErrorAction, IdleStrategyConfig, StartError, ThreadStep,
 };
 
 /// The texts of `error` and of each cause along its `source()` chain, outermost first.
@@ -171,6 +171,18 @@ fn an_agent_that_failed_prints_each_failure_once() {
     let failed = AgentRunner::start(move || Ok(agent)).unwrap().join().unwrap_err();
     let shown = assert_each_cause_once(&failed);
     assert!(shown.contains("feed corrupted"), "{shown}");
+
+    let mut agent = Scripted::new("subscriber");
+    agent.do_work = || Err(config_unreadable());
+    let failed = AgentRunner::builder()
+        .error_handler(|_, _| ErrorAction::Stop)
+        .start(move || Ok(agent))
+        .unwrap()
+        .join()
+        .unwrap_err();
+    assert!(matches!(failed.report().ending(), Ending::Failed(_)));
+    let shown = assert_each_cause_once(&failed);
+    assert!(shown.contains("config unreadable"), "{shown}");
 }
 
 #[test]

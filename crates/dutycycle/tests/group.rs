@@ -64,7 +64,7 @@ fn the_shared_latch_stops_every_runner_and_wait_returns() {
     }
     assert_eq!(closed.lock().unwrap().len(), 2);
     for report in group.close() {
-        assert!(matches!(report.unwrap().ending(), Ending::Signalled));
+        assert!(matches!(report.unwrap().ending(), Ending::LatchSignalled { signal: None }));
     }
 }
 

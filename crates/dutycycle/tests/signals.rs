@@ -102,7 +102,11 @@ fn clean_shutdown_child() {
     println!("second from_signals is signalled: {}", again.is_signalled());
     for runner in runners {
         let report = runner.join().unwrap();
-        assert!(matches!(report.ending(), Ending::Signalled), "{report}");
+        let cause = termination.received_signal();
+        assert!(cause.is_some());
+        assert!(matches!(report.ending(), Ending::LatchSignalled { signal } if *signal == cause), "{report}");
+        let name = if cause == Some(libc::SIGTERM) { "SIGTERM" } else { "SIGINT" };
+        assert_eq!(report.ending().to_string(), format!("its termination latch was signalled ({name})"));
         println!("report {} clean", report.role());
     }
     println!("child-done");

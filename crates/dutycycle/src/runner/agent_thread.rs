@@ -10,6 +10,7 @@ use super::error::ThreadStep;
 use super::state::RunnerState;
 use super::stats::{Counting, Off, Timing, Totals};
 use super::thread_setup as thread;
+use crate::error_handler::print_error;
 use crate::failure::{catch, close_and_drop};
 use crate::primitive::sync::Arc;
 use crate::{
@@ -95,13 +96,13 @@ impl<I: IdleStrategy> ThreadSetup<I> {
         let _registration =
             self.termination.register(Arc::clone(&shared.stop), crate::primitive::thread::current());
 
-        let mut report = AgentReport {
+        let report = |ending, (close_failure, drop_failure), stats| AgentReport {
             role: role.clone(),
-            thread_name,
-            ending: Ending::Signalled,
-            stats: DutyCycleStats::default(),
-            close_failure: None,
-            drop_failure: None,
+            thread_name: thread_name.clone(),
+            ending,
+            stats,
+            close_failure,
+            drop_failure,
         };
 
         let on_start = match role_failure {
@@ -109,21 +110,19 @@ impl<I: IdleStrategy> ThreadSetup<I> {
             None => catch(|| agent.on_start()),
         };
         if let Err(failure) = on_start {
-            (report.close_failure, report.drop_failure) = close_and_drop(agent);
-            report.ending = Ending::StartFailed(failure);
+            let report =
+                report(Ending::StartFailed(failure), close_and_drop(agent), DutyCycleStats::default());
             return fail(StartError::OnStart { report: Box::new(report) });
         }
         let _ = started.send(Ok(role.clone()));
 
-        let mut handler = self.error_handler.take().unwrap_or_else(|| {
-            let role = role.clone();
-            Box::new(move |err: &AgentError| eprintln!("{role}: do_work failed: {err}"))
-        });
+        let mut handler = self.error_handler.take().unwrap_or_else(|| Box::new(print_error));
         let mut totals = Totals::default();
         let published = &*shared.published;
         let ending = panic::catch_unwind(AssertUnwindSafe(|| {
             let cycle = DutyCycle {
                 agent: &mut agent,
+                role: &role,
                 idle: &mut self.idle,
                 stop: &shared.stop,
                 published,
@@ -135,13 +134,10 @@ impl<I: IdleStrategy> ThreadSetup<I> {
                 Statistics::Timed { threshold } => cycle.run(Timing::new(threshold), &mut totals),
             }
         }));
-        report.ending = match ending {
-            Ok(ending) => ending,
-            Err(payload) => Ending::Panicked(crate::failure::take_panic_message(payload)),
-        };
+        let ending =
+            ending.unwrap_or_else(|payload| Ending::Panicked(crate::failure::take_panic_message(payload)));
         published.publish_all(&totals);
-        (report.close_failure, report.drop_failure) = close_and_drop(agent);
-        report.stats = published.read();
-        Some(report)
+        let closed = close_and_drop(agent);
+        Some(report(ending, closed, published.read()))
     }
 }

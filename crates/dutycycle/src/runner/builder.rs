@@ -11,12 +11,12 @@ use super::stats::Published;
 use super::thread_setup as thread;
 use crate::primitive::sync::Arc;
 use crate::{
-    Agent, AgentError, AgentRunner, AgentTermination, BackoffIdleStrategy, IdleStrategy, StartError,
-    Statistics,
+    Agent, AgentError, AgentRunner, AgentTermination, BackoffIdleStrategy, ErrorAction, IdleStrategy,
+    StartError, Statistics,
 };
 
-/// How the agent thread reports an error that `do_work` returned.
-pub(super) type ErrorHandler = Box<dyn FnMut(&AgentError) + Send>;
+/// What the agent thread does with an error that `do_work` returned.
+pub(super) type ErrorHandler = Box<dyn FnMut(&str, &AgentError) -> ErrorAction + Send>;
 
 /// Options for an [`AgentRunner`]; `I` is the idle strategy's type.
 ///
@@ -24,7 +24,7 @@ pub(super) type ErrorHandler = Box<dyn FnMut(&AgentError) + Send>;
 ///
 /// ```
 /// use std::time::Duration;
-/// use dutycycle::{Agent, AgentError, AgentRunner, SleepingIdleStrategy, Statistics};
+/// use dutycycle::{Agent, AgentError, AgentRunner, ErrorAction, SleepingIdleStrategy, Statistics};
 ///
 /// struct Poller;
 /// impl Agent for Poller {
@@ -37,7 +37,10 @@ pub(super) type ErrorHandler = Box<dyn FnMut(&AgentError) + Send>;
 ///     .idle_strategy(SleepingIdleStrategy::new(Duration::from_micros(100))?)
 ///     .timer_slack(Duration::from_micros(1))
 ///     .statistics(Statistics::Timed { threshold: Duration::from_millis(1) })
-///     .error_handler(|err| eprintln!("poller: {err}"))
+///     .error_handler(|role, err| {
+///         eprintln!("{role}: {err}");
+///         ErrorAction::Continue
+///     })
 ///     .start(|| Ok(Poller))?;
 /// let report = runner.close()?;
 /// assert!(report.stats().max_cycle.is_some());
@@ -115,11 +118,50 @@ impl<I: IdleStrategy + Send + 'static> AgentRunnerBuilder<I> {
         self
     }
 
-    /// What to do with an error `do_work` returns, on the agent thread (default: one line on
-    /// stderr naming the role). The duty cycle goes on afterwards. A panic here ends the agent
-    /// like a panic in `do_work`. Do not close resources from here: return
-    /// [`AgentError::terminate`] from the next `do_work` instead.
-    pub fn error_handler(mut self, handler: impl FnMut(&AgentError) + Send + 'static) -> Self {
+    /// What to do with an error `do_work` returns, called on the agent thread with the agent's
+    /// role and the error (default: one line on stderr naming the role, and go on). The
+    /// handler's [`ErrorAction`] decides: [`Continue`](ErrorAction::Continue) goes on with the
+    /// next duty cycle; [`Stop`](ErrorAction::Stop) ends the agent with this error as the
+    /// cause: `on_close` runs and the report's ending is [`Ending::Failed`](crate::Ending::Failed),
+    /// not clean. Either way the error is counted. A panic here ends the agent like a panic in
+    /// `do_work`. Do not close resources from here: return [`ErrorAction::Stop`] and let
+    /// `on_close` do it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use dutycycle::{Agent, AgentError, AgentRunner, Ending, ErrorAction};
+    ///
+    /// struct Publisher { tries: u32 }
+    /// impl Agent for Publisher {
+    ///     fn role_name(&self) -> &str { "publisher" }
+    ///     fn do_work(&mut self) -> Result<usize, AgentError> {
+    ///         self.tries += 1;
+    ///         Err(AgentError::msg(format!("back pressure, try {}", self.tries)))
+    ///     }
+    /// }
+    ///
+    /// // Go on through two errors, end the agent on the third.
+    /// let mut seen = 0;
+    /// let failed = AgentRunner::builder()
+    ///     .error_handler(move |_role, _err| {
+    ///         seen += 1;
+    ///         if seen < 3 { ErrorAction::Continue } else { ErrorAction::Stop }
+    ///     })
+    ///     .start(|| Ok(Publisher { tries: 0 }))?
+    ///     .join()
+    ///     .unwrap_err();
+    /// let report = failed.report();
+    /// let Ending::Failed(cause) = report.ending() else { panic!("{report}") };
+    /// assert_eq!(cause.to_string(), "back pressure, try 3");
+    /// assert_eq!(report.errors(), 3);
+    /// assert!(!report.is_clean());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn error_handler(
+        mut self,
+        handler: impl FnMut(&str, &AgentError) -> ErrorAction + Send + 'static,
+    ) -> Self {
         self.error_handler = Some(Box::new(handler));
         self
     }

@@ -1,9 +1,9 @@
 //! The duty cycle: the loop that checks the stop flag, calls `do_work`, records and idles.
 
 use super::builder::ErrorHandler;
+use super::state::{StopCause, StopFlag};
 use super::stats::{Published, Recorder, Totals};
-use crate::termination::StopFlag;
-use crate::{Agent, AgentError, Ending, IdleStrategy};
+use crate::{Agent, AgentError, AgentFailure, Ending, ErrorAction, IdleStrategy};
 
 /// Cycles per turn of the outer loop. The compiler unrolls the inner loop of a small agent, so
 /// that counting a cycle and checking whether a checkpoint is due cost nothing per cycle: with
@@ -18,6 +18,8 @@ const CHECKPOINT_CYCLES: u64 = 64;
 /// What the duty cycle runs: one agent, its idle strategy and how it stops.
 pub(super) struct DutyCycle<'a, A, I> {
     pub(super) agent: &'a mut A,
+    /// The agent's role, for the error handler.
+    pub(super) role: &'a str,
     pub(super) idle: &'a mut I,
     pub(super) stop: &'a StopFlag,
     pub(super) published: &'a Published,
@@ -31,18 +33,18 @@ impl<A: Agent, I: IdleStrategy> DutyCycle<'_, A, I> {
     /// handler is called out of line, on errors only.
     #[inline(never)]
     pub(super) fn run<R: Recorder>(self, recorder: R, totals: &mut Totals) -> Ending {
-        let DutyCycle { agent, idle, stop, published, error_handler } = self;
+        let DutyCycle { agent, role, idle, stop, published, error_handler } = self;
         let parks = idle.parks();
         let mut totals = WriteBack::new(totals);
         loop {
             for _ in 0..CYCLES_PER_TURN {
                 let start = recorder.start();
                 if stop.is_set() {
-                    return Ending::Signalled;
+                    return stopped(stop);
                 }
                 let work = match agent.do_work() {
                     Ok(work) => work,
-                    Err(error) => match handle_error(error, published, error_handler) {
+                    Err(error) => match handle_error(error, role, published, error_handler) {
                         Some(ending) => return ending,
                         None => 0,
                     },
@@ -62,17 +64,33 @@ impl<A: Agent, I: IdleStrategy> DutyCycle<'_, A, I> {
     }
 }
 
-/// An error from `do_work`: the end of the agent for [`AgentError::terminate`]; otherwise
-/// counted and passed to the handler, and the duty cycle goes on. Out of the hot loop.
+/// The ending of an agent whose stop was requested (with the Acquire fence that makes what
+/// the stopping thread wrote visible). Out of the hot loop.
 #[cold]
 #[inline(never)]
-fn handle_error(error: AgentError, published: &Published, handler: &mut ErrorHandler) -> Option<Ending> {
+fn stopped(stop: &StopFlag) -> Ending {
+    stop.cause().map_or(Ending::Closed, StopCause::ending)
+}
+
+/// An error from `do_work`: the end of the agent for [`AgentError::terminate`]; otherwise
+/// counted and passed to the handler, which says whether the duty cycle goes on or the error
+/// ends the agent. Out of the hot loop.
+#[cold]
+#[inline(never)]
+fn handle_error(
+    error: AgentError,
+    role: &str,
+    published: &Published,
+    handler: &mut ErrorHandler,
+) -> Option<Ending> {
     if error.is_terminate() {
         return Some(Ending::Terminated);
     }
     published.add_error();
-    handler(&error);
-    None
+    match handler(role, &error) {
+        ErrorAction::Continue => None,
+        ErrorAction::Stop => Some(Ending::Failed(AgentFailure::Error(error))),
+    }
 }
 
 /// The duty cycle's totals, kept by value in its frame (registers: through a reference they

@@ -4,11 +4,13 @@
 
 use std::time::Duration;
 
-use crate::primitive::sync::{Arc, AtomicBool, Condvar, Mutex, Ordering};
+use crossbeam_utils::CachePadded;
+
+use crate::primitive::sync::{fence, Arc, AtomicBool, AtomicUsize, Condvar, Mutex, Ordering};
 use crate::primitive::thread::Thread;
 use crate::primitive::{lock, wait_until};
 use crate::runner::stats::Published;
-use crate::termination::StopFlag;
+use crate::Ending;
 
 pub(crate) struct RunnerState {
     /// Checked by the duty cycle once per cycle; set by `close` and by the termination latch.
@@ -34,7 +36,7 @@ impl RunnerState {
 
     /// Asks the agent on `agent_thread` to stop and ends its park. Idempotent; never blocks.
     pub(crate) fn request_stop(&self, agent_thread: &Thread) {
-        self.stop.set();
+        self.stop.request(StopCause::Runner);
         // After the flag: a park that this ends re-checks the flag on the next cycle; a park not
         // yet begun returns at once (the unpark token).
         agent_thread.unpark();
@@ -56,5 +58,93 @@ impl RunnerState {
     /// whether it is.
     pub(crate) fn wait_finished(&self, timeout: Option<Duration>) -> bool {
         wait_until(&self.finished_cv, lock(&self.finished_lock), timeout, |_| self.is_finished())
+    }
+}
+
+/// Who asked a runner's agent to stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StopCause {
+    /// The runner's own handle: `close`, `close_timeout`, `request_stop`, or its drop.
+    Runner,
+    /// Its termination latch, with the number of the signal that signalled the latch, if one
+    /// did (through `AgentTermination::from_signals`).
+    Latch { signal: Option<i32> },
+}
+
+/// A stop cause as one word, so that "stopped, and by what" is one atomic value: 0 is no
+/// stop, and no cause encodes to 0.
+const NOT_REQUESTED: usize = 0;
+const BY_RUNNER: usize = usize::MAX;
+const BY_LATCH: usize = usize::MAX - 1;
+
+impl StopCause {
+    pub(crate) fn to_word(self) -> usize {
+        match self {
+            StopCause::Runner => BY_RUNNER,
+            StopCause::Latch { signal: None } => BY_LATCH,
+            // Signal numbers are small and positive; anything else is recorded as no signal.
+            StopCause::Latch { signal: Some(n) } => match usize::try_from(n) {
+                Ok(n) if n != NOT_REQUESTED && n < BY_LATCH => n,
+                _ => BY_LATCH,
+            },
+        }
+    }
+
+    pub(crate) fn from_word(word: usize) -> Option<StopCause> {
+        match word {
+            NOT_REQUESTED => None,
+            BY_RUNNER => Some(StopCause::Runner),
+            BY_LATCH => Some(StopCause::Latch { signal: None }),
+            n => Some(StopCause::Latch { signal: i32::try_from(n).ok() }),
+        }
+    }
+
+    /// The ending of an agent stopped for this cause.
+    pub(crate) fn ending(self) -> Ending {
+        match self {
+            StopCause::Runner => Ending::Closed,
+            StopCause::Latch { signal } => Ending::LatchSignalled { signal },
+        }
+    }
+}
+
+/// One runner's stop request: made by its handle or by its termination latch, checked by its
+/// duty cycle once per cycle. On a cache line of its own, so that the check is one load of a
+/// line nobody writes until shutdown. The first request wins: its cause is the one the
+/// agent's report gives.
+#[derive(Default)]
+pub(crate) struct StopFlag {
+    cause: CachePadded<AtomicUsize>,
+}
+
+impl StopFlag {
+    pub(crate) fn new() -> Self {
+        StopFlag::default()
+    }
+
+    /// Requests the stop, unless one was requested before.
+    pub(crate) fn request(&self, cause: StopCause) {
+        // Release: pairs with the Acquire fence in `cause`, so that what the stopping thread
+        // wrote before the request is visible to the agent once it acts on it. A compare and
+        // swap, not a store: a later request must not replace the first one's cause.
+        let _ =
+            self.cause.compare_exchange(NOT_REQUESTED, cause.to_word(), Ordering::Release, Ordering::Relaxed);
+    }
+
+    /// Whether the stop was requested: the duty cycle's check, one plain load. Relaxed: a
+    /// thread that sees `true` calls [`cause`](StopFlag::cause) (an Acquire fence) before it
+    /// acts on the request.
+    #[inline(always)]
+    pub(crate) fn is_set(&self) -> bool {
+        self.cause.load(Ordering::Relaxed) != NOT_REQUESTED
+    }
+
+    /// Who requested the stop, if anyone did.
+    #[cold]
+    pub(crate) fn cause(&self) -> Option<StopCause> {
+        let word = self.cause.load(Ordering::Relaxed);
+        // Acquire: with the load above, pairs with the Release of the request it read.
+        fence(Ordering::Acquire);
+        StopCause::from_word(word)
     }
 }
