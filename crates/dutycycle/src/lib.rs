@@ -39,8 +39,9 @@
 //! ```
 //!
 //! The threading contract and the lifecycle are drawn in `docs/DESIGN.md`.
-#![deny(missing_docs, missing_debug_implementations, unsafe_op_in_unsafe_fn)]
-#![warn(clippy::undocumented_unsafe_blocks)]
+// The workspace's lints (Cargo.toml) add unsafe_op_in_unsafe_fn and
+// clippy::undocumented_unsafe_blocks for every crate of the workspace.
+#![deny(missing_docs, missing_debug_implementations)]
 // Under `--cfg loom` only the parts that loom models are built (see `loom_tests.rs`): the
 // runner's thread code uses real threads, which loom cannot drive.
 #![cfg_attr(loom, allow(dead_code, unused_imports))]

@@ -92,7 +92,7 @@ impl AgentRunner {
         AgentRunnerBuilder::new()
     }
 
-    /// Starts an agent with the defaults: [`BackoffIdleStrategy::default`], not pinned, a fresh
+    /// Starts an agent with the defaults: [`BackoffIdleStrategy::default`](crate::BackoffIdleStrategy::default), not pinned, a fresh
     /// [`AgentTermination`], counters on, errors printed to stderr, and the thread named after
     /// the agent's role.
     ///
@@ -129,7 +129,7 @@ impl AgentRunner {
     }
 
     /// The duty-cycle statistics now (see [`DutyCycleStats`] for how current they are; all
-    /// zero while the agent runs under [`Statistics::Off`]).
+    /// zero while the agent runs under [`Statistics::Off`](crate::Statistics::Off)).
     pub fn stats(&self) -> DutyCycleStats {
         self.shared.published.read()
     }
