@@ -8,13 +8,17 @@
 //! 2. `agent_thread.rs`: the agent thread's body. It sets the thread up (`thread_setup.rs`:
 //!    pinning, timer slack, name), builds the agent with the factory, registers with the
 //!    termination latch, calls `on_start`, runs the duty cycle, then `on_close` and drops the
-//!    agent, all on that thread, and makes the [`AgentReport`] (`report.rs`).
-//! 3. `duty_cycle.rs`: the loop itself: check the stop flag, `do_work`, record, idle. The
-//!    statistics mode (`stats.rs`) is a type parameter, so each mode is its own loop.
+//!    agent, all on that thread, and makes the [`AgentReport`] (`report.rs`), whose
+//!    [`Ending`] says who or what ended the agent.
+//! 3. `duty_cycle.rs`: the loop itself: check the stop flag, `do_work` (its errors to the
+//!    error handler, whose `ErrorAction` may end the agent), record, idle. The statistics
+//!    mode is a recorder type (`stats.rs`: `Off`, `Counting`, `Timing`), so each mode is its
+//!    own loop.
 //! 4. `handle.rs`: [`AgentRunner`], the handle the caller keeps: it reads statistics, wakes,
 //!    asks the agent to stop and joins the thread; it never touches the agent.
-//! 5. `state.rs`: what the handle and the agent thread share (the stop flag, the published
-//!    statistics, the end of the thread); loom checks its races.
+//! 5. `state.rs`: what the handle and the agent thread share: the stop flag (which holds who
+//!    asked: the runner, or its latch and the signal), the published statistics, the end of
+//!    the thread; loom checks its races.
 //! 6. `error.rs`: how starting, joining and closing fail.
 
 #[cfg(not(loom))]
