@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use rusteron_client::{Aeron, AeronCError, AeronContext};
 
-use crate::dir::{c_path, driver_active};
+use crate::driver::dir::{c_path, driver_active};
 use crate::{AeronCallError, ClientConfig, ClientError, ConductorMode};
 
 /// An Aeron client (`aeron_t`) owned by one agent: made, used and closed on the agent's thread.

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::dir::{c_path, unique_dir};
+use crate::driver::dir::{c_path, unique_dir};
 use crate::{DriverError, ThreadingMode};
 
 /// Aeron's smallest term buffer: 64 KiB.

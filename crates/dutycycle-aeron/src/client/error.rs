@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::AeronCallError;
+use crate::{AeronCallError, ResourceKind};
 
 /// What went wrong with an [`AeronClient`](crate::AeronClient) or one of its publications or
 /// subscriptions. Every variant names what it is about.
@@ -50,10 +50,23 @@ pub enum ClientError {
     #[error("Aeron client conductor reported: {0}")]
     Conductor(#[source] AeronCallError),
     /// Adding a publication or subscription failed (a channel the driver refused, say).
-    #[error("adding {what} on {channel} stream {stream_id} failed: {source}")]
+    #[error("adding {kind} on {channel} stream {stream_id} failed: {source}")]
     Add {
-        /// `"publication"`, `"exclusive publication"` or `"subscription"`.
-        what: &'static str,
+        /// What was being added.
+        kind: ResourceKind,
+        /// The channel.
+        channel: String,
+        /// The stream id.
+        stream_id: i32,
+        /// The failed call.
+        #[source]
+        source: AeronCallError,
+    },
+    /// Closing a publication or subscription failed.
+    #[error("closing {kind} on {channel} stream {stream_id} failed: {source}")]
+    Close {
+        /// What was being closed.
+        kind: ResourceKind,
         /// The channel.
         channel: String,
         /// The stream id.

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use dutycycle::{Agent, AgentError};
 use rusteron_media_driver::{AeronCError, AeronDriver, AeronDriverContext};
 
-use crate::dir::{c_path, driver_active, CNC_FILE};
+use crate::driver::dir::{c_path, driver_active, CNC_FILE};
 use crate::{AeronCallError, DriverError, MediaDriverConfig, ThreadingMode};
 
 /// Aeron's C media driver, embedded, as an [`Agent`]: its duty cycle is the driver's own
