@@ -6,7 +6,10 @@ use std::path::PathBuf;
 use crate::AeronCallError;
 
 /// Why a [`MediaDriverAgent`](crate::MediaDriverAgent) could not start, or did not close
-/// cleanly. Every variant names what it is about.
+/// cleanly. Every variant names what it is about; its `Display` says what failed, and the
+/// cause (the OS error, or Aeron's call, code and message) is only its
+/// [`source`](std::error::Error::source), so that a reporter walking the chain prints each
+/// cause once.
 ///
 /// [`MediaDriverAgent::launch`](crate::MediaDriverAgent::launch) returns it **before**
 /// anything is left half-built: a directory it created for the driver is removed again, and no
@@ -42,7 +45,7 @@ pub enum DriverError {
         reason: String,
     },
     /// The driver directory cannot be created or written.
-    #[error("media driver directory {} is not writable: {source}", dir.display())]
+    #[error("media driver directory {} is not writable", dir.display())]
     DirNotWritable {
         /// The directory.
         dir: PathBuf,
@@ -64,7 +67,7 @@ pub enum DriverError {
         dir: PathBuf,
     },
     /// Aeron's C media driver refused to initialise or start (or failed in its duty cycle).
-    #[error("media driver in {}: {source}", dir.display())]
+    #[error("the media driver in {} failed", dir.display())]
     Aeron {
         /// The directory.
         dir: PathBuf,
@@ -73,7 +76,7 @@ pub enum DriverError {
         source: AeronCallError,
     },
     /// The directory could not be removed when the agent closed.
-    #[error("could not remove media driver directory {}: {source}", dir.display())]
+    #[error("could not remove media driver directory {}", dir.display())]
     RemoveDir {
         /// The directory.
         dir: PathBuf,
