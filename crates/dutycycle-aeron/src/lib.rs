@@ -56,8 +56,8 @@
 //! }
 //!
 //! let driver_config = MediaDriverConfig::new();
-//! let client_config = ClientConfig::new().dir(driver_config.get_dir());
-//! let dir = driver_config.get_dir().to_owned();
+//! let client_config = ClientConfig::new().dir(driver_config.aeron_dir());
+//! let dir = driver_config.aeron_dir().to_owned();
 //!
 //! let mut group = AgentGroup::new(AgentTermination::new());
 //! group.start(AgentRunner::builder().name("driver"), move || {

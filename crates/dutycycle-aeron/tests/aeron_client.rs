@@ -19,7 +19,7 @@ use dutycycle_aeron::{
 /// A driver on a runner of its own, and a client config pointing at it.
 fn driver() -> (AgentRunner, ClientConfig) {
     let config = MediaDriverConfig::new();
-    let client = ClientConfig::new().dir(config.get_dir());
+    let client = ClientConfig::new().dir(config.aeron_dir());
     let runner =
         AgentRunner::builder().name("driver").start(move || Ok(MediaDriverAgent::launch(config)?)).unwrap();
     (runner, client)

@@ -72,7 +72,7 @@ fn aeron_errors_name_what_failed_and_leave_aerons_message_to_the_source() {
     let _serial = serial();
     let driver_config = MediaDriverConfig::new();
     let client_config =
-        ClientConfig::new().dir(driver_config.get_dir()).driver_timeout(Duration::from_millis(500));
+        ClientConfig::new().dir(driver_config.aeron_dir()).driver_timeout(Duration::from_millis(500));
     let mut driver = MediaDriverAgent::launch(driver_config.clone()).unwrap();
 
     let active = MediaDriverAgent::launch(driver_config).unwrap_err();

@@ -33,7 +33,7 @@ fn fresh_dir(name: &str) -> PathBuf {
 fn the_driver_runs_in_a_directory_of_its_own_and_removes_it_on_close() {
     let _serial = serial();
     let config = MediaDriverConfig::new();
-    let dir = config.get_dir().to_owned();
+    let dir = config.aeron_dir().to_owned();
     assert!(!dir.exists());
     let driver = start_driver(config).unwrap();
     assert!(dir.join("cnc.dat").is_file(), "the driver made its CnC file in {}", dir.display());
@@ -149,7 +149,7 @@ fn a_non_empty_directory_that_is_not_aeron_is_refused_and_left_alone() {
 fn the_driver_composes_with_a_client_agent_on_one_thread() {
     let _serial = serial();
     let config = MediaDriverConfig::new();
-    let dir = config.get_dir().to_owned();
+    let dir = config.aeron_dir().to_owned();
     let client = ClientConfig::new().dir(&dir);
     let seen = Arc::new(Seen::default());
     let agent_seen = Arc::clone(&seen);
@@ -176,7 +176,7 @@ fn the_driver_composes_with_a_client_agent_on_one_thread() {
 fn the_dedicated_threading_mode_carries_udp_and_joins_its_threads_on_close() {
     let _serial = serial();
     let config = MediaDriverConfig::new().threading_mode(ThreadingMode::Dedicated);
-    let dir = config.get_dir().to_owned();
+    let dir = config.aeron_dir().to_owned();
     let driver = start_driver(config).unwrap();
 
     let port = std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();

@@ -72,13 +72,31 @@ impl ClientConfig {
         self
     }
 
-    /// The directory given, if any.
-    pub fn get_dir(&self) -> Option<&Path> {
+    /// The media driver directory given with [`dir`](Self::dir), if any (Aeron's
+    /// `aeron.dir`; without one, the client uses `AERON_DIR` or Aeron's default).
+    ///
+    /// ```
+    /// use dutycycle_aeron::ClientConfig;
+    ///
+    /// assert_eq!(ClientConfig::new().aeron_dir(), None);
+    /// let config = ClientConfig::new().dir("/dev/shm/aeron-gateway");
+    /// assert_eq!(config.aeron_dir(), Some(std::path::Path::new("/dev/shm/aeron-gateway")));
+    /// ```
+    pub fn aeron_dir(&self) -> Option<&Path> {
         self.dir.as_deref()
     }
 
-    /// The conductor mode.
-    pub fn get_conductor(&self) -> ConductorMode {
+    /// Who will run the conductor, as set with [`conductor`](Self::conductor) (the name
+    /// [`AeronClient::conductor_mode`](crate::AeronClient::conductor_mode) reports it by).
+    ///
+    /// ```
+    /// use dutycycle_aeron::{ClientConfig, ConductorMode};
+    ///
+    /// assert_eq!(ClientConfig::new().conductor_mode(), ConductorMode::Invoker);
+    /// let config = ClientConfig::new().conductor(ConductorMode::Thread);
+    /// assert_eq!(config.conductor_mode(), ConductorMode::Thread);
+    /// ```
+    pub fn conductor_mode(&self) -> ConductorMode {
         self.conductor
     }
 

@@ -36,7 +36,7 @@ use crate::{AeronCallError, DriverError, MediaDriverConfig, ThreadingMode};
 /// use dutycycle_aeron::{AeronClient, ClientConfig, MediaDriverAgent, MediaDriverConfig};
 ///
 /// let config = MediaDriverConfig::new();
-/// let dir = config.get_dir().to_owned();
+/// let dir = config.aeron_dir().to_owned();
 /// let driver = AgentRunner::builder()
 ///     .name("media-driver")
 ///     .idle_strategy(BackoffIdleStrategy::default())

@@ -21,7 +21,7 @@ const MAX_MTU_LENGTH: usize = 65_504;
 ///
 /// [`MediaDriverConfig::new`] picks a directory no other driver uses
 /// (`/dev/shm/aeron-dutycycle-{pid}-{n}`) at once, so that clients can be pointed at
-/// [`dir`](MediaDriverConfig::get_dir) before the driver starts; the agent removes it when it
+/// [`aeron_dir`](MediaDriverConfig::aeron_dir) before the driver starts; the agent removes it when it
 /// closes. `Clone + Send`: make it on any thread, move it into the runner's factory.
 ///
 /// # Examples
@@ -34,7 +34,7 @@ const MAX_MTU_LENGTH: usize = 65_504;
 ///     .threading_mode(ThreadingMode::Shared)
 ///     .ipc_term_buffer_length(256 * 1024)
 ///     .driver_timeout(Duration::from_secs(5));
-/// assert!(config.get_dir().to_str().unwrap().contains("aeron-dutycycle-"));
+/// assert!(config.aeron_dir().to_str().unwrap().contains("aeron-dutycycle-"));
 /// assert!(config.validate().is_ok());
 ///
 /// let bad = MediaDriverConfig::new().term_buffer_length(100_000);
@@ -127,19 +127,18 @@ impl MediaDriverConfig {
         self
     }
 
-    /// The directory the driver will use.
-    pub fn get_dir(&self) -> &Path {
+    /// The directory the driver will use (Aeron's `aeron.dir`): where its clients connect.
+    /// Named apart from the builder method [`dir`](Self::dir), which sets it.
+    ///
+    /// ```
+    /// use dutycycle_aeron::{ClientConfig, MediaDriverConfig};
+    ///
+    /// let driver = MediaDriverConfig::new().dir("/dev/shm/aeron-example");
+    /// let client = ClientConfig::new().dir(driver.aeron_dir()); // known before the driver starts
+    /// assert_eq!(client.aeron_dir(), Some(driver.aeron_dir()));
+    /// ```
+    pub fn aeron_dir(&self) -> &Path {
         &self.dir
-    }
-
-    /// The threading mode.
-    pub fn get_threading_mode(&self) -> ThreadingMode {
-        self.threading_mode
-    }
-
-    /// The driver timeout.
-    pub fn get_driver_timeout(&self) -> Duration {
-        self.driver_timeout
     }
 
     /// Checks every setting, without touching the file system or Aeron.
@@ -241,6 +240,6 @@ mod tests {
 
     #[test]
     fn each_config_gets_a_directory_of_its_own() {
-        assert_ne!(MediaDriverConfig::new().get_dir(), MediaDriverConfig::new().get_dir());
+        assert_ne!(MediaDriverConfig::new().aeron_dir(), MediaDriverConfig::new().aeron_dir());
     }
 }
