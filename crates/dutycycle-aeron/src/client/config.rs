@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::driver::config::driver_timeout_problem;
 use crate::driver::dir::c_path;
 use crate::{ClientError, ConductorMode};
 
@@ -59,7 +60,8 @@ impl ClientConfig {
     }
 
     /// How long the client waits for the driver's heartbeat before it counts the driver as
-    /// dead (default: the driver's setting, Aeron's 10 s). At least 1 ms.
+    /// dead (default: the driver's setting, Aeron's 10 s). At least 1 ms, and at most
+    /// 2^63 - 1 ns (Aeron holds timeouts in signed 64-bit nanoseconds).
     pub fn driver_timeout(mut self, timeout: Duration) -> Self {
         self.driver_timeout = Some(timeout);
         self
@@ -125,14 +127,53 @@ impl ClientConfig {
             }
         }
         if let Some(timeout) = self.driver_timeout {
-            if timeout < Duration::from_millis(1) {
+            if let Some(reason) = driver_timeout_problem(timeout) {
                 return Err(ClientError::InvalidSetting {
                     setting: "driver_timeout",
                     value: format!("{timeout:?}"),
-                    reason: "must be at least 1 ms".to_owned(),
+                    reason: reason.to_owned(),
                 });
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setting_of(config: &ClientConfig) -> Option<&'static str> {
+        match config.validate() {
+            Err(ClientError::InvalidSetting { setting, .. }) => Some(setting),
+            Err(other) => panic!("unexpected {other}"),
+            Ok(()) => None,
+        }
+    }
+
+    #[test]
+    fn driver_timeouts_aeron_cannot_hold_are_refused() {
+        assert_eq!(setting_of(&ClientConfig::new()), None);
+        for timeout in
+            [Duration::ZERO, Duration::from_micros(999), Duration::MAX, Duration::from_millis(u64::MAX)]
+        {
+            assert_eq!(
+                setting_of(&ClientConfig::new().driver_timeout(timeout)),
+                Some("driver_timeout"),
+                "{timeout:?}"
+            );
+        }
+        let longest = Duration::from_nanos(i64::MAX.unsigned_abs());
+        assert_eq!(setting_of(&ClientConfig::new().driver_timeout(longest)), None);
+        assert_eq!(setting_of(&ClientConfig::new().driver_timeout(Duration::from_secs(10))), None);
+    }
+
+    #[test]
+    fn connect_refuses_an_overlong_driver_timeout_before_touching_aeron() {
+        let config = ClientConfig::new().dir("/nonexistent/aeron").driver_timeout(Duration::MAX);
+        match crate::AeronClient::connect(&config) {
+            Err(ClientError::InvalidSetting { setting, .. }) => assert_eq!(setting, "driver_timeout"),
+            other => panic!("{other:?}"),
+        }
     }
 }

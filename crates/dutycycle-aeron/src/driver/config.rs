@@ -14,6 +14,21 @@ const MAX_TERM_LENGTH: usize = 1024 * 1024 * 1024;
 const FRAME_ALIGNMENT: usize = 32;
 /// The largest UDP payload Aeron sends.
 const MAX_MTU_LENGTH: usize = 65_504;
+/// The longest timeout Aeron can hold: its C code keeps timeouts as signed 64-bit nanoseconds
+/// (a driver timeout of `u64::MAX` ms wraps, and a client then finds no driver heartbeat).
+const MAX_AERON_TIMEOUT: Duration = Duration::from_nanos(i64::MAX.unsigned_abs());
+
+/// Why `timeout` cannot be a driver timeout (of a driver or a client), if it cannot: under
+/// 1 ms (Aeron counts it in whole milliseconds), or longer than Aeron can hold.
+pub(crate) fn driver_timeout_problem(timeout: Duration) -> Option<&'static str> {
+    if timeout < Duration::from_millis(1) {
+        Some("must be at least 1 ms")
+    } else if timeout > MAX_AERON_TIMEOUT {
+        Some("must be at most 2^63 - 1 ns (about 292 years), the longest Aeron can hold")
+    } else {
+        None
+    }
+}
 
 /// The settings of an embedded media driver: its directory, threading mode and the few
 /// settings an embedded driver is usually tuned by. Everything else comes from Aeron's
@@ -96,7 +111,8 @@ impl MediaDriverConfig {
 
     /// How long without a heartbeat before a driver, or a client, counts as dead (Aeron's
     /// `aeron.driver.timeout`); also how recent another driver's heartbeat must be for its
-    /// directory to count as taken. At least 1 ms.
+    /// directory to count as taken. At least 1 ms, and at most 2^63 - 1 ns (Aeron holds
+    /// timeouts in signed 64-bit nanoseconds).
     pub fn driver_timeout(mut self, timeout: Duration) -> Self {
         self.driver_timeout = timeout;
         self
@@ -159,12 +175,8 @@ impl MediaDriverConfig {
                 "must be a non-empty path without NUL bytes",
             ));
         }
-        if self.driver_timeout < Duration::from_millis(1) {
-            return Err(invalid(
-                "driver_timeout",
-                format!("{:?}", self.driver_timeout),
-                "must be at least 1 ms",
-            ));
+        if let Some(reason) = driver_timeout_problem(self.driver_timeout) {
+            return Err(invalid("driver_timeout", format!("{:?}", self.driver_timeout), reason));
         }
         for (setting, length) in [
             ("term_buffer_length", self.term_buffer_length),
@@ -218,6 +230,15 @@ mod tests {
         assert_eq!(setting_of(&MediaDriverConfig::new().dir("/tmp/a\0b")), Some("dir"));
         assert_eq!(
             setting_of(&MediaDriverConfig::new().driver_timeout(Duration::ZERO)),
+            Some("driver_timeout")
+        );
+        assert_eq!(
+            setting_of(&MediaDriverConfig::new().driver_timeout(Duration::MAX)),
+            Some("driver_timeout")
+        );
+        assert_eq!(setting_of(&MediaDriverConfig::new().driver_timeout(MAX_AERON_TIMEOUT)), None);
+        assert_eq!(
+            setting_of(&MediaDriverConfig::new().driver_timeout(MAX_AERON_TIMEOUT + Duration::from_nanos(1))),
             Some("driver_timeout")
         );
         assert_eq!(
