@@ -59,6 +59,14 @@ pub enum DriverError {
         /// The directory.
         dir: PathBuf,
     },
+    /// Another media driver launch or close, in this process or another, held the lock on
+    /// the directory's parent for longer than a launch or a removal takes (10 s): a process
+    /// stopped while holding it, say. Nothing was touched.
+    #[error("the parent of media driver directory {} stayed locked by another launch or close", dir.display())]
+    DirLocked {
+        /// The directory.
+        dir: PathBuf,
+    },
     /// The directory exists, is not empty and holds no Aeron CnC file: starting a driver
     /// there would delete it, so the agent refuses.
     #[error("{} is not empty and is not an Aeron directory (no cnc.dat): refusing to let the media driver delete it", dir.display())]
