@@ -10,9 +10,12 @@
 //!   exclusive publications, which offer;
 //! - [`subscription`]: [`SubscriptionSlot`], which polls fragments and queues the
 //!   [`ImageEvent`]s of its publishers;
-//! - [`image_event`]: [`ImageEvent`] and [`ImageInfo`].
+//! - [`image_event`]: [`ImageEvent`] and [`ImageInfo`];
+//! - [`image_router`]: one per client, it takes Aeron's image callbacks for all its
+//!   subscriptions and queues each event for its slot, so that re-adding keeps no memory.
 
 pub(crate) mod image_event;
+pub(crate) mod image_router;
 pub(crate) mod kind;
 pub(crate) mod publication;
 pub(crate) mod state;

@@ -1,15 +1,19 @@
 //! [`SubscriptionSlot`]: a subscription added without blocking, with its image events.
 
+use std::ffi::CStr;
 use std::fmt;
 use std::sync::mpsc::{self, Receiver, Sender};
 
-use rusteron_client::{
-    AeronAsyncAddSubscription, AeronCError, AeronHeader, AeronImage, AeronSubscription, Handler,
+use rusteron_client::bindings::{
+    aeron_async_add_subscription, aeron_async_add_subscription_cancel,
+    aeron_async_add_subscription_get_registration_id, aeron_async_add_subscription_t,
 };
+use rusteron_client::{Aeron, AeronAsyncAddSubscription, AeronCError, AeronHeader, AeronSubscription};
 
+use super::image_router::{on_available_image, on_unavailable_image, Route};
 use super::state::{shared_slot_methods, Slot};
 use super::{ResourceKind, SlotKind};
-use crate::{AeronCallError, AeronClient, Channel, ClientError, ImageEvent, ImageInfo};
+use crate::{AeronCallError, AeronClient, Channel, ClientError, ImageEvent};
 
 /// A slot for one subscription on a channel and stream: empty, being added, or ready, with
 /// the [`ImageEvent`]s of its publishers queued for the owner.
@@ -66,24 +70,145 @@ pub struct SubscriptionSlot {
 
 impl SlotKind for AeronSubscription {
     const KIND: ResourceKind = ResourceKind::Subscription;
-    type Pending = AeronAsyncAddSubscription;
-    type Ready = AeronSubscription;
+    type Pending = PendingSubscription;
+    type Ready = ReadySubscription;
 
-    fn poll(pending: &mut Self::Pending) -> Result<Option<Self>, AeronCError> {
+    fn poll(pending: &mut PendingSubscription) -> Result<Option<ReadySubscription>, AeronCError> {
         pending.poll()
     }
 
-    fn handle(ready: &Self) -> &Self {
-        ready
+    fn handle(ready: &ReadySubscription) -> &AeronSubscription {
+        &ready.subscription
     }
 
-    fn close(ready: Self) -> Result<(), AeronCError> {
-        ready.close()
+    fn close(ready: ReadySubscription) -> Result<(), AeronCError> {
+        ready.subscription.clone().close()
     }
 
     #[inline]
     fn is_connected(&self) -> bool {
         AeronSubscription::is_connected(self)
+    }
+}
+
+/// A subscription's asynchronous add, its image handlers routed through the client's
+/// [`ImageRouter`](super::image_router::ImageRouter). Dropped before it resolved, it cancels
+/// the add.
+pub struct PendingSubscription {
+    /// Aeron's add; null once it resolved (Aeron frees it then).
+    add: *mut aeron_async_add_subscription_t,
+    /// Keeps the C client alive for the add, and for the cancel.
+    client: Aeron,
+    /// Moves to the ready subscription.
+    route: Option<Route>,
+}
+
+impl PendingSubscription {
+    /// Starts adding a subscription on `channel` and `stream_id` whose image events go to
+    /// `queue`.
+    fn start(
+        client: &AeronClient,
+        channel: &CStr,
+        stream_id: i32,
+        queue: &Sender<ImageEvent>,
+    ) -> Result<PendingSubscription, AeronCError> {
+        let router = client.image_router();
+        // Under the router's lock, so that no image of the subscription (Aeron's conductor
+        // thread may report one before this returns) finds its route missing.
+        let mut routes = router.routes();
+        let clientd = router.as_clientd();
+        let mut add = std::ptr::null_mut();
+        // SAFETY: `add` is a valid out-pointer; the client is live (`client` holds it);
+        // `channel` is NUL-terminated and Aeron copies it; the handlers are `extern "C"`
+        // functions with Aeron's signature whose `clientd` is the client's router, which lives
+        // as long as the C client (the module docs of `image_router` say how).
+        let rc = unsafe {
+            aeron_async_add_subscription(
+                &mut add,
+                client.aeron().get_inner(),
+                channel.as_ptr(),
+                stream_id,
+                Some(on_available_image),
+                clientd,
+                Some(on_unavailable_image),
+                clientd,
+            )
+        };
+        if rc < 0 || add.is_null() {
+            return Err(AeronCError::from_code(rc.min(-1)));
+        }
+        // SAFETY: `add` is the live add Aeron just made.
+        let registration_id = unsafe { aeron_async_add_subscription_get_registration_id(add) };
+        let route = Route::add(router, &mut routes, registration_id, queue.clone());
+        Ok(PendingSubscription { add, client: client.aeron().clone(), route: Some(route) })
+    }
+
+    /// Polls the add: the subscription once the driver made it.
+    fn poll(&mut self) -> Result<Option<ReadySubscription>, AeronCError> {
+        if self.add.is_null() {
+            return Ok(None);
+        }
+        // A borrowed handle of the add (it frees nothing when dropped): rusteron's
+        // `AeronSubscription::new` polls it and, once resolved, owns the subscription (closing
+        // it when the last clone drops).
+        let add = AeronAsyncAddSubscription::from(self.add);
+        match AeronSubscription::new(&add) {
+            Ok(subscription) => {
+                self.add = std::ptr::null_mut();
+                Ok(Some(ReadySubscription {
+                    subscription,
+                    route: self.route.take(),
+                    _client: self.client.clone(),
+                }))
+            }
+            Err(e) if e.code == 0 => Ok(None),
+            Err(e) => {
+                self.add = std::ptr::null_mut();
+                Err(e)
+            }
+        }
+    }
+}
+
+impl Drop for PendingSubscription {
+    fn drop(&mut self) {
+        if !self.add.is_null() {
+            // SAFETY: the add has not resolved, so Aeron has not freed it; the client is live
+            // (`self.client`). A failed cancel leaves the add to the client's close.
+            unsafe { aeron_async_add_subscription_cancel(self.client.get_inner(), self.add) };
+        }
+    }
+}
+
+impl fmt::Debug for PendingSubscription {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PendingSubscription").field("route", &self.route).finish_non_exhaustive()
+    }
+}
+
+/// A ready subscription with its route. The subscription handle rusteron made from the add
+/// holds no reference to the client, so this one does, and closes the subscription before
+/// letting go of the client: clones of the handle a user kept are inert then, never dangling.
+pub struct ReadySubscription {
+    subscription: AeronSubscription,
+    /// Removed after the close, so that the images the close reports are still queued.
+    route: Option<Route>,
+    /// Keeps the C client alive until the subscription is closed.
+    _client: Aeron,
+}
+
+impl Drop for ReadySubscription {
+    fn drop(&mut self) {
+        // Idempotent: a subscription closed already stays closed. The route goes next, and
+        // the client with the fields, after this body.
+        let _ = self.subscription.clone().close();
+        drop(self.route.take());
+    }
+}
+
+impl fmt::Debug for ReadySubscription {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReadySubscription").field("route", &self.route).finish_non_exhaustive()
     }
 }
 
@@ -94,34 +219,18 @@ impl SubscriptionSlot {
         SubscriptionSlot { slot: Slot::new(channel, stream_id), events_in, events }
     }
 
-    /// Starts adding the subscription with image handlers that queue [`ImageEvent`]s, if the
-    /// slot is empty (otherwise does nothing).
+    /// Starts adding the subscription, if the slot is empty (otherwise does nothing). Its
+    /// image events are queued for [`next_image_event`](Self::next_image_event).
     ///
-    /// rusteron keeps the two handlers of each add alive until the client closes (a few dozen
-    /// bytes each), so a slot closed and added again on every failover grows by that much each
-    /// time.
+    /// Adding and closing again and again keeps no memory: the handlers are the client's,
+    /// registered once, not one pair per add.
     ///
     /// # Errors
     ///
     /// [`ClientError::Add`] when Aeron refuses to start the add.
     pub fn add(&mut self, client: &AeronClient) -> Result<(), ClientError> {
-        let events = &self.events_in;
-        self.slot.add(|channel, stream_id| {
-            let available = events.clone();
-            let on_available = Handler::new(move |subscription: AeronSubscription, image: AeronImage| {
-                let _ = available.send(ImageEvent::Available(ImageInfo::read(&subscription, &image)));
-            });
-            let unavailable = events.clone();
-            let on_unavailable = Handler::new(move |subscription: AeronSubscription, image: AeronImage| {
-                let _ = unavailable.send(ImageEvent::Unavailable(ImageInfo::read(&subscription, &image)));
-            });
-            client.aeron().async_add_subscription(
-                channel,
-                stream_id,
-                Some(&on_available),
-                Some(&on_unavailable),
-            )
-        })
+        let queue = &self.events_in;
+        self.slot.add(|channel, stream_id| PendingSubscription::start(client, channel, stream_id, queue))
     }
 
     /// Polls up to `fragment_limit` fragments, each to `handler`; returns how many were read
