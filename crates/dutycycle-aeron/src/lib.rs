@@ -16,6 +16,12 @@
 //! - [`Channel`]: a channel URI checked by Aeron's parser before anything is built.
 //! - [`RusteronIdle`]: a dutycycle idle strategy where rusteron expects its `IdleStrategy`.
 //!
+//! The source follows the same concepts, each folder's `mod.rs` its map: `driver/` (the
+//! agent, its config, threading mode, directory and errors), `client/` (the client, the agent
+//! that owns one, conductor mode, config and errors), `slot/` (the one state machine every
+//! slot runs, the kinds, image events and their routing), beside `channel.rs`, `idle.rs`,
+//! `call_error.rs` and `cause.rs`.
+//!
 //! `docs/AERON.md` explains the patterns; `examples/gateway.rs` is the whole of it in one
 //! program: a gateway and a service that fails over, stopped by SIGTERM.
 //!
