@@ -2,12 +2,12 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
-use super::names::Kind;
+use super::arguments::DurationArg;
 use super::parser;
 use super::IdleStrategyParseError;
 use crate::idle_strategy::{
     AnyIdleStrategy, BackoffIdleStrategy, BusySpinIdleStrategy, ControllableIdleStrategy, IdleMode,
-    IdleStrategyError, NoOpIdleStrategy, SleepingIdleStrategy, SleepingMillisIdleStrategy,
+    IdleStrategy, IdleStrategyError, NoOpIdleStrategy, SleepingIdleStrategy, SleepingMillisIdleStrategy,
     YieldingIdleStrategy,
 };
 
@@ -68,42 +68,11 @@ use crate::idle_strategy::{
 /// assert_eq!(err.to_string(), r#"unknown idle strategy "backof", did you mean "backoff"?"#);
 /// # Ok::<(), dutycycle::IdleStrategyParseError>(())
 /// ```
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct IdleStrategyConfig {
-    spec: Spec,
-}
-
-/// The strategies of a config, already built and so already checked; `build` clones them.
-#[derive(Clone, Debug)]
-enum Spec {
-    NoOp,
-    BusySpin,
-    Yielding,
-    Sleeping(SleepingIdleStrategy),
-    SleepingMillis(SleepingMillisIdleStrategy),
-    Backoff(BackoffIdleStrategy),
-    Controllable(IdleMode),
-}
-
-impl PartialEq for Spec {
-    fn eq(&self, other: &Self) -> bool {
-        match (self, other) {
-            (Spec::NoOp, Spec::NoOp)
-            | (Spec::BusySpin, Spec::BusySpin)
-            | (Spec::Yielding, Spec::Yielding) => true,
-            (Spec::Sleeping(a), Spec::Sleeping(b)) => a == b,
-            (Spec::SleepingMillis(a), Spec::SleepingMillis(b)) => a == b,
-            (Spec::Backoff(a), Spec::Backoff(b)) => backoff_limits(a) == backoff_limits(b),
-            (Spec::Controllable(a), Spec::Controllable(b)) => a == b,
-            _ => false,
-        }
-    }
-}
-
-impl Eq for Spec {}
-
-fn backoff_limits(b: &BackoffIdleStrategy) -> (u64, u64, Duration, Duration) {
-    (b.max_spins(), b.max_yields(), b.min_park_period(), b.max_park_period())
+    /// The strategy as configured. It never runs, and for `controllable` its control is never
+    /// handed out, so it stays as configured: `build` hands out copies.
+    strategy: AnyIdleStrategy,
 }
 
 impl IdleStrategyConfig {
@@ -116,7 +85,7 @@ impl IdleStrategyConfig {
     /// assert_eq!(IdleStrategyConfig::no_op().to_string(), "noop");
     /// ```
     pub const fn no_op() -> IdleStrategyConfig {
-        IdleStrategyConfig { spec: Spec::NoOp }
+        IdleStrategyConfig { strategy: AnyIdleStrategy::NoOp(NoOpIdleStrategy) }
     }
 
     /// `spin`: [`BusySpinIdleStrategy`].
@@ -128,7 +97,7 @@ impl IdleStrategyConfig {
     /// assert_eq!(IdleStrategyConfig::busy_spin().to_string(), "spin");
     /// ```
     pub const fn busy_spin() -> IdleStrategyConfig {
-        IdleStrategyConfig { spec: Spec::BusySpin }
+        IdleStrategyConfig { strategy: AnyIdleStrategy::BusySpin(BusySpinIdleStrategy) }
     }
 
     /// `yield`: [`YieldingIdleStrategy`].
@@ -140,7 +109,7 @@ impl IdleStrategyConfig {
     /// assert_eq!(IdleStrategyConfig::yielding().to_string(), "yield");
     /// ```
     pub const fn yielding() -> IdleStrategyConfig {
-        IdleStrategyConfig { spec: Spec::Yielding }
+        IdleStrategyConfig { strategy: AnyIdleStrategy::Yielding(YieldingIdleStrategy) }
     }
 
     /// `sleep-ns:<period>`: [`SleepingIdleStrategy::new`], with its checks.
@@ -156,7 +125,7 @@ impl IdleStrategyConfig {
     /// # Ok::<(), dutycycle::IdleStrategyError>(())
     /// ```
     pub fn sleeping(period: Duration) -> Result<IdleStrategyConfig, IdleStrategyError> {
-        Ok(IdleStrategyConfig { spec: Spec::Sleeping(SleepingIdleStrategy::new(period)?) })
+        Ok(IdleStrategyConfig { strategy: SleepingIdleStrategy::new(period)?.into() })
     }
 
     /// `sleep-ms:<millis>`: [`SleepingMillisIdleStrategy::new`], with its checks.
@@ -170,7 +139,7 @@ impl IdleStrategyConfig {
     /// # Ok::<(), dutycycle::IdleStrategyError>(())
     /// ```
     pub fn sleeping_millis(millis: u64) -> Result<IdleStrategyConfig, IdleStrategyError> {
-        Ok(IdleStrategyConfig { spec: Spec::SleepingMillis(SleepingMillisIdleStrategy::new(millis)?) })
+        Ok(IdleStrategyConfig { strategy: SleepingMillisIdleStrategy::new(millis)?.into() })
     }
 
     /// `backoff:<max spins>,<max yields>,<min park>,<max park>`: [`BackoffIdleStrategy::new`],
@@ -192,7 +161,7 @@ impl IdleStrategyConfig {
         max_park_period: Duration,
     ) -> Result<IdleStrategyConfig, IdleStrategyError> {
         let backoff = BackoffIdleStrategy::new(max_spins, max_yields, min_park_period, max_park_period)?;
-        Ok(IdleStrategyConfig { spec: Spec::Backoff(backoff) })
+        Ok(IdleStrategyConfig { strategy: backoff.into() })
     }
 
     /// `controllable:<mode>`: a [`ControllableIdleStrategy`] starting in `mode`.
@@ -204,8 +173,8 @@ impl IdleStrategyConfig {
     /// assert_eq!(IdleStrategyConfig::controllable(IdleMode::Yield).to_string(), "controllable:yield");
     /// assert_eq!(IdleStrategyConfig::controllable(IdleMode::Park).to_string(), "controllable");
     /// ```
-    pub const fn controllable(mode: IdleMode) -> IdleStrategyConfig {
-        IdleStrategyConfig { spec: Spec::Controllable(mode) }
+    pub fn controllable(mode: IdleMode) -> IdleStrategyConfig {
+        IdleStrategyConfig { strategy: ControllableIdleStrategy::new(mode).into() }
     }
 
     /// The alias of the strategy this builds (`spin`, `noop`, `yield`, `sleep-ns`, `sleep-ms`,
@@ -220,15 +189,7 @@ impl IdleStrategyConfig {
     /// # Ok::<(), dutycycle::IdleStrategyParseError>(())
     /// ```
     pub fn alias(&self) -> &'static str {
-        match self.spec {
-            Spec::NoOp => Kind::NoOp.alias(),
-            Spec::BusySpin => Kind::BusySpin.alias(),
-            Spec::Yielding => Kind::Yielding.alias(),
-            Spec::Sleeping(_) => Kind::Sleeping.alias(),
-            Spec::SleepingMillis(_) => Kind::SleepingMillis.alias(),
-            Spec::Backoff(_) => Kind::Backoff.alias(),
-            Spec::Controllable(_) => Kind::Controllable.alias(),
-        }
+        self.strategy.alias()
     }
 
     /// A new strategy as configured. Each call builds a fresh one; for `controllable`, each
@@ -247,14 +208,12 @@ impl IdleStrategyConfig {
     /// # Ok::<(), dutycycle::IdleStrategyParseError>(())
     /// ```
     pub fn build(&self) -> AnyIdleStrategy {
-        match &self.spec {
-            Spec::NoOp => AnyIdleStrategy::NoOp(NoOpIdleStrategy),
-            Spec::BusySpin => AnyIdleStrategy::BusySpin(BusySpinIdleStrategy),
-            Spec::Yielding => AnyIdleStrategy::Yielding(YieldingIdleStrategy),
-            Spec::Sleeping(s) => AnyIdleStrategy::Sleeping(s.clone()),
-            Spec::SleepingMillis(s) => AnyIdleStrategy::SleepingMillis(s.clone()),
-            Spec::Backoff(b) => AnyIdleStrategy::Backoff(b.clone()),
-            Spec::Controllable(mode) => AnyIdleStrategy::Controllable(ControllableIdleStrategy::new(*mode)),
+        match &self.strategy {
+            // A clone would share the configured strategy's control.
+            AnyIdleStrategy::Controllable(configured) => {
+                ControllableIdleStrategy::new(configured.mode()).into()
+            }
+            strategy => strategy.clone(),
         }
     }
 }
@@ -262,97 +221,87 @@ impl IdleStrategyConfig {
 impl Default for IdleStrategyConfig {
     /// `backoff` with Aeron's defaults, as a runner uses by default.
     fn default() -> Self {
-        IdleStrategyConfig { spec: Spec::Backoff(BackoffIdleStrategy::default()) }
+        IdleStrategyConfig { strategy: AnyIdleStrategy::default() }
     }
 }
 
 impl fmt::Debug for IdleStrategyConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("IdleStrategyConfig").field(&self.spec).finish()
+        f.debug_tuple("IdleStrategyConfig").field(&self.strategy).finish()
     }
 }
+
+impl PartialEq for IdleStrategyConfig {
+    /// Equal configurations build strategies that behave the same: same strategy, same
+    /// arguments.
+    fn eq(&self, other: &Self) -> bool {
+        match (&self.strategy, &other.strategy) {
+            (AnyIdleStrategy::NoOp(a), AnyIdleStrategy::NoOp(b)) => a == b,
+            (AnyIdleStrategy::BusySpin(a), AnyIdleStrategy::BusySpin(b)) => a == b,
+            (AnyIdleStrategy::Yielding(a), AnyIdleStrategy::Yielding(b)) => a == b,
+            (AnyIdleStrategy::Sleeping(a), AnyIdleStrategy::Sleeping(b)) => a == b,
+            (AnyIdleStrategy::SleepingMillis(a), AnyIdleStrategy::SleepingMillis(b)) => a == b,
+            (AnyIdleStrategy::Backoff(a), AnyIdleStrategy::Backoff(b)) => {
+                backoff_limits(a) == backoff_limits(b)
+            }
+            (AnyIdleStrategy::Controllable(a), AnyIdleStrategy::Controllable(b)) => a.mode() == b.mode(),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for IdleStrategyConfig {}
 
 impl fmt::Display for IdleStrategyConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let alias = self.alias();
-        match &self.spec {
-            Spec::NoOp | Spec::BusySpin | Spec::Yielding => f.write_str(alias),
-            Spec::Sleeping(s) if s.period() == SleepingIdleStrategy::DEFAULT_PERIOD => f.write_str(alias),
-            Spec::Sleeping(s) => write!(f, "{alias}:{}", DurationArg(s.period())),
-            Spec::SleepingMillis(s) if s.period() == SleepingMillisIdleStrategy::DEFAULT_PERIOD => {
-                f.write_str(alias)
+        f.write_str(self.alias())?;
+        match &self.strategy {
+            AnyIdleStrategy::Sleeping(s) if s.period() != SleepingIdleStrategy::DEFAULT_PERIOD => {
+                write!(f, ":{}", DurationArg(s.period()))
             }
-            Spec::SleepingMillis(s) => write!(f, "{alias}:{}", DurationArg(s.period())),
-            Spec::Backoff(b) if backoff_limits(b) == backoff_limits(&BackoffIdleStrategy::default()) => {
-                f.write_str(alias)
+            AnyIdleStrategy::SleepingMillis(s)
+                if s.period() != SleepingMillisIdleStrategy::DEFAULT_PERIOD =>
+            {
+                write!(f, ":{}", DurationArg(s.period()))
             }
-            Spec::Backoff(b) => write!(
-                f,
-                "{alias}:{},{},{},{}",
-                b.max_spins(),
-                b.max_yields(),
-                DurationArg(b.min_park_period()),
-                DurationArg(b.max_park_period())
-            ),
-            Spec::Controllable(IdleMode::Park) => f.write_str(alias),
-            Spec::Controllable(mode) => write!(f, "{alias}:{}", mode.as_str()),
+            AnyIdleStrategy::Backoff(b)
+                if backoff_limits(b) != backoff_limits(&BackoffIdleStrategy::default()) =>
+            {
+                write!(
+                    f,
+                    ":{},{},{},{}",
+                    b.max_spins(),
+                    b.max_yields(),
+                    DurationArg(b.min_park_period()),
+                    DurationArg(b.max_park_period())
+                )
+            }
+            AnyIdleStrategy::Controllable(c) if c.mode() != IdleMode::default() => {
+                write!(f, ":{}", c.mode().as_str())
+            }
+            // Strategies without arguments, and the default arguments, print as the alias alone.
+            _ => Ok(()),
         }
     }
 }
 
-/// A duration as the parser reads it: a whole number in the largest unit that keeps it exact.
-struct DurationArg(Duration);
-
-impl fmt::Display for DurationArg {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let ns = self.0.as_nanos();
-        for (unit, per) in [("s", 1_000_000_000), ("ms", 1_000_000), ("us", 1_000)] {
-            if ns % per == 0 {
-                return write!(f, "{}{unit}", ns / per);
-            }
-        }
-        write!(f, "{ns}ns")
-    }
+/// What configures a backoff strategy: its limits, not its state.
+fn backoff_limits(b: &BackoffIdleStrategy) -> (u64, u64, Duration, Duration) {
+    (b.max_spins(), b.max_yields(), b.min_park_period(), b.max_park_period())
 }
 
 impl FromStr for IdleStrategyConfig {
     type Err = IdleStrategyParseError;
 
     fn from_str(input: &str) -> Result<Self, Self::Err> {
-        parser::parse(input)
+        Ok(IdleStrategyConfig { strategy: parser::parse(input)? })
     }
-}
-
-/// The strategy a name alone stands for: the one with its default arguments.
-pub(super) fn default_of(kind: Kind) -> IdleStrategyConfig {
-    let spec = match kind {
-        Kind::NoOp => Spec::NoOp,
-        Kind::BusySpin => Spec::BusySpin,
-        Kind::Yielding => Spec::Yielding,
-        Kind::Sleeping => Spec::Sleeping(SleepingIdleStrategy::default()),
-        Kind::SleepingMillis => Spec::SleepingMillis(SleepingMillisIdleStrategy::default()),
-        Kind::Backoff => Spec::Backoff(BackoffIdleStrategy::default()),
-        Kind::Controllable => Spec::Controllable(IdleMode::Park),
-    };
-    IdleStrategyConfig { spec }
 }
 
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
-    use crate::IdleStrategy;
-
-    fn parse(s: &str) -> Result<IdleStrategyConfig, IdleStrategyParseError> {
-        s.parse()
-    }
-
-    fn us(n: u64) -> Duration {
-        Duration::from_micros(n)
-    }
-
-    fn ms(n: u64) -> Duration {
-        Duration::from_millis(n)
-    }
+    use crate::idle_strategy::config::test_support::{ms, parse, us};
 
     #[test]
     fn aerons_aliases_parse_to_the_default_strategies() {
@@ -432,7 +381,10 @@ mod tests {
 
     #[test]
     fn debug_shows_the_configuration() {
-        assert_eq!(format!("{:?}", IdleStrategyConfig::busy_spin()), "IdleStrategyConfig(BusySpin)");
+        assert_eq!(
+            format!("{:?}", IdleStrategyConfig::busy_spin()),
+            "IdleStrategyConfig(BusySpin(BusySpinIdleStrategy))"
+        );
         assert_eq!(
             format!("{:?}", parse("sleep-ns:5us").unwrap()),
             "IdleStrategyConfig(Sleeping(SleepingIdleStrategy { period: 5µs }))"

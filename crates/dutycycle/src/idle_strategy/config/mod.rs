@@ -5,12 +5,19 @@
 //!   that parses back, `FromStr` reads every form). The syntax is documented on the type.
 //! - `names.rs`: the 27 names the parser accepts (Aeron's aliases, Aeron C's symbol names,
 //!   Agrona's class names) and the strategy each stands for.
-//! - `parser.rs`: text to configuration: the name, the arguments after `:`, and counts,
-//!   durations with units and `controllable` modes.
+//! - `parser.rs`: text to configuration: the name, then the arguments after `:`.
+//! - `arguments.rs`: one argument: a count, a duration with its unit, a `controllable` mode.
 //! - `suggest.rs`: the known name closest to a misspelt one, for the error message.
 //! - [`IdleStrategyParseError`] (`error.rs`): why a text is not a configuration, naming the
 //!   part of the input at fault.
+//!
+//! The set of strategies is written down once, as the variants of
+//! [`AnyIdleStrategy`](crate::AnyIdleStrategy): a configuration holds one, checked when it was
+//! made, and `build` copies it; the names table maps each name to a variant with its default
+//! arguments. A new strategy is a variant there, its names here, and an arm in each `match`
+//! the compiler then points to.
 
+mod arguments;
 mod error;
 mod idle_strategy_config;
 mod names;
@@ -19,3 +26,23 @@ mod suggest;
 
 pub use error::{BadValue, IdleStrategyParseError};
 pub use idle_strategy_config::IdleStrategyConfig;
+
+/// Shorthands for the unit tests of this folder.
+#[cfg(all(test, not(loom)))]
+mod test_support {
+    use std::time::Duration;
+
+    use super::{IdleStrategyConfig, IdleStrategyParseError};
+
+    pub(super) fn parse(s: &str) -> Result<IdleStrategyConfig, IdleStrategyParseError> {
+        s.parse()
+    }
+
+    pub(super) fn us(n: u64) -> Duration {
+        Duration::from_micros(n)
+    }
+
+    pub(super) fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+}

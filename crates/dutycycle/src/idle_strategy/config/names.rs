@@ -1,85 +1,62 @@
+use crate::idle_strategy::{
+    AnyIdleStrategy, BackoffIdleStrategy, BusySpinIdleStrategy, ControllableIdleStrategy, NoOpIdleStrategy,
+    SleepingIdleStrategy, SleepingMillisIdleStrategy, YieldingIdleStrategy,
+};
+
 /// The known names in short, for messages.
 pub(super) const KNOWN: &str = "spin, noop, yield, sleep-ns, sleep-ms, backoff or controllable \
     (or Aeron C's aeron_idle_strategy_* or Agrona's org.agrona.concurrent.*IdleStrategy names)";
 
-/// The strategies a name may stand for.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(super) enum Kind {
-    NoOp,
-    BusySpin,
-    Yielding,
-    Sleeping,
-    SleepingMillis,
-    Backoff,
-    Controllable,
-}
-
-impl Kind {
-    pub(super) fn alias(self) -> &'static str {
-        match self {
-            Kind::NoOp => "noop",
-            Kind::BusySpin => "spin",
-            Kind::Yielding => "yield",
-            Kind::Sleeping => "sleep-ns",
-            Kind::SleepingMillis => "sleep-ms",
-            Kind::Backoff => "backoff",
-            Kind::Controllable => "controllable",
-        }
-    }
-
-    pub(super) fn usage(self) -> &'static str {
-        match self {
-            Kind::NoOp => "noop, without arguments",
-            Kind::BusySpin => "spin, without arguments",
-            Kind::Yielding => "yield, without arguments",
-            Kind::Sleeping => "sleep-ns or sleep-ns:<period>",
-            Kind::SleepingMillis => "sleep-ms or sleep-ms:<period>",
-            Kind::Backoff => {
-                "backoff or backoff:<max spins>,<max yields>,<min park period>,<max park period>"
-            }
-            Kind::Controllable => "controllable or controllable:<noop|spin|yield|park>",
-        }
-    }
-}
-
-/// Every name the parser accepts, aliases first (suggestions prefer the earliest).
-pub(super) const NAMES: &[(&str, Kind)] = &[
-    ("spin", Kind::BusySpin),
-    ("noop", Kind::NoOp),
-    ("yield", Kind::Yielding),
-    ("sleep-ns", Kind::Sleeping),
-    ("sleep-ms", Kind::SleepingMillis),
-    ("backoff", Kind::Backoff),
-    ("controllable", Kind::Controllable),
-    ("sleeping", Kind::Sleeping),
-    ("aeron_idle_strategy_busy_spinning", Kind::BusySpin),
-    ("aeron_idle_strategy_noop", Kind::NoOp),
-    ("aeron_idle_strategy_yielding", Kind::Yielding),
-    ("aeron_idle_strategy_sleeping", Kind::Sleeping),
-    ("aeron_idle_strategy_backoff", Kind::Backoff),
-    ("org.agrona.concurrent.BusySpinIdleStrategy", Kind::BusySpin),
-    ("org.agrona.concurrent.NoOpIdleStrategy", Kind::NoOp),
-    ("org.agrona.concurrent.YieldingIdleStrategy", Kind::Yielding),
-    ("org.agrona.concurrent.SleepingIdleStrategy", Kind::Sleeping),
-    ("org.agrona.concurrent.SleepingMillisIdleStrategy", Kind::SleepingMillis),
-    ("org.agrona.concurrent.BackoffIdleStrategy", Kind::Backoff),
-    ("org.agrona.concurrent.ControllableIdleStrategy", Kind::Controllable),
-    ("BusySpinIdleStrategy", Kind::BusySpin),
-    ("NoOpIdleStrategy", Kind::NoOp),
-    ("YieldingIdleStrategy", Kind::Yielding),
-    ("SleepingIdleStrategy", Kind::Sleeping),
-    ("SleepingMillisIdleStrategy", Kind::SleepingMillis),
-    ("BackoffIdleStrategy", Kind::Backoff),
-    ("ControllableIdleStrategy", Kind::Controllable),
+/// Every name the parser accepts and the strategy it stands for, with that strategy's default
+/// arguments; aliases first (suggestions prefer the earliest).
+pub(super) const NAMES: &[(&str, WithDefaults)] = &[
+    ("spin", default::<BusySpinIdleStrategy>),
+    ("noop", default::<NoOpIdleStrategy>),
+    ("yield", default::<YieldingIdleStrategy>),
+    ("sleep-ns", default::<SleepingIdleStrategy>),
+    ("sleep-ms", default::<SleepingMillisIdleStrategy>),
+    ("backoff", default::<BackoffIdleStrategy>),
+    ("controllable", default::<ControllableIdleStrategy>),
+    ("sleeping", default::<SleepingIdleStrategy>),
+    ("aeron_idle_strategy_busy_spinning", default::<BusySpinIdleStrategy>),
+    ("aeron_idle_strategy_noop", default::<NoOpIdleStrategy>),
+    ("aeron_idle_strategy_yielding", default::<YieldingIdleStrategy>),
+    ("aeron_idle_strategy_sleeping", default::<SleepingIdleStrategy>),
+    ("aeron_idle_strategy_backoff", default::<BackoffIdleStrategy>),
+    ("org.agrona.concurrent.BusySpinIdleStrategy", default::<BusySpinIdleStrategy>),
+    ("org.agrona.concurrent.NoOpIdleStrategy", default::<NoOpIdleStrategy>),
+    ("org.agrona.concurrent.YieldingIdleStrategy", default::<YieldingIdleStrategy>),
+    ("org.agrona.concurrent.SleepingIdleStrategy", default::<SleepingIdleStrategy>),
+    ("org.agrona.concurrent.SleepingMillisIdleStrategy", default::<SleepingMillisIdleStrategy>),
+    ("org.agrona.concurrent.BackoffIdleStrategy", default::<BackoffIdleStrategy>),
+    ("org.agrona.concurrent.ControllableIdleStrategy", default::<ControllableIdleStrategy>),
+    ("BusySpinIdleStrategy", default::<BusySpinIdleStrategy>),
+    ("NoOpIdleStrategy", default::<NoOpIdleStrategy>),
+    ("YieldingIdleStrategy", default::<YieldingIdleStrategy>),
+    ("SleepingIdleStrategy", default::<SleepingIdleStrategy>),
+    ("SleepingMillisIdleStrategy", default::<SleepingMillisIdleStrategy>),
+    ("BackoffIdleStrategy", default::<BackoffIdleStrategy>),
+    ("ControllableIdleStrategy", default::<ControllableIdleStrategy>),
 ];
+
+/// The strategy `name` stands for, with its default arguments; `None` for an unknown name.
+pub(super) fn strategy_named(name: &str) -> Option<AnyIdleStrategy> {
+    NAMES.iter().find(|(known, _)| *known == name).map(|(_, strategy)| strategy())
+}
+
+/// Makes a strategy with its default arguments, as its name alone configures it.
+type WithDefaults = fn() -> AnyIdleStrategy;
+
+/// `S` with its default arguments.
+fn default<S: Default + Into<AnyIdleStrategy>>() -> AnyIdleStrategy {
+    S::default().into()
+}
 
 #[cfg(all(test, not(loom)))]
 mod tests {
-    use crate::IdleStrategyConfig;
-
-    fn parse(s: &str) -> Result<IdleStrategyConfig, crate::IdleStrategyParseError> {
-        s.parse()
-    }
+    use super::*;
+    use crate::idle_strategy::config::test_support::parse;
+    use crate::IdleStrategy;
 
     #[test]
     fn aeron_c_and_agrona_names_parse() {
@@ -107,5 +84,18 @@ mod tests {
             parse("backoff:1,2,3us,4ms").unwrap()
         );
         assert_eq!(parse("aeron_idle_strategy_sleeping:20us").unwrap(), parse("sleep-ns:20us").unwrap());
+    }
+
+    #[test]
+    fn each_alias_names_the_strategy_whose_alias_it_is() {
+        let aliases = ["spin", "noop", "yield", "sleep-ns", "sleep-ms", "backoff", "controllable"];
+        for (row, alias) in NAMES.iter().zip(aliases) {
+            assert_eq!(row.0, alias);
+            assert_eq!(strategy_named(alias).map(|s| s.alias()), Some(alias));
+        }
+        for (name, strategy) in NAMES {
+            assert!(aliases.contains(&strategy().alias()), "{name}");
+        }
+        assert!(strategy_named("Spin").is_none());
     }
 }

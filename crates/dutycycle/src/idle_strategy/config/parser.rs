@@ -1,13 +1,15 @@
-use std::time::Duration;
-
-use super::idle_strategy_config::default_of;
-use super::names::{Kind, NAMES};
+use super::arguments::{count_arg, duration_arg, millis_arg, mode_arg};
+use super::names::strategy_named;
 use super::suggest::suggest;
-use super::{BadValue, IdleStrategyConfig, IdleStrategyParseError};
-use crate::idle_strategy::IdleMode;
+use super::IdleStrategyParseError;
+use crate::idle_strategy::{
+    AnyIdleStrategy, BackoffIdleStrategy, ControllableIdleStrategy, IdleStrategy, SleepingIdleStrategy,
+    SleepingMillisIdleStrategy,
+};
 
-/// Reads `name` or `name:arg,arg,...`; the syntax is on [`IdleStrategyConfig`].
-pub(super) fn parse(input: &str) -> Result<IdleStrategyConfig, IdleStrategyParseError> {
+/// Reads `name` or `name:arg,arg,...` into the strategy it configures; the syntax is on
+/// [`IdleStrategyConfig`](super::IdleStrategyConfig).
+pub(super) fn parse(input: &str) -> Result<AnyIdleStrategy, IdleStrategyParseError> {
     let input = input.trim();
     let (name, raw_args) = match input.split_once(':') {
         Some((name, args)) => (name.trim(), Some(args)),
@@ -16,161 +18,78 @@ pub(super) fn parse(input: &str) -> Result<IdleStrategyConfig, IdleStrategyParse
     if name.is_empty() {
         return Err(IdleStrategyParseError::Empty);
     }
-    let kind = NAMES.iter().find(|(known, _)| *known == name).map(|&(_, kind)| kind).ok_or_else(|| {
-        IdleStrategyParseError::UnknownName { name: name.to_owned(), suggestion: suggest(name) }
+    let named = strategy_named(name).ok_or_else(|| IdleStrategyParseError::UnknownName {
+        name: name.to_owned(),
+        suggestion: suggest(name),
     })?;
-    let Some(raw_args) = raw_args else {
-        return Ok(default_of(kind));
-    };
-    let args = split_args(kind, raw_args);
-    let wrong_count = || IdleStrategyParseError::WrongArgCount {
-        strategy: kind.alias(),
-        found: args.len(),
-        args: raw_args.to_owned(),
-        usage: kind.usage(),
-    };
-    let invalid =
-        |error| IdleStrategyParseError::Invalid { strategy: kind.alias(), args: raw_args.to_owned(), error };
-    let strategy = kind.alias();
-    match (kind, args.as_slice()) {
-        (Kind::Sleeping, [period]) => {
-            let period = duration_arg(strategy, "sleep period", period, Unit::Nanos)?;
-            IdleStrategyConfig::sleeping(period).map_err(invalid)
+    match raw_args {
+        None => Ok(named),
+        Some(raw_args) => with_args(&named, raw_args),
+    }
+}
+
+/// The strategy `named` with the arguments after `:` in place of its defaults.
+fn with_args(named: &AnyIdleStrategy, raw_args: &str) -> Result<AnyIdleStrategy, IdleStrategyParseError> {
+    let strategy = named.alias();
+    let args = split_args(named, raw_args);
+    let invalid = |error| IdleStrategyParseError::Invalid { strategy, args: raw_args.to_owned(), error };
+    match (named, args.as_slice()) {
+        (AnyIdleStrategy::Sleeping(_), [period]) => {
+            let period = duration_arg(strategy, "sleep period", period)?;
+            Ok(SleepingIdleStrategy::new(period).map_err(invalid)?.into())
         }
-        (Kind::SleepingMillis, [period]) => {
-            let period = duration_arg(strategy, "sleep period", period, Unit::Millis)?;
-            let bad = |reason| IdleStrategyParseError::BadDuration {
-                strategy,
-                what: "sleep period",
-                value: args[0].to_owned(),
-                reason,
-            };
-            if period.subsec_nanos() % 1_000_000 != 0 {
-                return Err(bad(BadValue::NotWholeMillis));
-            }
-            let millis = u64::try_from(period.as_millis()).map_err(|_| bad(BadValue::TooLarge))?;
-            IdleStrategyConfig::sleeping_millis(millis).map_err(invalid)
+        (AnyIdleStrategy::SleepingMillis(_), [period]) => {
+            let millis = millis_arg(strategy, "sleep period", period)?;
+            Ok(SleepingMillisIdleStrategy::new(millis).map_err(invalid)?.into())
         }
-        (Kind::Backoff, [spins, yields, min_park, max_park]) => {
+        (AnyIdleStrategy::Backoff(_), [spins, yields, min_park, max_park]) => {
             let spins = count_arg(strategy, "max spins", spins)?;
             let yields = count_arg(strategy, "max yields", yields)?;
-            let min_park = duration_arg(strategy, "min park period", min_park, Unit::Nanos)?;
-            let max_park = duration_arg(strategy, "max park period", max_park, Unit::Nanos)?;
-            IdleStrategyConfig::backoff(spins, yields, min_park, max_park).map_err(invalid)
+            let min_park = duration_arg(strategy, "min park period", min_park)?;
+            let max_park = duration_arg(strategy, "max park period", max_park)?;
+            Ok(BackoffIdleStrategy::new(spins, yields, min_park, max_park).map_err(invalid)?.into())
         }
-        (Kind::Controllable, [mode]) => Ok(IdleStrategyConfig::controllable(mode_arg(mode)?)),
-        _ => Err(wrong_count()),
+        (AnyIdleStrategy::Controllable(_), [mode]) => {
+            Ok(ControllableIdleStrategy::new(mode_arg(mode)?).into())
+        }
+        _ => Err(IdleStrategyParseError::WrongArgCount {
+            strategy,
+            found: args.len(),
+            args: raw_args.to_owned(),
+            usage: usage(named),
+        }),
+    }
+}
+
+/// The forms a strategy's configuration takes, for [`IdleStrategyParseError::WrongArgCount`].
+fn usage(strategy: &AnyIdleStrategy) -> &'static str {
+    match strategy {
+        AnyIdleStrategy::NoOp(_) => "noop, without arguments",
+        AnyIdleStrategy::BusySpin(_) => "spin, without arguments",
+        AnyIdleStrategy::Yielding(_) => "yield, without arguments",
+        AnyIdleStrategy::Sleeping(_) => "sleep-ns or sleep-ns:<period>",
+        AnyIdleStrategy::SleepingMillis(_) => "sleep-ms or sleep-ms:<period>",
+        AnyIdleStrategy::Backoff(_) => {
+            "backoff or backoff:<max spins>,<max yields>,<min park period>,<max park period>"
+        }
+        AnyIdleStrategy::Controllable(_) => "controllable or controllable:<noop|spin|yield|park>",
     }
 }
 
 /// The arguments after `:`, trimmed. Backoff's may be separated by `-` as in Aeron C's init
 /// args, when there is no `,`.
-fn split_args(kind: Kind, raw: &str) -> Vec<&str> {
-    let separator = if kind == Kind::Backoff && !raw.contains(',') && raw.contains('-') { '-' } else { ',' };
-    raw.split(separator).map(str::trim).collect()
-}
-
-#[derive(Clone, Copy)]
-enum Unit {
-    Nanos,
-    Millis,
-}
-
-fn duration_arg(
-    strategy: &'static str,
-    what: &'static str,
-    value: &str,
-    bare: Unit,
-) -> Result<Duration, IdleStrategyParseError> {
-    parse_duration(value, bare).map_err(|reason| IdleStrategyParseError::BadDuration {
-        strategy,
-        what,
-        value: value.to_owned(),
-        reason,
-    })
-}
-
-fn count_arg(strategy: &'static str, what: &'static str, value: &str) -> Result<u64, IdleStrategyParseError> {
-    let bad = |reason| IdleStrategyParseError::BadCount { strategy, what, value: value.to_owned(), reason };
-    match split_number(value) {
-        Ok((n, "")) => Ok(n),
-        Ok(_) => Err(bad(BadValue::NotANumber)),
-        Err(reason) => Err(bad(reason)),
-    }
-}
-
-/// Reads the leading whole number of a trimmed argument; returns it and the rest.
-fn split_number(value: &str) -> Result<(u64, &str), BadValue> {
-    if value.is_empty() {
-        return Err(BadValue::Missing);
-    }
-    if value.starts_with('-') {
-        return Err(BadValue::Negative);
-    }
-    let end = value.find(|c: char| !c.is_ascii_digit()).unwrap_or(value.len());
-    let (digits, rest) = value.split_at(end);
-    if rest.starts_with('.') {
-        return Err(BadValue::Fraction);
-    }
-    if digits.is_empty() {
-        return Err(BadValue::NotANumber);
-    }
-    // Only ASCII digits, at least one: the only possible failure is overflow.
-    let n = digits.parse::<u64>().map_err(|_| BadValue::TooLarge)?;
-    Ok((n, rest))
-}
-
-fn parse_duration(value: &str, bare: Unit) -> Result<Duration, BadValue> {
-    let (n, unit) = split_number(value)?;
-    let unit = unit.trim_start();
-    let is = |name: &str| unit.eq_ignore_ascii_case(name);
-    if unit.is_empty() {
-        Ok(match bare {
-            Unit::Nanos => Duration::from_nanos(n),
-            Unit::Millis => Duration::from_millis(n),
-        })
-    } else if is("ns") {
-        Ok(Duration::from_nanos(n))
-    } else if is("us") || is("µs") || is("μs") {
-        Ok(Duration::from_micros(n))
-    } else if is("ms") {
-        Ok(Duration::from_millis(n))
-    } else if is("s") {
-        Ok(Duration::from_secs(n))
-    } else {
-        Err(BadValue::UnknownUnit { unit: unit.to_owned() })
-    }
-}
-
-fn mode_arg(value: &str) -> Result<IdleMode, IdleStrategyParseError> {
-    let is = |name: &str| value.eq_ignore_ascii_case(name);
-    if is("noop") {
-        Ok(IdleMode::NoOp)
-    } else if is("spin") || is("busy-spin") || is("busy_spin") {
-        Ok(IdleMode::BusySpin)
-    } else if is("yield") {
-        Ok(IdleMode::Yield)
-    } else if is("park") {
-        Ok(IdleMode::Park)
-    } else if value.len() == 1 && matches!(value.as_bytes()[0], b'0'..=b'4') {
-        Ok(IdleMode::from_status(i64::from(value.as_bytes()[0] - b'0')))
-    } else {
-        Err(IdleStrategyParseError::BadMode { value: value.to_owned() })
-    }
+fn split_args<'a>(strategy: &AnyIdleStrategy, raw: &'a str) -> Vec<&'a str> {
+    let dashes = matches!(strategy, AnyIdleStrategy::Backoff(_)) && !raw.contains(',') && raw.contains('-');
+    raw.split(if dashes { '-' } else { ',' }).map(str::trim).collect()
 }
 
 #[cfg(all(test, not(loom)))]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
-    use crate::IdleStrategyError;
-
-    fn us(n: u64) -> Duration {
-        Duration::from_micros(n)
-    }
-
-    fn ms(n: u64) -> Duration {
-        Duration::from_millis(n)
-    }
+    use crate::idle_strategy::config::test_support::{ms, parse, us};
+    use crate::{BadValue, IdleMode, IdleStrategyConfig, IdleStrategyError};
 
     #[test]
     fn arguments_parse_with_units() {
@@ -194,19 +113,6 @@ mod tests {
             parse("controllable:BUSY_SPIN").unwrap(),
             IdleStrategyConfig::controllable(IdleMode::BusySpin)
         );
-    }
-
-    #[test]
-    fn a_bare_number_is_nanoseconds_as_in_aeron_c_but_milliseconds_for_sleep_ms() {
-        assert_eq!(
-            parse("sleep-ns:500").unwrap(),
-            IdleStrategyConfig::sleeping(Duration::from_nanos(500)).unwrap()
-        );
-        assert_eq!(
-            parse("backoff:1,1,1000,1000000").unwrap(),
-            IdleStrategyConfig::backoff(1, 1, us(1), ms(1)).unwrap()
-        );
-        assert_eq!(parse("sleep-ms:7").unwrap(), IdleStrategyConfig::sleeping_millis(7).unwrap());
     }
 
     #[test]
@@ -250,7 +156,7 @@ mod tests {
                 strategy: "backoff",
                 found: 3,
                 args: "10,20,1us".into(),
-                usage: Kind::Backoff.usage(),
+                usage: usage(&BackoffIdleStrategy::default().into()),
             }
         );
         assert_eq!(
@@ -266,67 +172,6 @@ mod tests {
                 parse(input)
             );
         }
-    }
-
-    #[test]
-    fn a_negative_duration_is_named() {
-        let err = parse("sleep-ns:-5us").unwrap_err();
-        assert_eq!(
-            err,
-            IdleStrategyParseError::BadDuration {
-                strategy: "sleep-ns",
-                what: "sleep period",
-                value: "-5us".into(),
-                reason: BadValue::Negative,
-            }
-        );
-        assert_eq!(
-            err.to_string(),
-            r#"bad sleep period "-5us" for sleep-ns: negative values are not allowed"#
-        );
-    }
-
-    #[test]
-    fn an_unknown_unit_is_named() {
-        let err = parse("sleep-ns:1parsec").unwrap_err();
-        assert_eq!(
-            err,
-            IdleStrategyParseError::BadDuration {
-                strategy: "sleep-ns",
-                what: "sleep period",
-                value: "1parsec".into(),
-                reason: BadValue::UnknownUnit { unit: "parsec".into() },
-            }
-        );
-        assert!(err.to_string().contains(r#""1parsec""#) && err.to_string().contains(r#""parsec""#));
-    }
-
-    #[test]
-    fn every_other_bad_value_has_its_own_reason() {
-        let duration = |input: &str| match parse(input).unwrap_err() {
-            IdleStrategyParseError::BadDuration { reason, .. } => reason,
-            other => panic!("{input}: {other:?}"),
-        };
-        assert_eq!(duration("sleep-ns:us"), BadValue::NotANumber);
-        assert_eq!(duration("sleep-ns:+5us"), BadValue::NotANumber);
-        assert_eq!(duration("sleep-ns:"), BadValue::Missing);
-        assert_eq!(duration("sleep-ns:1.5ms"), BadValue::Fraction);
-        assert_eq!(duration("sleep-ns:99999999999999999999999ns"), BadValue::TooLarge);
-        assert_eq!(duration("sleep-ms:1500us"), BadValue::NotWholeMillis);
-        assert_eq!(duration("backoff:1,1,1us,1h"), BadValue::UnknownUnit { unit: "h".into() });
-        let count = |input: &str| match parse(input).unwrap_err() {
-            IdleStrategyParseError::BadCount { what, reason, .. } => (what, reason),
-            other => panic!("{input}: {other:?}"),
-        };
-        assert_eq!(count("backoff:x,1,1us,1ms"), ("max spins", BadValue::NotANumber));
-        assert_eq!(count("backoff:1,-1,1us,1ms"), ("max yields", BadValue::Negative));
-        assert_eq!(count("backoff:1,,1us,1ms"), ("max yields", BadValue::Missing));
-        assert_eq!(count("backoff:18446744073709551616,1,1us,1ms"), ("max spins", BadValue::TooLarge));
-        assert_eq!(count("backoff:10us,1,1us,1ms"), ("max spins", BadValue::NotANumber));
-        assert_eq!(
-            parse("controllable:5").unwrap_err(),
-            IdleStrategyParseError::BadMode { value: "5".into() }
-        );
     }
 
     #[test]

@@ -45,11 +45,8 @@ fn edit_distance(a: &[char], b: &[char]) -> usize {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
-    use crate::{IdleStrategyConfig, IdleStrategyParseError};
-
-    fn parse(s: &str) -> Result<IdleStrategyConfig, IdleStrategyParseError> {
-        s.parse()
-    }
+    use crate::idle_strategy::config::test_support::parse;
+    use crate::IdleStrategyParseError;
 
     #[test]
     fn an_unknown_name_is_named_with_a_suggestion_when_one_is_close() {
