@@ -4,7 +4,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use super::{BadValue, IdleStrategyParseError};
+use super::{IdleStrategyArgError, IdleStrategyParseError};
 use crate::idle_strategy::IdleMode;
 
 /// A duration; a bare number is in nanoseconds, as in Aeron C.
@@ -32,9 +32,9 @@ pub(super) fn millis_arg(
         |reason| IdleStrategyParseError::BadDuration { strategy, what, value: value.to_owned(), reason };
     let period = parse_duration(value, Unit::Millis).map_err(bad)?;
     if period.subsec_nanos() % 1_000_000 != 0 {
-        return Err(bad(BadValue::NotWholeMillis));
+        return Err(bad(IdleStrategyArgError::NotWholeMillis));
     }
-    u64::try_from(period.as_millis()).map_err(|_| bad(BadValue::TooLarge))
+    u64::try_from(period.as_millis()).map_err(|_| bad(IdleStrategyArgError::TooLarge))
 }
 
 /// A whole number.
@@ -46,7 +46,7 @@ pub(super) fn count_arg(
     let bad = |reason| IdleStrategyParseError::BadCount { strategy, what, value: value.to_owned(), reason };
     match split_number(value) {
         Ok((n, "")) => Ok(n),
-        Ok(_) => Err(bad(BadValue::NotANumber)),
+        Ok(_) => Err(bad(IdleStrategyArgError::NotANumber)),
         Err(reason) => Err(bad(reason)),
     }
 }
@@ -77,28 +77,28 @@ enum Unit {
 }
 
 /// Reads the leading whole number of a trimmed argument; returns it and the rest.
-fn split_number(value: &str) -> Result<(u64, &str), BadValue> {
+fn split_number(value: &str) -> Result<(u64, &str), IdleStrategyArgError> {
     if value.is_empty() {
-        return Err(BadValue::Missing);
+        return Err(IdleStrategyArgError::Missing);
     }
     if value.starts_with('-') {
-        return Err(BadValue::Negative);
+        return Err(IdleStrategyArgError::Negative);
     }
     let end = value.find(|c: char| !c.is_ascii_digit()).unwrap_or(value.len());
     let (digits, rest) = value.split_at(end);
     if rest.starts_with('.') {
-        return Err(BadValue::Fraction);
+        return Err(IdleStrategyArgError::Fraction);
     }
     if digits.is_empty() {
-        return Err(BadValue::NotANumber);
+        return Err(IdleStrategyArgError::NotANumber);
     }
     // Only ASCII digits, at least one: the only possible failure is overflow.
-    let n = digits.parse::<u64>().map_err(|_| BadValue::TooLarge)?;
+    let n = digits.parse::<u64>().map_err(|_| IdleStrategyArgError::TooLarge)?;
     Ok((n, rest))
 }
 
 /// A whole number and its unit; `bare` is the unit of a number without one.
-fn parse_duration(value: &str, bare: Unit) -> Result<Duration, BadValue> {
+fn parse_duration(value: &str, bare: Unit) -> Result<Duration, IdleStrategyArgError> {
     let (n, unit) = split_number(value)?;
     let unit = unit.trim_start();
     let is = |name: &str| unit.eq_ignore_ascii_case(name);
@@ -116,7 +116,7 @@ fn parse_duration(value: &str, bare: Unit) -> Result<Duration, BadValue> {
     } else if is("s") {
         Ok(Duration::from_secs(n))
     } else {
-        Err(BadValue::UnknownUnit { unit: unit.to_owned() })
+        Err(IdleStrategyArgError::UnknownUnit { unit: unit.to_owned() })
     }
 }
 
@@ -163,7 +163,7 @@ mod tests {
                 strategy: "sleep-ns",
                 what: "sleep period",
                 value: "-5us".into(),
-                reason: BadValue::Negative,
+                reason: IdleStrategyArgError::Negative,
             }
         );
         assert_eq!(
@@ -181,7 +181,7 @@ mod tests {
                 strategy: "sleep-ns",
                 what: "sleep period",
                 value: "1parsec".into(),
-                reason: BadValue::UnknownUnit { unit: "parsec".into() },
+                reason: IdleStrategyArgError::UnknownUnit { unit: "parsec".into() },
             }
         );
         assert!(err.to_string().contains(r#""1parsec""#) && err.to_string().contains(r#""parsec""#));
@@ -193,22 +193,25 @@ mod tests {
             IdleStrategyParseError::BadDuration { reason, .. } => reason,
             other => panic!("{input}: {other:?}"),
         };
-        assert_eq!(duration("sleep-ns:us"), BadValue::NotANumber);
-        assert_eq!(duration("sleep-ns:+5us"), BadValue::NotANumber);
-        assert_eq!(duration("sleep-ns:"), BadValue::Missing);
-        assert_eq!(duration("sleep-ns:1.5ms"), BadValue::Fraction);
-        assert_eq!(duration("sleep-ns:99999999999999999999999ns"), BadValue::TooLarge);
-        assert_eq!(duration("sleep-ms:1500us"), BadValue::NotWholeMillis);
-        assert_eq!(duration("backoff:1,1,1us,1h"), BadValue::UnknownUnit { unit: "h".into() });
+        assert_eq!(duration("sleep-ns:us"), IdleStrategyArgError::NotANumber);
+        assert_eq!(duration("sleep-ns:+5us"), IdleStrategyArgError::NotANumber);
+        assert_eq!(duration("sleep-ns:"), IdleStrategyArgError::Missing);
+        assert_eq!(duration("sleep-ns:1.5ms"), IdleStrategyArgError::Fraction);
+        assert_eq!(duration("sleep-ns:99999999999999999999999ns"), IdleStrategyArgError::TooLarge);
+        assert_eq!(duration("sleep-ms:1500us"), IdleStrategyArgError::NotWholeMillis);
+        assert_eq!(duration("backoff:1,1,1us,1h"), IdleStrategyArgError::UnknownUnit { unit: "h".into() });
         let count = |input: &str| match parse(input).unwrap_err() {
             IdleStrategyParseError::BadCount { what, reason, .. } => (what, reason),
             other => panic!("{input}: {other:?}"),
         };
-        assert_eq!(count("backoff:x,1,1us,1ms"), ("max spins", BadValue::NotANumber));
-        assert_eq!(count("backoff:1,-1,1us,1ms"), ("max yields", BadValue::Negative));
-        assert_eq!(count("backoff:1,,1us,1ms"), ("max yields", BadValue::Missing));
-        assert_eq!(count("backoff:18446744073709551616,1,1us,1ms"), ("max spins", BadValue::TooLarge));
-        assert_eq!(count("backoff:10us,1,1us,1ms"), ("max spins", BadValue::NotANumber));
+        assert_eq!(count("backoff:x,1,1us,1ms"), ("max spins", IdleStrategyArgError::NotANumber));
+        assert_eq!(count("backoff:1,-1,1us,1ms"), ("max yields", IdleStrategyArgError::Negative));
+        assert_eq!(count("backoff:1,,1us,1ms"), ("max yields", IdleStrategyArgError::Missing));
+        assert_eq!(
+            count("backoff:18446744073709551616,1,1us,1ms"),
+            ("max spins", IdleStrategyArgError::TooLarge)
+        );
+        assert_eq!(count("backoff:10us,1,1us,1ms"), ("max spins", IdleStrategyArgError::NotANumber));
         assert_eq!(
             parse("controllable:5").unwrap_err(),
             IdleStrategyParseError::BadMode { value: "5".into() }

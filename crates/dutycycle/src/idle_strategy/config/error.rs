@@ -9,12 +9,12 @@ use crate::idle_strategy::IdleStrategyError;
 /// # Examples
 ///
 /// ```
-/// use dutycycle::{BadValue, IdleStrategyConfig, IdleStrategyParseError};
+/// use dutycycle::{IdleStrategyArgError, IdleStrategyConfig, IdleStrategyParseError};
 ///
 /// let err = "sleep-ns:1parsec".parse::<IdleStrategyConfig>().unwrap_err();
 /// assert!(matches!(
 ///     &err,
-///     IdleStrategyParseError::BadDuration { value, reason: BadValue::UnknownUnit { unit }, .. }
+///     IdleStrategyParseError::BadDuration { value, reason: IdleStrategyArgError::UnknownUnit { unit }, .. }
 ///         if value == "1parsec" && unit == "parsec"
 /// ));
 /// assert_eq!(
@@ -58,7 +58,7 @@ pub enum IdleStrategyParseError {
         /// The argument as given.
         value: String,
         /// What is wrong with it.
-        reason: BadValue,
+        reason: IdleStrategyArgError,
     },
     /// A count argument (Backoff's spins or yields) that could not be read.
     #[error("bad {what} {value:?} for {strategy}: {reason}")]
@@ -70,7 +70,7 @@ pub enum IdleStrategyParseError {
         /// The argument as given.
         value: String,
         /// What is wrong with it.
-        reason: BadValue,
+        reason: IdleStrategyArgError,
     },
     /// A `controllable` mode that is none of `noop`, `spin`, `yield`, `park` or `0`..=`4`.
     #[error(
@@ -93,20 +93,22 @@ pub enum IdleStrategyParseError {
     },
 }
 
-/// What is wrong with one number or duration in an idle strategy configuration.
+/// Why one count or duration argument of an idle strategy configuration could not be read:
+/// the `reason` of [`IdleStrategyParseError::BadDuration`] and
+/// [`IdleStrategyParseError::BadCount`].
 ///
 /// # Examples
 ///
 /// ```
-/// use dutycycle::{BadValue, IdleStrategyConfig, IdleStrategyParseError};
+/// use dutycycle::{IdleStrategyArgError, IdleStrategyConfig, IdleStrategyParseError};
 ///
 /// let err = "sleep-ns:-5us".parse::<IdleStrategyConfig>().unwrap_err();
-/// assert!(matches!(err, IdleStrategyParseError::BadDuration { reason: BadValue::Negative, .. }));
+/// assert!(matches!(err, IdleStrategyParseError::BadDuration { reason: IdleStrategyArgError::Negative, .. }));
 /// assert!(err.to_string().contains(r#""-5us""#));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum BadValue {
+pub enum IdleStrategyArgError {
     /// Nothing there (`backoff:10,,1us,1ms`).
     #[error("the value is missing")]
     Missing,

@@ -24,7 +24,7 @@ mod names;
 mod parser;
 mod suggest;
 
-pub use error::{BadValue, IdleStrategyParseError};
+pub use error::{IdleStrategyArgError, IdleStrategyParseError};
 pub use idle_strategy_config::IdleStrategyConfig;
 
 /// Shorthands for the unit tests of this folder.

@@ -89,7 +89,7 @@ mod tests {
 
     use super::*;
     use crate::idle_strategy::config::test_support::{ms, parse, us};
-    use crate::{BadValue, IdleMode, IdleStrategyConfig, IdleStrategyError};
+    use crate::{IdleMode, IdleStrategyArgError, IdleStrategyConfig, IdleStrategyError};
 
     #[test]
     fn arguments_parse_with_units() {
@@ -191,7 +191,7 @@ mod tests {
         }
         assert!(matches!(
             parse("sleep-ms:18446744073709551615s"),
-            Err(IdleStrategyParseError::BadDuration { reason: BadValue::TooLarge, .. })
+            Err(IdleStrategyParseError::BadDuration { reason: IdleStrategyArgError::TooLarge, .. })
         ));
         assert!(parse("sleep-ns:3600s").is_ok());
     }
