@@ -3,8 +3,10 @@ use std::fmt;
 use super::names::KNOWN;
 use crate::idle_strategy::IdleStrategyError;
 
-/// Why an [`IdleStrategyConfig`](crate::IdleStrategyConfig) could not be parsed. Each variant carries the part of the
-/// input at fault, and its message quotes it.
+/// Why an [`IdleStrategyConfig`](crate::IdleStrategyConfig) could not be parsed. Each variant
+/// carries the part of the input at fault, and its message quotes it. Where an argument was
+/// read but is wrong, the message says which argument and
+/// [`source`](std::error::Error::source) says what is wrong with it.
 ///
 /// # Examples
 ///
@@ -17,10 +19,9 @@ use crate::idle_strategy::IdleStrategyError;
 ///     IdleStrategyParseError::BadDuration { value, reason: IdleStrategyArgError::UnknownUnit { unit }, .. }
 ///         if value == "1parsec" && unit == "parsec"
 /// ));
-/// assert_eq!(
-///     err.to_string(),
-///     r#"bad sleep period "1parsec" for sleep-ns: unknown unit "parsec" (expected ns, us, µs, ms or s)"#
-/// );
+/// assert_eq!(err.to_string(), r#"bad sleep period "1parsec" for sleep-ns"#);
+/// let reason = std::error::Error::source(&err).map(ToString::to_string);
+/// assert_eq!(reason.as_deref(), Some(r#"unknown unit "parsec" (expected ns, us, µs, ms or s)"#));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -49,7 +50,7 @@ pub enum IdleStrategyParseError {
         usage: &'static str,
     },
     /// A duration argument that could not be read.
-    #[error("bad {what} {value:?} for {strategy}: {reason}")]
+    #[error("bad {what} {value:?} for {strategy}")]
     BadDuration {
         /// The strategy's alias.
         strategy: &'static str,
@@ -57,11 +58,12 @@ pub enum IdleStrategyParseError {
         what: &'static str,
         /// The argument as given.
         value: String,
-        /// What is wrong with it.
+        /// What is wrong with it; also the [`source`](std::error::Error::source).
+        #[source]
         reason: IdleStrategyArgError,
     },
     /// A count argument (Backoff's spins or yields) that could not be read.
-    #[error("bad {what} {value:?} for {strategy}: {reason}")]
+    #[error("bad {what} {value:?} for {strategy}")]
     BadCount {
         /// The strategy's alias.
         strategy: &'static str,
@@ -69,7 +71,8 @@ pub enum IdleStrategyParseError {
         what: &'static str,
         /// The argument as given.
         value: String,
-        /// What is wrong with it.
+        /// What is wrong with it; also the [`source`](std::error::Error::source).
+        #[source]
         reason: IdleStrategyArgError,
     },
     /// A `controllable` mode that is none of `noop`, `spin`, `yield`, `park` or `0`..=`4`.
@@ -82,13 +85,14 @@ pub enum IdleStrategyParseError {
     },
     /// Arguments that each read well but make no strategy: a zero or over-long period, a max
     /// park period below the min.
-    #[error("invalid {strategy} arguments {args:?}: {error}")]
+    #[error("invalid {strategy} arguments {args:?}")]
     Invalid {
         /// The strategy's alias.
         strategy: &'static str,
         /// The arguments as given (the part after `:`).
         args: String,
-        /// What the strategy refused.
+        /// What the strategy refused; also the [`source`](std::error::Error::source).
+        #[source]
         error: IdleStrategyError,
     },
 }

@@ -45,4 +45,9 @@ mod test_support {
     pub(super) fn ms(n: u64) -> Duration {
         Duration::from_millis(n)
     }
+
+    /// What the error's source says: the reason behind it.
+    pub(super) fn source_text(err: &IdleStrategyParseError) -> Option<String> {
+        std::error::Error::source(err).map(ToString::to_string)
+    }
 }
