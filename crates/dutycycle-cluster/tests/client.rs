@@ -283,6 +283,48 @@ fn a_lost_leader_without_a_successor_ends_the_session_after_the_new_leader_timeo
 }
 
 #[test]
+fn a_new_leader_whose_ingress_never_connects_ends_the_session_after_the_message_timeout() {
+    let _serial = serial();
+    let mut world = World::udp(2);
+    let timeout = Duration::from_millis(500);
+    world.connect(&config(&world).message_timeout(timeout));
+    world.run_until("the session", LONG, connected);
+
+    let endpoints = format!("{},1=127.0.0.1:9", world.fake.endpoint(0)); // nothing listens on 9
+    world.fake.elect_announcing(1, &endpoints);
+    world.run_until("the new leader", LONG, |w| !w.heard.new_leaders.is_empty());
+    assert_eq!(world.cluster().state(), ClusterState::AwaitingNewLeaderConnection);
+    world.run_until("the timeout", LONG, |w| !w.errors.is_empty());
+    assert!(
+        matches!(world.errors[0], ClusterError::NewLeaderConnectTimeout { leader_member_id: 1, timeout: t } if t == timeout),
+        "{:?}",
+        world.errors
+    );
+    assert_eq!(world.cluster().state(), ClusterState::Closed);
+    world.close();
+}
+
+#[test]
+fn unusable_endpoints_in_a_new_leader_event_are_reported_and_the_client_goes_on() {
+    let _serial = serial();
+    let mut world = World::udp(2);
+    world.connect(&config(&world).message_timeout(Duration::from_millis(500)));
+    world.run_until("the session", LONG, connected);
+
+    world.fake.elect_announcing(1, "0=127.0.0.1:1,1=nowhere");
+    world.run_until("the error", LONG, |w| !w.errors.is_empty());
+    assert!(
+        matches!(world.errors[0], ClusterError::Endpoints(EndpointsError::InvalidEndpoint { .. })),
+        "{:?}",
+        world.errors
+    );
+    assert_eq!(world.cluster().state(), ClusterState::AwaitingNewLeaderConnection, "not over yet");
+    world.run_until("the timeout", LONG, |w| w.errors.len() == 2);
+    assert!(matches!(world.errors[1], ClusterError::NewLeaderConnectTimeout { .. }), "{:?}", world.errors);
+    world.close();
+}
+
+#[test]
 fn the_new_leader_timeout_is_twice_the_leaders_heartbeat_timeout() {
     let _serial = serial();
     let mut world = World::udp(1);

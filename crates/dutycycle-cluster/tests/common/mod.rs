@@ -213,9 +213,14 @@ impl FakeCluster {
     /// Elects `leader` in a new term: each open session's egress is replaced by a new
     /// publication (a new image for the client) that carries a NewLeaderEvent.
     pub fn elect(&mut self, leader: i32) {
+        let endpoints = self.endpoints();
+        self.elect_announcing(leader, &endpoints);
+    }
+
+    /// Elects `leader`, announcing `endpoints` as the members' ingress.
+    pub fn elect_announcing(&mut self, leader: i32, endpoints: &str) {
         self.term += 1;
         self.leader = leader;
-        let endpoints = self.endpoints();
         let sessions: Vec<(i64, String)> =
             self.responders.iter().filter_map(|r| r.session.map(|s| (s, r.channel.to_string()))).collect();
         self.drop_egress();
@@ -225,7 +230,7 @@ impl FakeCluster {
                 leadership_term_id: self.term,
                 cluster_session_id: session,
                 leader_member_id: leader,
-                ingress_endpoints: &endpoints,
+                ingress_endpoints: endpoints,
             }));
             self.responders.push(responder);
         }
