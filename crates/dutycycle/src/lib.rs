@@ -86,10 +86,10 @@ pub use dynamic_composite_agent::{
 pub use error::{AgentFailed, CloseError, CloseTimedOut, StartError};
 pub use failure::AgentFailure;
 pub use idle_strategy::{
-    AnyIdleStrategy, BackoffIdleStrategy, BadValue, BusySpinIdleStrategy, ControllableIdleStrategy,
-    IdleControl, IdleMode, IdleStrategy, IdleStrategyConfig, IdleStrategyError, IdleStrategyParseError,
-    NoOpIdleStrategy, SleepingIdleStrategy, SleepingMillisIdleStrategy, YieldingIdleStrategy,
-    MAX_PARK_PERIOD,
+    AnyIdleStrategy, BackoffIdleStrategy, BusySpinIdleStrategy, ControllableIdleStrategy, IdleControl,
+    IdleMode, IdleStrategy, IdleStrategyArgError, IdleStrategyConfig, IdleStrategyError,
+    IdleStrategyParseError, NoOpIdleStrategy, SleepingIdleStrategy, SleepingMillisIdleStrategy,
+    YieldingIdleStrategy, MAX_PARK_PERIOD,
 };
 pub use report::{AgentReport, Ending};
 pub use stats::{DutyCycleStats, Statistics, StatsReader};
