@@ -1,5 +1,5 @@
 # Shortcuts; each target installs what it needs (scripts/setup.sh is idempotent).
-.PHONY: setup demo test loom bench bench-quick soak
+.PHONY: setup demo test test-repeat loom bench bench-quick soak
 
 setup:
 	bash scripts/setup.sh
@@ -9,6 +9,10 @@ demo:
 
 test:
 	bash scripts/test.sh
+
+# The README's test command 20 times, each from a fresh clone (N=... for another count).
+test-repeat:
+	bash scripts/repeat-tests.sh $(or $(N),20)
 
 loom:
 	bash scripts/loom.sh

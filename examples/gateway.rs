@@ -118,7 +118,7 @@ fn run(options: &Options, termination: &AgentTermination) -> Result<bool, String
             if let Some(dir) = &options.driver_dir {
                 config = config.dir(dir);
             }
-            let dir = config.get_dir().to_owned();
+            let dir = config.aeron_dir().to_owned();
             println!("driver: embedded, threading mode shared, dir {}", dir.display());
             (Some(config), dir)
         }

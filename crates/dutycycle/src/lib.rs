@@ -78,10 +78,10 @@ pub use dynamic_composite_agent::{
 pub use error_handler::ErrorAction;
 pub use failure::AgentFailure;
 pub use idle_strategy::{
-    AnyIdleStrategy, BackoffIdleStrategy, BadValue, BusySpinIdleStrategy, ControllableIdleStrategy,
-    IdleControl, IdleMode, IdleStrategy, IdleStrategyConfig, IdleStrategyError, IdleStrategyParseError,
-    NoOpIdleStrategy, SleepingIdleStrategy, SleepingMillisIdleStrategy, YieldingIdleStrategy,
-    MAX_PARK_PERIOD,
+    AnyIdleStrategy, BackoffIdleStrategy, BusySpinIdleStrategy, ControllableIdleStrategy, IdleControl,
+    IdleMode, IdleStrategy, IdleStrategyArgError, IdleStrategyConfig, IdleStrategyError,
+    IdleStrategyParseError, NoOpIdleStrategy, SleepingIdleStrategy, SleepingMillisIdleStrategy,
+    YieldingIdleStrategy, MAX_PARK_PERIOD,
 };
 pub use runner::{allowed_cores, AgentReport, DutyCycleStats, Ending, Statistics, StatsReader};
 #[cfg(not(loom))]

@@ -2,7 +2,6 @@
 
 use std::fmt;
 use std::io;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use crossbeam_utils::CachePadded;
@@ -90,14 +89,16 @@ impl AgentTermination {
     /// process at once with exit status 128 + the signal number (130 for SIGINT, 143 for
     /// SIGTERM), without running destructors: the way out of a shutdown that hangs.
     ///
-    /// The handlers do only async-signal-safe work (they set a flag, write a byte to a pipe,
-    /// or call `_exit`, through `signal-hook`); a thread named `dutycycle-sig` reads the pipe
-    /// and signals the latch. Do not combine this with another crate's SIGINT handling (such
-    /// as `ctrlc`).
+    /// Each delivery decides "first or second" in one atomic step, so a SIGTERM that arrives
+    /// while the SIGINT handler is still running exits 143, whatever the interleaving. The
+    /// handlers do only async-signal-safe work (an atomic swap, then a byte written to a pipe
+    /// or `_exit`); a thread named `dutycycle-sig` reads the pipe and signals the latch. Do not
+    /// combine this with another crate's SIGINT handling (such as `ctrlc`).
     ///
     /// # Errors
     ///
-    /// The error from registering a handler or spawning the thread.
+    /// The OS error from creating the pipe, spawning the thread or registering a handler. A
+    /// failed call leaves no handler installed, and a later call tries again.
     ///
     /// # Examples
     ///
@@ -118,12 +119,16 @@ impl AgentTermination {
     /// ```
     #[cfg(not(loom))]
     pub fn from_signals() -> io::Result<Self> {
-        static PROCESS: OnceLock<Result<AgentTermination, io::ErrorKind>> = OnceLock::new();
-        let installed = PROCESS.get_or_init(|| install_signal_handlers().map_err(|e| e.kind()));
-        match installed {
-            Ok(termination) => Ok(termination.clone()),
-            Err(kind) => Err(io::Error::new(*kind, "installing SIGINT/SIGTERM handlers failed")),
+        // A failed install leaves nothing behind (see `install_signal_handlers`), so the next
+        // call tries again; only a success is kept.
+        static PROCESS: std::sync::Mutex<Option<AgentTermination>> = std::sync::Mutex::new(None);
+        let mut installed = PROCESS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(termination) = &*installed {
+            return Ok(termination.clone());
         }
+        let termination = install_signal_handlers()?;
+        *installed = Some(termination.clone());
+        Ok(termination)
     }
 
     /// Signals the latch: every runner on it stops after its current duty cycle and every
@@ -247,37 +252,86 @@ impl Drop for Registration {
     }
 }
 
+/// Installs one SIGINT and one SIGTERM handler that signal a new latch, or nothing at all.
+///
+/// Each delivery makes one atomic decision, "first or second": the first swaps the process's
+/// shutdown flag and writes the signal number to a pipe that the `dutycycle-sig` thread reads
+/// (it records the number and signals the latch); a later one finds the flag set and exits
+/// with 128 + its own number. Deciding and acting in one handler is what makes a SIGTERM that
+/// arrives while the SIGINT handler still runs exit 143: with the decision split over several
+/// handlers, the first handler could see the flag the second had set and exit 130.
+///
+/// On an error (no pipe, no thread, a handler refused) everything already installed is
+/// removed and the OS error is returned as it is.
 #[cfg(not(loom))]
 fn install_signal_handlers() -> io::Result<AgentTermination> {
     use signal_hook::consts::{SIGINT, SIGTERM};
+    use std::io::Read;
+    use std::os::fd::{AsRawFd, IntoRawFd};
+    use std::os::unix::net::UnixStream;
     use std::sync::atomic::AtomicBool as StdAtomicBool;
     use std::sync::Arc as StdArc;
 
+    let (mut reader, writer) = UnixStream::pair()?;
+    // A full pipe must never block a handler: the first signal is all the reader needs.
+    writer.set_nonblocking(true)?;
     let termination = AgentTermination::new();
-    // The pipe that wakes the latch's thread first: a signal that arrives before the flag
-    // handlers below are in place then still signals the latch (it just cannot yet be the
-    // "second" signal), instead of setting the flag with nobody told.
-    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])?;
-    let shutting_down = StdArc::new(StdAtomicBool::new(false));
-    for signal in [SIGINT, SIGTERM] {
-        // Order matters: on each signal the conditional exit runs first and sees the flag
-        // only if an earlier signal set it; then the flag is set for the next one.
-        signal_hook::flag::register_conditional_shutdown(
-            signal,
-            128 + signal,
-            StdArc::clone(&shutting_down),
-        )?;
-        signal_hook::flag::register(signal, StdArc::clone(&shutting_down))?;
-    }
     let latch = termination.clone();
+    // The reader first, so that a handler never writes to a pipe nobody reads. If a handler
+    // cannot be installed below, `writer` is dropped and the reader ends at end-of-file.
     std::thread::Builder::new().name("dutycycle-sig".into()).spawn(move || {
-        for signal in signals.forever() {
-            if let Ok(n) = usize::try_from(signal) {
-                let _ = latch.inner.signal_number.compare_exchange(0, n, Ordering::AcqRel, Ordering::Acquire);
+        let mut byte = [0u8; 1];
+        loop {
+            match reader.read(&mut byte) {
+                Ok(1) => {
+                    let _ = latch.inner.signal_number.compare_exchange(
+                        0,
+                        usize::from(byte[0]),
+                        Ordering::AcqRel,
+                        Ordering::Acquire,
+                    );
+                    latch.signal_for(StopCause::Latch { signal: Some(i32::from(byte[0])) });
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                _ => return,
             }
-            latch.signal_for(StopCause::Latch { signal: Some(signal) });
         }
     })?;
+
+    let shutting_down = StdArc::new(StdAtomicBool::new(false));
+    let pipe = writer.as_raw_fd();
+    let mut installed = Vec::with_capacity(2);
+    for signal in [SIGINT, SIGTERM] {
+        let flag = StdArc::clone(&shutting_down);
+        let action = move || {
+            // SeqCst swap: one total order of decisions across handlers running at once on
+            // different threads; exactly one delivery sees `false`.
+            if flag.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                signal_hook::low_level::exit(128 + signal);
+            }
+            // SIGINT and SIGTERM fit in a byte.
+            let byte = signal as u8;
+            // SAFETY: write(2) is async-signal-safe; `pipe` stays open for the life of the
+            // process once the handlers are installed (its owner is leaked below), and the
+            // buffer is a local byte. A failed write (full pipe) loses nothing: the reader
+            // has a byte to read already.
+            unsafe { libc::write(pipe, (&byte as *const u8).cast(), 1) };
+        };
+        // SAFETY: the action does only async-signal-safe work: an atomic swap, `_exit`
+        // (signal_hook's `exit`) and write(2) on a non-blocking descriptor; it allocates
+        // nothing and takes no lock.
+        match unsafe { signal_hook::low_level::register(signal, action) } {
+            Ok(id) => installed.push(id),
+            Err(e) => {
+                for id in installed {
+                    signal_hook::low_level::unregister(id);
+                }
+                return Err(e);
+            }
+        }
+    }
+    // The handlers live as long as the process, and so must the descriptor they write to.
+    let _ = writer.into_raw_fd();
     Ok(termination)
 }
 

@@ -11,7 +11,7 @@
 //! boundary (`long_names_are_cut_at_a_character_boundary_to_15_bytes`), timer slack of zero and
 //! over 1 s (`runner.rs`, `timer_slack.rs`), zero and just-over-an-hour periods
 //! (`idle_strategies.rs`), and the idle strategy parser (`idle_config_props.rs` and the unit
-//! tests in `src/idle_strategy/config.rs`).
+//! tests in `src/idle_strategy/config/`).
 
 mod common;
 

@@ -1,9 +1,11 @@
 //! Property tests of the idle strategy parser (`IdleStrategyConfig: FromStr + Display`): it
-//! never panics, every error quotes the part of the input at fault, and every valid value
-//! prints and parses back to itself. (Backoff against a model of Agrona's state machine is in
+//! never panics, every error quotes the part of the input at fault and prints its cause once
+//! (in `source()`, not in its own message), and every valid value prints and parses back to
+//! itself. (Backoff against a model of Agrona's state machine is in
 //! the crate's unit tests, `idle_strategy/backoff_model_tests.rs`, since it needs private
 //! accessors.)
 
+use std::error::Error;
 use std::time::Duration;
 
 use dutycycle::{IdleMode, IdleStrategy, IdleStrategyConfig, IdleStrategyParseError, MAX_PARK_PERIOD};
@@ -47,6 +49,17 @@ fn near_grammar() -> impl Strategy<Value = String> {
     )
 }
 
+/// An error and its causes, one after the other, as error reporters print them.
+fn chain(err: &dyn Error) -> String {
+    let mut report = err.to_string();
+    let mut cause = err.source();
+    while let Some(err) = cause {
+        report = format!("{report}: {err}");
+        cause = err.source();
+    }
+    report
+}
+
 /// What an error says is at fault, which must be a part of the input; `None` for `Empty`.
 fn offending_token(err: &IdleStrategyParseError) -> Option<&str> {
     match err {
@@ -72,6 +85,10 @@ fn check_input(input: &str) -> Result<(), TestCaseError> {
         }
         Err(err) => {
             let message = err.to_string();
+            if let Some(cause) = err.source() {
+                let cause = cause.to_string();
+                prop_assert!(!message.contains(&cause), "{:?} repeats its source {:?}", message, cause);
+            }
             match offending_token(&err) {
                 None => {
                     let name = input.split(':').next().unwrap_or("");
@@ -187,7 +204,8 @@ fn the_issues_examples_parse_or_fail_as_promised() {
         ("sleep-ns:1parsec", r#"unknown unit "parsec""#),
     ] {
         let err = bad.parse::<IdleStrategyConfig>().unwrap_err();
-        assert!(err.to_string().contains(says), "{bad:?}: {err}");
+        let report = chain(&err);
+        assert!(report.contains(says), "{bad:?}: {report}");
         check_input(bad).unwrap();
     }
 }

@@ -26,7 +26,7 @@ use std::time::Duration;
 pub use any::AnyIdleStrategy;
 pub use backoff::BackoffIdleStrategy;
 pub use busy_spin::BusySpinIdleStrategy;
-pub use config::{BadValue, IdleStrategyConfig, IdleStrategyParseError};
+pub use config::{IdleStrategyArgError, IdleStrategyConfig, IdleStrategyParseError};
 pub use controllable::{ControllableIdleStrategy, IdleControl, IdleMode};
 pub use no_op::NoOpIdleStrategy;
 pub use sleeping::{SleepingIdleStrategy, SleepingMillisIdleStrategy};
