@@ -2,6 +2,8 @@
 //! [`AdminResponseCode`]. A value this crate does not know (a newer cluster's, or SBE's null
 //! value `i32::MIN`) is kept as `Unknown(value)` and encodes back to itself.
 
+use super::wire::{Fixed, Writer};
+
 macro_rules! wire_enum {
     (
         $(#[$meta:meta])*
@@ -30,6 +32,19 @@ macro_rules! wire_enum {
                     $( $name::$variant => $value, )*
                     $name::Unknown(other) => other,
                 }
+            }
+        }
+
+        /// Stored as its `int32` value.
+        impl Fixed for $name {
+            const LENGTH: usize = i32::LENGTH;
+
+            fn read(bytes: &[u8]) -> Option<Self> {
+                i32::read(bytes).map($name::from)
+            }
+
+            fn write(self, writer: &mut Writer<'_>) {
+                i32::from(self).write(writer);
             }
         }
     };
