@@ -45,8 +45,13 @@ impl<A: Agent, I: IdleStrategy> DutyCycle<'_, A, I> {
                 let work = match agent.do_work() {
                     Ok(work) => work,
                     Err(error) => match handle_error(error, role, published, error_handler) {
-                        Some(ending) => return ending,
                         None => 0,
+                        Some(ending) => {
+                            // Every call of `do_work` is a cycle, the one that ends the agent too.
+                            totals.count(0);
+                            recorder.end(start, &mut totals);
+                            return ending;
+                        }
                     },
                 };
                 totals.count(work);

@@ -123,13 +123,14 @@ impl AgentRunner {
         !self.shared.is_finished()
     }
 
-    /// Errors `do_work` has returned so far.
+    /// Errors `do_work` has returned so far, in every [`Statistics`](crate::Statistics) mode.
     pub fn error_count(&self) -> u64 {
         self.shared.published.errors()
     }
 
-    /// The duty-cycle statistics now (see [`DutyCycleStats`] for how current they are; all
-    /// zero while the agent runs under [`Statistics::Off`](crate::Statistics::Off)).
+    /// The duty-cycle statistics now (see [`DutyCycleStats`] for how current they are; while
+    /// the agent runs under [`Statistics::Off`](crate::Statistics::Off), all zero but
+    /// `errors`, which is always current).
     pub fn stats(&self) -> DutyCycleStats {
         self.shared.published.read()
     }
