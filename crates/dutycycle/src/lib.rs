@@ -62,6 +62,7 @@ mod failure;
 mod idle_strategy;
 #[cfg(all(test, loom))]
 mod loom_tests;
+mod parker;
 mod primitive;
 mod runner;
 mod termination;

@@ -939,3 +939,43 @@ fn the_default_error_handler_never_panics_when_stderr_is_closed() {
         "the errors did not go through the handler and on: {stdout}"
     );
 }
+
+#[test]
+fn dropping_a_runner_inside_its_own_agent_stops_it_without_a_panic_and_the_thread_ends() {
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    use std::sync::Mutex;
+
+    let slot: Arc<Mutex<Option<AgentRunner>>> = Arc::default();
+    let agent_slot = Arc::clone(&slot);
+    let (dropped_tx, dropped) = mpsc::channel::<(libc::pid_t, Result<(), String>)>();
+    let (spec, events) = ProbeSpec::new("self-dropper");
+    let spec = spec.work(move |_| {
+        let runner = agent_slot.lock().unwrap().take();
+        if let Some(runner) = runner {
+            let outcome = catch_unwind(AssertUnwindSafe(move || drop(runner))).map_err(|payload| {
+                payload
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                    .unwrap_or_default()
+            });
+            dropped_tx.send((gettid(), outcome)).unwrap();
+        }
+        Ok(0)
+    });
+    let runner = AgentRunner::builder()
+        .idle_strategy(SleepingMillisIdleStrategy::new(1).unwrap())
+        .start(spec.factory())
+        .unwrap();
+    let reader = runner.stats_reader();
+    *slot.lock().unwrap() = Some(runner);
+    let (tid, outcome) = dropped.recv_timeout(PATIENCE).expect("the agent dropped its runner");
+    assert_eq!(outcome, Ok(()), "dropping the runner inside its agent panicked");
+    // The drop asked the agent to stop: it is closed and dropped on its own thread, which ends.
+    events.wait_for("on_close");
+    events.wait_for("drop");
+    let task = format!("/proc/self/task/{tid}");
+    eventually("the agent thread is gone from /proc/self/task", || !std::path::Path::new(&task).exists());
+    let cycles = reader.read().duty_cycles;
+    assert!(cycles >= 1, "{cycles}");
+}
