@@ -78,6 +78,7 @@ pub use dynamic_composite_agent::{
 };
 pub use error_handler::ErrorAction;
 pub use failure::AgentFailure;
+pub use idle_strategy::park_timeout;
 pub use idle_strategy::{
     AnyIdleStrategy, BackoffIdleStrategy, BusySpinIdleStrategy, ControllableIdleStrategy, IdleControl,
     IdleMode, IdleStrategy, IdleStrategyArgError, IdleStrategyConfig, IdleStrategyError,

@@ -176,10 +176,41 @@ pub(crate) fn check_period(what: &'static str, period: Duration) -> Result<(), I
     }
 }
 
-/// Parks the calling thread for up to `period`: on the runner's own parker inside a runner's
-/// idle call, where it returns earlier when the runner is stopped or woken; on the thread's
-/// park token elsewhere. May return spuriously.
+/// Parks the calling thread for up to `period`, the way the crate's own idle strategies park:
+/// the park to use in an [`IdleStrategy`] of your own.
+///
+/// Inside a runner's idle call it parks on the runner's own parker, so it returns early when
+/// the runner is stopped (`close`, its termination latch, a signal) or woken by an
+/// [`AgentWaker`](crate::AgentWaker), and agent code that consumes the thread's park token
+/// (a channel's `recv_timeout`, say) cannot swallow those wake-ups. Anywhere else it is
+/// [`std::thread::park_timeout`]. It may return spuriously, like any park.
+///
+/// A custom strategy that calls `std::thread::park_timeout` itself is not woken by a stop or
+/// a wake-up: it waits out its period.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use dutycycle::{park_timeout, IdleStrategy};
+///
+/// /// Parks 50 µs whenever a cycle found no work.
+/// #[derive(Debug)]
+/// struct Nap;
+///
+/// impl IdleStrategy for Nap {
+///     fn idle_once(&mut self) {
+///         park_timeout(Duration::from_micros(50));
+///     }
+///     fn reset(&mut self) {}
+///     fn alias(&self) -> &'static str { "nap" }
+/// }
+///
+/// let started = std::time::Instant::now();
+/// Nap.idle(0); // outside a runner: the thread's own park
+/// assert!(started.elapsed() < Duration::from_secs(5));
+/// ```
 #[inline]
-pub(crate) fn park(period: Duration) {
+pub fn park_timeout(period: Duration) {
     crate::parker::park_timeout(period);
 }
