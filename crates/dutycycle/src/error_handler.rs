@@ -9,7 +9,9 @@ use crate::AgentError;
 /// and an invoker ([`AgentInvoker::with_error_handler`](crate::AgentInvoker::with_error_handler))
 /// take the same handler: `FnMut(&str, &AgentError) -> ErrorAction`, called with the agent's
 /// [`role_name`](crate::Agent::role_name) and the error, on the thread that runs the agent.
-/// The default handler prints one line naming the role to stderr and returns `Continue`.
+/// The default handler prints one line naming the role to stderr (with the `tracing`
+/// feature: logs an `ERROR` event with the role, the thread and the error) and returns
+/// `Continue`.
 ///
 /// # Examples
 ///
@@ -44,8 +46,13 @@ pub enum ErrorAction {
     Stop,
 }
 
-/// The default error handler: one line on stderr, the role and the error, and go on.
+/// The default error handler: one line on stderr, the role and the error, and go on. With
+/// the `tracing` feature, an `ERROR` event instead (target `dutycycle`, fields `role`,
+/// `thread` and `error`).
 pub(crate) fn print_error(role: &str, error: &AgentError) -> ErrorAction {
+    #[cfg(feature = "tracing")]
+    crate::events::agent_error(role, error);
+    #[cfg(not(feature = "tracing"))]
     eprintln!("{role}: {error}");
     ErrorAction::Continue
 }
