@@ -10,8 +10,8 @@ use crate::AgentError;
 /// take the same handler: `FnMut(&str, &AgentError) -> ErrorAction`, called with the agent's
 /// [`role_name`](crate::Agent::role_name) and the error, on the thread that runs the agent.
 /// The default handler prints one line naming the role to stderr (with the `tracing`
-/// feature: logs an `ERROR` event with the role, the thread and the error) and returns
-/// `Continue`.
+/// feature and a subscriber that takes it: logs an `ERROR` event with the role, the thread
+/// and the error instead) and returns `Continue`.
 ///
 /// # Examples
 ///
@@ -47,12 +47,15 @@ pub enum ErrorAction {
 }
 
 /// The default error handler: one line on stderr, the role and the error, and go on. With
-/// the `tracing` feature, an `ERROR` event instead (target `dutycycle`, fields `role`,
-/// `thread` and `error`).
+/// the `tracing` feature and a subscriber that takes it, an `ERROR` event instead (target
+/// `dutycycle`, fields `role`, `thread` and `error`), so that no error is lost to a program
+/// that installed no subscriber.
 pub(crate) fn print_error(role: &str, error: &AgentError) -> ErrorAction {
     #[cfg(feature = "tracing")]
-    crate::events::agent_error(role, error);
-    #[cfg(not(feature = "tracing"))]
+    if tracing::enabled!(target: "dutycycle", tracing::Level::ERROR) {
+        crate::events::agent_error(role, error);
+        return ErrorAction::Continue;
+    }
     eprintln!("{role}: {error}");
     ErrorAction::Continue
 }

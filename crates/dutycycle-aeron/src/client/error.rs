@@ -12,7 +12,8 @@ use crate::{AeronCallError, ResourceKind};
 /// From [`AeronClient::connect`](crate::AeronClient::connect) (in a runner's factory) it comes
 /// back from `start` inside [`StartError::Factory`](dutycycle::StartError::Factory);
 /// [`cause`](crate::cause) finds it there. From a duty cycle it goes to the runner's error
-/// handler, and the agent goes on.
+/// handler, and the agent goes on, except for an error that
+/// [ends the agent](ClientError::ends_agent) (a failed add).
 ///
 /// # Examples
 ///
