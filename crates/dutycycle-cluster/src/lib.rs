@@ -102,20 +102,17 @@
 #![deny(missing_docs, missing_debug_implementations, unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
-mod assembler;
+mod client;
 mod cluster_agent;
-mod cluster_client;
 pub mod codec;
 mod config;
-mod egress;
 mod endpoints;
 mod error;
-mod ingress;
 mod listener;
 mod state;
 
+pub use client::{CloseOutcome, ClusterClient};
 pub use cluster_agent::{ClusterAgent, ClusterClientAgent};
-pub use cluster_client::{CloseOutcome, ClusterClient};
 pub use config::{ClusterClientConfig, ConfigError, CredentialsSupplier};
 pub use endpoints::{EndpointsError, IngressEndpoints};
 pub use error::{ClusterError, OfferError};
