@@ -65,6 +65,10 @@ mod session;
 /// - After a NewLeaderEvent this client sends a keep-alive before any application message
 ///   (the schema's advice); offers fail with `NotConnected` until it went out.
 /// - Keep-alives are sent by the client itself, every keep-alive interval without ingress.
+/// - Java's timeouts close the client silently (`isClosed()` turns true); here each is a typed
+///   [`ClusterError`] from the `poll` that closes the session, as are a CLOSED event and a
+///   publication past its maximum position (both `PENDING_CLOSE` in Java, and here
+///   [`ClusterState::PendingClose`] until that poll's end).
 /// - After a REDIRECT only the named leader is tried (Java adds publications to every member
 ///   again, and the first to connect may be another follower).
 /// - [`EgressListener::on_connected`] reports the open session.
@@ -144,6 +148,8 @@ pub struct ClusterClient {
     request: Vec<u8>,
     response: Response,
     found: Found,
+    /// Why the session is [`ClusterState::PendingClose`]: what the poll that closes it reports.
+    pending_close: Option<ClusterError>,
 }
 
 /// What [`ClusterClient::close`] did about the session.
@@ -159,8 +165,8 @@ pub struct ClusterClient {
 pub enum CloseOutcome {
     /// A SessionCloseRequest went to the leader: the cluster closes the session now.
     Requested,
-    /// No leader was connected (connecting, or following a new leader): nothing was sent, and
-    /// the cluster closes the session when it times out.
+    /// No leader was connected (connecting, following a new leader, or the session pending
+    /// close): nothing was sent, and the cluster closes the session when it times out.
     NotConnected,
     /// Three offers of the close request found ingress back pressured; the cluster closes the
     /// session when it times out.
@@ -183,6 +189,8 @@ impl ClusterClient {
         config: &ClusterClientConfig,
     ) -> Result<ClusterClient, ClusterError> {
         let settings = config.settings().map_err(ClusterError::Config)?;
+        let new_leader_timeout =
+            settings.new_leader_timeout.unwrap_or(ClusterClientConfig::FALLBACK_NEW_LEADER_TIMEOUT);
         let now = Instant::now();
         let egress = Egress::new(settings.egress_channel.clone(), settings.egress_stream_id);
         let mut cluster = ClusterClient {
@@ -197,13 +205,14 @@ impl ClusterClient {
             leadership_term_id: 0,
             leader_member_id: 0,
             correlation_id: 0,
-            new_leader_timeout: ClusterClientConfig::FALLBACK_NEW_LEADER_TIMEOUT,
+            new_leader_timeout,
             keep_alive_deadline: now,
             now,
             header: [0; SESSION_HEADER_LENGTH],
             request: Vec::new(),
             response: Response::default(),
             found: Found::default(),
+            pending_close: None,
         };
         cluster.start()?;
         Ok(cluster)
@@ -282,7 +291,8 @@ impl ClusterClient {
     }
 
     /// How long the client waits for a new leader after losing one: configured, else twice the
-    /// leader heartbeat timeout the cluster sent with OK, else 20 s.
+    /// leader heartbeat timeout the cluster sent with OK (Java's rule), else 20 s (twice the
+    /// cluster's default heartbeat timeout; also the value until the session opens).
     pub fn new_leader_timeout(&self) -> Duration {
         self.new_leader_timeout
     }

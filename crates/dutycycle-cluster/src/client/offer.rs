@@ -32,16 +32,17 @@ impl ClusterClient {
         let _ = header.encode(&mut self.header);
     }
 
-    pub(super) fn keep_alive(&mut self, now: Instant) -> Result<usize, ClusterError> {
+    /// Sends a keep-alive (the keep-alive interval passed without ingress); the work done.
+    pub(super) fn keep_alive(&mut self, now: Instant) -> usize {
         let keep_alive = self.keep_alive_message();
         match self.offer_parts(&[&keep_alive]) {
-            Ok(_) => Ok(1),
-            Err(OfferError::MaxPositionExceeded) => Err(ClusterError::MaxPositionExceeded),
-            Err(OfferError::NotConnected { .. }) => Ok(1), // now awaiting a new leader
+            Ok(_) => 1,
+            // Now awaiting a new leader, or pending close.
+            Err(OfferError::NotConnected { .. } | OfferError::MaxPositionExceeded) => 1,
             Err(_) => {
                 // Back pressured: try again next cycle.
                 self.keep_alive_deadline = now;
-                Ok(0)
+                0
             }
         }
     }
@@ -69,8 +70,9 @@ impl ClusterClient {
     /// # Errors
     ///
     /// An [`OfferError`]: not connected (also when this offer found ingress disconnected: the
-    /// client then awaits a new leader), back pressure, or the session ended by the
-    /// publication's maximum position.
+    /// client then awaits a new leader), back pressure, or the publication's maximum position
+    /// (the session is then [`PendingClose`](ClusterState::PendingClose), and the next
+    /// [`poll`](ClusterClient::poll) closes it with [`ClusterError::MaxPositionExceeded`]).
     #[inline]
     pub fn offer(&mut self, payload: &[u8]) -> Result<i64, OfferError> {
         let header = self.header;
@@ -114,7 +116,7 @@ impl ClusterClient {
                 Err(OfferError::NotConnected { state: self.state })
             }
             Err(AeronOfferError::MaxPositionExceeded) => {
-                let _ = self.release();
+                self.begin_close(ClusterError::MaxPositionExceeded);
                 Err(OfferError::MaxPositionExceeded)
             }
             Err(AeronOfferError::BackPressured) => Err(OfferError::BackPressured),
@@ -162,6 +164,7 @@ impl ClusterClient {
     /// Closes every Aeron resource of the session; the state is `Closed`.
     pub(super) fn release(&mut self) -> Result<(), ClusterError> {
         self.state = ClusterState::Closed;
+        self.pending_close = None;
         self.ingress = None;
         let mut result = self
             .egress

@@ -1,6 +1,7 @@
 //! The open session: egress polled to the listener, the leader followed (NewLeaderEvent,
-//! or its loss when its egress image closes), and the deadlines of both waits, as Java's
-//! `pollEgress`, `onNewLeader` and `onDisconnected`.
+//! or its loss when its egress image closes), the deadlines of both waits, and the end of a
+//! session pending close, as Java's `pollEgress`, `onNewLeader`, `onDisconnected` and
+//! `pollStateChanges`.
 
 use std::time::Instant;
 
@@ -8,6 +9,11 @@ use super::ClusterClient;
 use crate::{ClusterError, ClusterState, EgressListener};
 
 impl ClusterClient {
+    /// One turn of the open session, in Java's order (`pollEgress`, then
+    /// `pollStateChanges`): up to 10 egress fragments to the listener (a NewLeaderEvent
+    /// followed, a CLOSED event making the session pending close), the leader's image checked,
+    /// then the state's timer: the deadline of a wait for a leader, the connection to a new
+    /// leader, or the keep-alive. A session pending close is closed last, with its reason.
     pub(super) fn poll_session<L: EgressListener + ?Sized>(
         &mut self,
         now: Instant,
@@ -22,35 +28,38 @@ impl ClusterClient {
             work += 1;
             deferred = self.on_new_leader(now, term, leader, image).err();
         }
+        if std::mem::take(&mut self.found.closed) {
+            let closed = ClusterError::SessionClosed {
+                cluster_session_id: self.cluster_session_id,
+                detail: self.found.detail.clone(),
+            };
+            self.begin_close(closed);
+        }
         if self.egress.is_image_closed()
             && matches!(self.state, ClusterState::Connected | ClusterState::AwaitingNewLeaderConnection)
         {
             self.on_disconnected(now);
             work += 1;
         }
-        if std::mem::take(&mut self.found.closed) {
-            self.state = ClusterState::Closed;
-            return Err(ClusterError::SessionClosed {
-                cluster_session_id: self.cluster_session_id,
-                detail: self.found.detail.clone(),
-            });
-        }
         work += match self.state {
             ClusterState::AwaitingNewLeader if now >= self.deadline => {
-                self.state = ClusterState::Closed;
-                return Err(ClusterError::NewLeaderTimeout { timeout: self.new_leader_timeout });
+                self.begin_close(ClusterError::NewLeaderTimeout { timeout: self.new_leader_timeout });
+                0
             }
             ClusterState::AwaitingNewLeaderConnection if now >= self.deadline => {
-                self.state = ClusterState::Closed;
-                return Err(ClusterError::NewLeaderConnectTimeout {
+                self.begin_close(ClusterError::NewLeaderConnectTimeout {
                     leader_member_id: self.leader_member_id,
                     timeout: self.settings.message_timeout,
                 });
+                0
             }
             ClusterState::AwaitingNewLeaderConnection => self.connect_to_new_leader(now)?,
-            ClusterState::Connected if now >= self.keep_alive_deadline => self.keep_alive(now)?,
+            ClusterState::Connected if now >= self.keep_alive_deadline => self.keep_alive(now),
             _ => 0,
         };
+        if let Some(reason) = self.end_pending_close() {
+            return Err(reason);
+        }
         if let Some(error) = deferred {
             return Err(error);
         }
@@ -58,6 +67,25 @@ impl ClusterClient {
             Some(error) => Err(ClusterError::Decode(error)),
             None => Ok(work),
         }
+    }
+
+    /// The session ends for `reason` (Java's `PENDING_CLOSE`): the ingress publication closes
+    /// now, everything else at the end of the current or the next poll, which reports
+    /// `reason`.
+    pub(super) fn begin_close(&mut self, reason: ClusterError) {
+        if let Some(index) = self.ingress.take() {
+            let _ = self.members[index].close();
+        }
+        self.state = ClusterState::PendingClose;
+        self.pending_close.get_or_insert(reason);
+    }
+
+    /// Closes a session pending close: every Aeron resource released, the state `Closed`;
+    /// the reason it ended.
+    fn end_pending_close(&mut self) -> Option<ClusterError> {
+        let reason = self.pending_close.take()?;
+        let _ = self.release();
+        Some(reason)
     }
 
     /// A NewLeaderEvent: adopt its term, leader and image, and point ingress at the new leader
@@ -69,6 +97,9 @@ impl ClusterClient {
         leader: i32,
         image: i32,
     ) -> Result<(), ClusterError> {
+        if self.state == ClusterState::PendingClose {
+            return Ok(()); // the session is ending: no leader to follow
+        }
         self.leadership_term_id = term;
         self.leader_member_id = leader;
         self.encode_header();
