@@ -58,6 +58,19 @@ mod session;
 ///   After [`EgressListener::on_new_leader`], resend what is unanswered, with sequence numbers
 ///   the service can deduplicate.
 ///
+/// # Why it is neither `Send` nor `Sync`
+///
+/// An Aeron Cluster gateway died with SIGSEGV during a cluster failover because the main
+/// thread's signal handler closed the `AeronCluster` client while the gateway thread was still
+/// polling egress on it: the close freed the subscription and its image under the poll. Java
+/// lets that program run, and so would Aeron's C client. This one holds rusteron's `Rc`
+/// handles, so `signal_hook::low_level::register(SIGTERM, move || cluster.close())` and
+/// `std::thread::spawn(move || cluster.close())` do not compile: "cannot be sent between
+/// threads safely". The handler signals the agent's termination instead
+/// ([`AgentTermination::from_signals`](dutycycle::AgentTermination::from_signals) installs
+/// handlers that do nothing else), and the agent closes the client in `on_close`, after its
+/// last poll, on the thread that polled it.
+///
 /// # Differences from Java's `AeronCluster`
 ///
 /// - Java blocks while it adds the new leader's publication; this client adds it
@@ -114,7 +127,8 @@ mod session;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
-/// It cannot leave its thread:
+/// It cannot leave its thread (the crate's `tests/ui` shows the same for a signal handler and a
+/// spawned thread, with the compiler's messages):
 ///
 /// ```compile_fail
 /// fn send_to_another_thread<T: Send>(_: T) {}
