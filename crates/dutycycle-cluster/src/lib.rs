@@ -38,6 +38,11 @@
 //! - [`codec`]: the protocol's SBE messages (schema 111), byte for byte as Aeron's own Java
 //!   codecs, decoded without allocating and without panicking on any input.
 //!
+//! The guide, `docs/CLUSTER.md` in the repository, has a whole gateway in about 30 lines
+//! (`examples/gateway_in_30_lines.rs`), what is lost across a failover and how to resend and
+//! deduplicate, the timeouts and their defaults, tuning on small machines, and how to run a
+//! real cluster and the tests.
+//!
 //! # Contract
 //!
 //! - **Thread:** the agent's, for everything (the compiler enforces it).
