@@ -84,6 +84,11 @@ mod session;
 ///   [`ClusterState::PendingClose`] until that poll's end).
 /// - After a REDIRECT only the named leader is tried (Java adds publications to every member
 ///   again, and the first to connect may be another follower).
+/// - When the driver refuses to add the egress subscription, or the one ingress publication
+///   of an IPC or multicast ingress, the connect ends with [`ClusterError::Add`]; Java tries
+///   again when the driver reports the resource temporarily unavailable.
+///   [`reconnect`](ClusterClient::reconnect) starts over. (A member whose publication the
+///   driver refuses is skipped, as in Java, and named in the connect's timeout.)
 /// - [`EgressListener::on_connected`] reports the open session.
 /// - An application message is offered as two parts (the 32-byte session header kept by the
 ///   client, and the payload): nothing is copied or allocated per offer.
