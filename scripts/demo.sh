@@ -7,4 +7,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 . scripts/env.sh
-cargo run --release -p dutycycle-examples --features aeron --example gateway -- "$@"
+cargo run --release -p dutycycle-examples --features aeron --example gateway -- --embedded "$@"

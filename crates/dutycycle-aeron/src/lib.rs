@@ -16,8 +16,9 @@
 //! - [`Channel`]: a channel URI checked by Aeron's parser before anything is built.
 //! - [`RusteronIdle`]: a dutycycle idle strategy where rusteron expects its `IdleStrategy`.
 //!
-//! `docs/AERON.md` explains the patterns; `examples/gateway.rs` is the whole of it in one
-//! program: a gateway and a service that fails over, stopped by SIGTERM.
+//! `docs/AERON.md` explains the patterns; the gateway demo (`examples/gateway/`, with
+//! `--embedded`) is the whole of it in one program: a gateway and a service that fails over,
+//! stopped by SIGTERM.
 //!
 //! # Examples
 //!
