@@ -117,7 +117,7 @@ fn driver(options: &Options) -> (Option<MediaDriverConfig>, PathBuf) {
             if let Some(dir) = &options.driver_dir {
                 config = config.dir(dir);
             }
-            let dir = config.get_dir().to_owned();
+            let dir = config.aeron_dir().to_owned();
             println!("driver: embedded, threading mode shared, dir {}", dir.display());
             (Some(config), dir)
         }

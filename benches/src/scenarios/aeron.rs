@@ -373,7 +373,7 @@ pub fn ping_pong_through_dutycycle(
 /// dutycycle: see the module docs. `mask`: conductors and driver run every `mask + 1` cycles.
 fn dutycycle_style(plan: Plan, mask: u64, hook: PhaseHook) -> Result<Histogram<u64>, Failure> {
     let driver_config = MediaDriverConfig::new().term_buffer_sparse_file(false);
-    let client_config = ClientConfig::new().dir(driver_config.get_dir()).pre_touch_mapped_memory(true);
+    let client_config = ClientConfig::new().dir(driver_config.aeron_dir()).pre_touch_mapped_memory(true);
     let pong_config = client_config.clone();
     let pong =
         AgentRunner::builder().name("pong+driver").core(CPU_B).idle_strategy(BusySpinIdleStrategy).start(

@@ -93,4 +93,41 @@ mod tests {
         let e = AeronCallError::reported("aeron_x", -1, "");
         assert_eq!(e.to_string(), "aeron_x failed with Aeron error code -1");
     }
+
+    /// The `Display` of `error` and of every `source()` below it.
+    fn chain(error: &(dyn std::error::Error + 'static)) -> Vec<String> {
+        std::iter::successors(Some(error), |e| e.source()).map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn errors_that_wrap_a_failed_call_leave_it_to_their_source() {
+        use crate::{ClientError, DriverError, ResourceKind};
+        let call = || AeronCallError::reported("aeron_x", -1, "the reason");
+        let dir = std::path::PathBuf::from("/dev/shm/aeron-x");
+        let io = || std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let errors: Vec<Box<dyn std::error::Error>> = vec![
+            Box::new(DriverError::Aeron { dir: dir.clone(), source: call() }),
+            Box::new(DriverError::RemoveDir { dir: dir.clone(), source: io() }),
+            Box::new(DriverError::DirNotWritable { dir, source: io() }),
+            Box::new(ClientError::Aeron(call())),
+            Box::new(ClientError::Conductor(call())),
+            Box::new(ClientError::Add {
+                kind: ResourceKind::ExclusivePublication,
+                channel: "aeron:ipc".to_owned(),
+                stream_id: 1,
+                source: call(),
+            }),
+            Box::new(ClientError::Close {
+                kind: ResourceKind::Subscription,
+                channel: "aeron:ipc".to_owned(),
+                stream_id: 1,
+                source: call(),
+            }),
+        ];
+        for error in &errors {
+            let texts = chain(error.as_ref());
+            assert_eq!(texts.len(), 2, "{texts:?}");
+            assert!(!texts[0].contains(&texts[1]), "the cause is printed twice: {texts:?}");
+        }
+    }
 }

@@ -16,6 +16,12 @@
 //! - [`Channel`]: a channel URI checked by Aeron's parser before anything is built.
 //! - [`RusteronIdle`]: a dutycycle idle strategy where rusteron expects its `IdleStrategy`.
 //!
+//! The source follows the same concepts, each folder's `mod.rs` its map: `driver/` (the
+//! agent, its config, threading mode, directory and errors), `client/` (the client, the agent
+//! that owns one, conductor mode, config and errors), `slot/` (the one state machine every
+//! slot runs, the kinds, image events and their routing), beside `channel.rs`, `idle.rs`,
+//! `call_error.rs` and `cause.rs`.
+//!
 //! `docs/AERON.md` explains the patterns; the gateway demo (`examples/gateway/`, with
 //! `--embedded`) is the whole of it in one program: a gateway and a service that fails over,
 //! stopped by SIGTERM.
@@ -57,8 +63,8 @@
 //! }
 //!
 //! let driver_config = MediaDriverConfig::new();
-//! let client_config = ClientConfig::new().dir(driver_config.get_dir());
-//! let dir = driver_config.get_dir().to_owned();
+//! let client_config = ClientConfig::new().dir(driver_config.aeron_dir());
+//! let dir = driver_config.aeron_dir().to_owned();
 //!
 //! let mut group = AgentGroup::new(AgentTermination::new());
 //! group.start(AgentRunner::builder().name("driver"), move || {
@@ -84,38 +90,24 @@
 #![deny(missing_docs, missing_debug_implementations, unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
-mod aeron_agent;
-mod aeron_client;
 mod call_error;
 mod cause;
 mod channel;
-mod client_config;
-mod client_error;
-mod dir;
-mod driver_config;
-mod driver_error;
-mod image_event;
-mod media_driver_agent;
-mod publication_slot;
-mod rusteron_idle;
-mod subscription_slot;
-mod threading_mode;
+mod client;
+mod driver;
+mod idle;
+mod slot;
 
-pub use aeron_agent::{AeronAgent, ClientAgent};
-pub use aeron_client::AeronClient;
 pub use call_error::AeronCallError;
 pub use cause::cause;
 pub use channel::{Channel, ChannelError, Media};
-pub use client_config::{ClientConfig, ConductorMode};
-pub use client_error::ClientError;
-pub use driver_config::MediaDriverConfig;
-pub use driver_error::DriverError;
-pub use image_event::{ImageEvent, ImageInfo};
-pub use media_driver_agent::MediaDriverAgent;
-pub use publication_slot::{ExclusivePublicationSlot, PublicationKind, PublicationSlot};
-pub use rusteron_idle::RusteronIdle;
-pub use subscription_slot::SubscriptionSlot;
-pub use threading_mode::{ThreadingMode, UnknownThreadingMode};
+pub use client::{AeronAgent, AeronClient, ClientAgent, ClientConfig, ClientError, ConductorMode};
+pub use driver::{DriverError, MediaDriverAgent, MediaDriverConfig, ThreadingMode, UnknownThreadingMode};
+pub use idle::RusteronIdle;
+pub use slot::{
+    ExclusivePublicationSlot, ImageEvent, ImageInfo, PublicationKind, PublicationSlot, ResourceKind,
+    SlotKind, SubscriptionSlot,
+};
 
 /// The rusteron client crate this crate is built on: its types appear in this crate's API
 /// (`AeronPublication`, `AeronSubscription`, `AeronHeader`, `AeronOfferError`, ...), so use

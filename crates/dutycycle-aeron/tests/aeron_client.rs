@@ -19,7 +19,7 @@ use dutycycle_aeron::{
 /// A driver on a runner of its own, and a client config pointing at it.
 fn driver() -> (AgentRunner, ClientConfig) {
     let config = MediaDriverConfig::new();
-    let client = ClientConfig::new().dir(config.get_dir());
+    let client = ClientConfig::new().dir(config.aeron_dir());
     let runner =
         AgentRunner::builder().name("driver").start(move || Ok(MediaDriverAgent::launch(config)?)).unwrap();
     (runner, client)
@@ -265,14 +265,48 @@ fn an_add_the_driver_refuses_comes_back_as_an_add_error_naming_the_channel() {
         std::thread::sleep(Duration::from_millis(1));
     };
     match &error {
-        ClientError::Add { what, channel, stream_id, .. } => {
-            assert_eq!(*what, "publication");
+        ClientError::Add { kind, channel, stream_id, .. } => {
+            assert_eq!(*kind, dutycycle_aeron::ResourceKind::Publication);
             assert_eq!(channel, "aeron:ipc?term-length=1000");
             assert_eq!(*stream_id, 50);
         }
         other => panic!("{other}"),
     }
     assert!(!slot.is_ready() && !slot.is_adding());
+    client.close().unwrap();
+    assert!(driver.close().unwrap().is_clean());
+}
+
+#[test]
+fn add_errors_name_the_c_functions_of_their_own_kind() {
+    let _serial = serial();
+    let (driver, client) = driver();
+    let mut client = AeronClient::connect(&client).unwrap();
+    // The URI parses, but the driver refuses a term length that is not a power of two.
+    let channel: Channel = "aeron:ipc?term-length=1000".parse().unwrap();
+    let mut exclusive = PublicationSlot::exclusive(channel.clone(), 51);
+    exclusive.add(&client).unwrap();
+    let mut concurrent = PublicationSlot::new(channel, 52);
+    concurrent.add(&client).unwrap();
+    let (mut exclusive_error, mut concurrent_error) = (None, None);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while exclusive_error.is_none() || concurrent_error.is_none() {
+        assert!(Instant::now() < deadline, "no answer from the driver");
+        client.do_work().ok();
+        if let Err(e) = exclusive.poll() {
+            exclusive_error = Some(e);
+        }
+        if let Err(e) = concurrent.poll() {
+            concurrent_error = Some(e);
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let call = |error: &ClientError| match error {
+        ClientError::Add { source, .. } => source.call().to_owned(),
+        other => panic!("{other}"),
+    };
+    assert_eq!(call(&exclusive_error.unwrap()), "aeron_async_add_exclusive_publication_poll");
+    assert_eq!(call(&concurrent_error.unwrap()), "aeron_async_add_publication_poll");
     client.close().unwrap();
     assert!(driver.close().unwrap().is_clean());
 }

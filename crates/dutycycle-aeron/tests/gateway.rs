@@ -416,7 +416,7 @@ fn bad_input_is_refused_naming_it_before_anything_is_built() {
 fn with_aeron_dir_the_gateway_uses_the_running_driver_and_leaves_it_alone() {
     let _serial = serial();
     let config = dutycycle_aeron::MediaDriverConfig::new();
-    let dir = config.get_dir().to_owned();
+    let dir = config.aeron_dir().to_owned();
     let driver = dutycycle::AgentRunner::builder()
         .name("driver")
         .start(move || Ok(dutycycle_aeron::MediaDriverAgent::launch(config)?))

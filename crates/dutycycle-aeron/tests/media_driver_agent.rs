@@ -33,7 +33,7 @@ fn fresh_dir(name: &str) -> PathBuf {
 fn the_driver_runs_in_a_directory_of_its_own_and_removes_it_on_close() {
     let _serial = serial();
     let config = MediaDriverConfig::new();
-    let dir = config.get_dir().to_owned();
+    let dir = config.aeron_dir().to_owned();
     assert!(!dir.exists());
     let driver = start_driver(config).unwrap();
     assert!(dir.join("cnc.dat").is_file(), "the driver made its CnC file in {}", dir.display());
@@ -149,7 +149,7 @@ fn a_non_empty_directory_that_is_not_aeron_is_refused_and_left_alone() {
 fn the_driver_composes_with_a_client_agent_on_one_thread() {
     let _serial = serial();
     let config = MediaDriverConfig::new();
-    let dir = config.get_dir().to_owned();
+    let dir = config.aeron_dir().to_owned();
     let client = ClientConfig::new().dir(&dir);
     let seen = Arc::new(Seen::default());
     let agent_seen = Arc::clone(&seen);
@@ -176,7 +176,7 @@ fn the_driver_composes_with_a_client_agent_on_one_thread() {
 fn the_dedicated_threading_mode_carries_udp_and_joins_its_threads_on_close() {
     let _serial = serial();
     let config = MediaDriverConfig::new().threading_mode(ThreadingMode::Dedicated);
-    let dir = config.get_dir().to_owned();
+    let dir = config.aeron_dir().to_owned();
     let driver = start_driver(config).unwrap();
 
     let port = std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
@@ -193,4 +193,103 @@ fn the_dedicated_threading_mode_carries_udp_and_joins_its_threads_on_close() {
     assert!(agent.close().unwrap().is_clean());
     assert!(driver.close().unwrap().is_clean());
     assert!(!dir.exists());
+}
+
+#[test]
+fn two_launches_in_one_directory_at_once_leave_the_winner_running() {
+    let _serial = serial();
+    for round in 0..20 {
+        let dir = fresh_dir("race");
+        let barrier = Arc::new(std::sync::Barrier::new(2));
+        let launch = |barrier: Arc<std::sync::Barrier>, dir: PathBuf| {
+            std::thread::spawn(move || {
+                barrier.wait();
+                MediaDriverAgent::launch(MediaDriverConfig::new().dir(dir))
+            })
+        };
+        let a = launch(Arc::clone(&barrier), dir.clone());
+        let b = launch(barrier, dir.clone());
+        let results = [a.join().unwrap(), b.join().unwrap()];
+        let winners: Vec<&MediaDriverAgent> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+        assert_eq!(winners.len(), 1, "round {round}: exactly one driver runs: {results:?}");
+        for loser in results.iter().filter_map(|r| r.as_ref().err()) {
+            assert!(matches!(loser, DriverError::AlreadyActive { .. }), "round {round}: {loser}");
+        }
+        // The loser left the winner's directory alone: clients still connect to it.
+        assert!(dir.join("cnc.dat").is_file(), "round {round}: the winner's CnC file is gone");
+        AeronClient::connect(&ClientConfig::new().dir(&dir)).unwrap().close().unwrap();
+        drop(results);
+        assert!(!dir.exists(), "round {round}: the winner removed its directory on close");
+    }
+}
+
+/// Names the directory the child launch below uses; set only in the child process.
+const CHILD_DIR: &str = "DUTYCYCLE_TEST_CHILD_LAUNCH_DIR";
+
+/// The other process of the test below: waits for a line on stdin, launches a driver in the
+/// directory named by [`CHILD_DIR`], prints `child: launched` or `child: refused <error>` (on
+/// a line that may start with the harness's own output), and keeps the
+/// driver until stdin closes.
+#[test]
+#[ignore = "the child process of launches_from_two_processes_in_one_directory_leave_the_winner_running"]
+fn child_launch() {
+    use std::io::{BufRead, Read, Write};
+    let dir = PathBuf::from(std::env::var_os(CHILD_DIR).expect("run by the two-process test"));
+    let mut stdin = std::io::stdin().lock();
+    stdin.read_line(&mut String::new()).unwrap();
+    let driver = MediaDriverAgent::launch(MediaDriverConfig::new().dir(dir));
+    match &driver {
+        Ok(_) => println!("child: launched"),
+        Err(error) => println!("child: refused {error:?}"),
+    }
+    std::io::stdout().flush().unwrap();
+    stdin.read_to_end(&mut Vec::new()).unwrap();
+    drop(driver);
+}
+
+#[test]
+fn launches_from_two_processes_in_one_directory_leave_the_winner_running() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command, Stdio};
+    let _serial = serial();
+    for round in 0..10 {
+        let dir = fresh_dir("two-processes");
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "child_launch", "--ignored", "--nocapture", "--test-threads=1"])
+            .env(CHILD_DIR, &dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut child_in = child.stdin.take().unwrap();
+        let mut child_out = BufReader::new(child.stdout.take().unwrap());
+        // Let the child's harness start, then launch in both processes at once.
+        std::thread::sleep(Duration::from_millis(50));
+        writeln!(child_in, "go").unwrap();
+        let ours = MediaDriverAgent::launch(MediaDriverConfig::new().dir(&dir));
+        let theirs = loop {
+            let mut line = String::new();
+            assert_ne!(child_out.read_line(&mut line).unwrap(), 0, "round {round}: the child said nothing");
+            if let Some((_, said)) = line.split_once("child: ") {
+                break said.to_owned();
+            }
+        };
+        let child_launched = theirs.starts_with("launched");
+        assert!(
+            ours.is_ok() != child_launched,
+            "round {round}: exactly one runs: ours {ours:?}, the child's {theirs}"
+        );
+        if let Err(error) = &ours {
+            assert!(matches!(error, DriverError::AlreadyActive { .. }), "round {round}: {error}");
+        } else {
+            assert!(theirs.contains("AlreadyActive"), "round {round}: {theirs}");
+        }
+        // The loser left the winner's directory alone: clients still connect to it.
+        assert!(dir.join("cnc.dat").is_file(), "round {round}: the winner's CnC file is gone");
+        AeronClient::connect(&ClientConfig::new().dir(&dir)).unwrap().close().unwrap();
+        drop(ours);
+        drop(child_in); // the child closes its driver, if it runs one, and exits
+        assert!(child.wait().unwrap().success(), "round {round}");
+        assert!(!dir.exists(), "round {round}: the winner removed its directory on close");
+    }
 }

@@ -190,7 +190,7 @@ fn run() -> Result<bool, Box<dyn std::error::Error>> {
     cluster.validate()?;
 
     let driver_config = MediaDriverConfig::new();
-    let client = ClientConfig::new().dir(driver_config.get_dir());
+    let client = ClientConfig::new().dir(driver_config.aeron_dir());
     let driver_latch = AgentTermination::new();
     let driver = AgentRunner::builder()
         .name("driver")

@@ -63,7 +63,7 @@ impl ClusterClientAgent for Gateway {
 fn the_agent_closes_its_session_with_a_close_request_on_its_own_thread() {
     let _serial = serial();
     let driver_config = MediaDriverConfig::new();
-    let client = ClientConfig::new().dir(driver_config.get_dir());
+    let client = ClientConfig::new().dir(driver_config.aeron_dir());
     let driver_latch = AgentTermination::new();
     let driver = AgentRunner::builder()
         .name("driver")

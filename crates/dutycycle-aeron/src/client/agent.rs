@@ -103,7 +103,7 @@ pub trait ClientAgent {
 /// }
 ///
 /// # let driver_config = MediaDriverConfig::new();
-/// # let dir = driver_config.get_dir().to_owned();
+/// # let dir = driver_config.aeron_dir().to_owned();
 /// # let driver = AgentRunner::start(move || Ok(MediaDriverAgent::launch(driver_config)?))?;
 /// let config = ClientConfig::new().dir(dir); // the media driver's directory
 /// let runner = AgentRunner::start(move || {

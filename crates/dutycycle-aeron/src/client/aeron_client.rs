@@ -2,12 +2,14 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{self, Receiver};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::Arc;
 use std::time::Duration;
 
-use rusteron_client::{Aeron, AeronCError, AeronContext};
+use rusteron_client::{Aeron, AeronCError, AeronContext, AeronErrorHandlerCallback};
 
-use crate::dir::{c_path, driver_active};
+use crate::driver::dir::{c_path, driver_active};
+use crate::slot::image_router::ImageRouter;
 use crate::{AeronCallError, ClientConfig, ClientError, ConductorMode};
 
 /// An Aeron client (`aeron_t`) owned by one agent: made, used and closed on the agent's thread.
@@ -55,7 +57,7 @@ use crate::{AeronCallError, ClientConfig, ClientError, ConductorMode};
 /// }
 ///
 /// # let driver_config = MediaDriverConfig::new();
-/// # let dir = driver_config.get_dir().to_owned();
+/// # let dir = driver_config.aeron_dir().to_owned();
 /// # let driver = AgentRunner::start(move || Ok(MediaDriverAgent::launch(driver_config)?))?;
 /// let config = ClientConfig::new().dir(dir); // the media driver's directory
 /// let runner = AgentRunner::start(move || {
@@ -72,6 +74,7 @@ pub struct AeronClient {
     dir: PathBuf,
     mode: ConductorMode,
     errors: Receiver<AeronCallError>,
+    image_router: Arc<ImageRouter>,
     closed_reported: bool,
 }
 
@@ -115,11 +118,9 @@ impl AeronClient {
         // with the invoker, on Aeron's conductor thread otherwise, hence a channel. Errors are
         // rare; the channel costs the duty cycle one empty `try_recv` per cycle.
         let (sender, errors) = mpsc::channel();
-        context
-            .set_error_handler(Some(move |code: i32, message: &str| {
-                let _ = sender.send(AeronCallError::reported("aeron client conductor", code, message));
-            }))
-            .map_err(set)?;
+        let image_router = Arc::new(ImageRouter::default());
+        let handler = ConductorErrors { errors: sender, _image_router: Arc::clone(&image_router) };
+        context.set_error_handler(Some(handler)).map_err(set)?;
 
         let dir = PathBuf::from(context.get_dir());
         let timeout = Duration::from_millis(context.get_driver_timeout_ms());
@@ -128,7 +129,7 @@ impl AeronClient {
         }
         let aeron = Aeron::new(&context).map_err(aeron_err("aeron_init"))?;
         aeron.start().map_err(aeron_err("aeron_start"))?;
-        Ok(AeronClient { aeron, dir, mode: config.conductor, errors, closed_reported: false })
+        Ok(AeronClient { aeron, dir, mode: config.conductor, errors, image_router, closed_reported: false })
     }
 
     /// One turn of the client's duty: with [`ConductorMode::Invoker`], one conductor duty
@@ -171,6 +172,11 @@ impl AeronClient {
         &self.aeron
     }
 
+    /// The router of the image events of the subscriptions added through this client.
+    pub(crate) fn image_router(&self) -> &Arc<ImageRouter> {
+        &self.image_router
+    }
+
     /// The media driver directory the client is connected to.
     pub fn dir(&self) -> &Path {
         &self.dir
@@ -210,5 +216,21 @@ impl fmt::Debug for AeronClient {
             .field("conductor", &self.mode)
             .field("closed", &self.aeron.is_closed())
             .finish()
+    }
+}
+
+/// The client context's error handler: queues what the conductor reports for
+/// [`AeronClient::do_work`]. It also holds the client's [`ImageRouter`], which must live as
+/// long as the C client (Aeron calls it for image events until the client is closed): the
+/// context holds this handler until it is dropped, and rusteron drops a client's context only
+/// after closing the client (`aeron_close`, which stops the conductor).
+struct ConductorErrors {
+    errors: Sender<AeronCallError>,
+    _image_router: Arc<ImageRouter>,
+}
+
+impl AeronErrorHandlerCallback for ConductorErrors {
+    fn handle_aeron_error_handler(&mut self, code: i32, message: &str) {
+        let _ = self.errors.send(AeronCallError::reported("aeron client conductor", code, message));
     }
 }

@@ -1,65 +1,11 @@
-//! [`ClientConfig`] and [`ConductorMode`]: how an agent's Aeron client is made.
+//! [`ClientConfig`]: how an agent's Aeron client is made.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::time::Duration;
 
-use crate::dir::c_path;
-use crate::ClientError;
-
-/// Who runs an Aeron client's conductor (the duty cycle that talks to the media driver, keeps
-/// the client alive and fires image callbacks).
-///
-/// # Examples
-///
-/// ```
-/// use dutycycle_aeron::ConductorMode;
-///
-/// assert_eq!(ConductorMode::default(), ConductorMode::Invoker);
-/// assert_eq!("thread".parse::<ConductorMode>()?, ConductorMode::Thread);
-/// # Ok::<(), dutycycle_aeron::ClientError>(())
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum ConductorMode {
-    /// The agent's own duty cycle runs it (Aeron's *conductor agent invoker*:
-    /// `aeron_main_do_work` from [`AeronClient::do_work`](crate::AeronClient::do_work)). One
-    /// thread, pinned if you like, runs the conductor and the application; image and error
-    /// callbacks run on it too, so the agent sees them in order with its own work and nothing
-    /// needs a lock. Aeron starts no thread. The default.
-    #[default]
-    Invoker,
-    /// Aeron starts a conductor thread of its own (`aeron-client`, unpinned, with Aeron's idle
-    /// strategy); callbacks run there and reach the agent through a queue. For agents whose
-    /// duty cycle may stall for longer than the client's keepalive allows, or that do not want
-    /// the conductor's work on their core.
-    Thread,
-}
-
-impl FromStr for ConductorMode {
-    type Err = ClientError;
-
-    fn from_str(s: &str) -> Result<Self, ClientError> {
-        match s.to_ascii_lowercase().as_str() {
-            "invoker" => Ok(ConductorMode::Invoker),
-            "thread" => Ok(ConductorMode::Thread),
-            _ => Err(ClientError::InvalidSetting {
-                setting: "conductor",
-                value: s.to_owned(),
-                reason: "expected invoker or thread".to_owned(),
-            }),
-        }
-    }
-}
-
-impl fmt::Display for ConductorMode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            ConductorMode::Invoker => "invoker",
-            ConductorMode::Thread => "thread",
-        })
-    }
-}
+use crate::driver::config::driver_timeout_problem;
+use crate::driver::dir::c_path;
+use crate::{ClientError, ConductorMode};
 
 /// How to make an agent's [`AeronClient`](crate::AeronClient): which media driver directory,
 /// who runs the conductor, the client's name and timeouts. `Clone + Send`: make it anywhere,
@@ -114,7 +60,8 @@ impl ClientConfig {
     }
 
     /// How long the client waits for the driver's heartbeat before it counts the driver as
-    /// dead (default: the driver's setting, Aeron's 10 s). At least 1 ms.
+    /// dead (default: the driver's setting, Aeron's 10 s). At least 1 ms, and at most
+    /// 2^63 - 1 ns (Aeron holds timeouts in signed 64-bit nanoseconds).
     pub fn driver_timeout(mut self, timeout: Duration) -> Self {
         self.driver_timeout = Some(timeout);
         self
@@ -127,13 +74,31 @@ impl ClientConfig {
         self
     }
 
-    /// The directory given, if any.
-    pub fn get_dir(&self) -> Option<&Path> {
+    /// The media driver directory given with [`dir`](Self::dir), if any (Aeron's
+    /// `aeron.dir`; without one, the client uses `AERON_DIR` or Aeron's default).
+    ///
+    /// ```
+    /// use dutycycle_aeron::ClientConfig;
+    ///
+    /// assert_eq!(ClientConfig::new().aeron_dir(), None);
+    /// let config = ClientConfig::new().dir("/dev/shm/aeron-gateway");
+    /// assert_eq!(config.aeron_dir(), Some(std::path::Path::new("/dev/shm/aeron-gateway")));
+    /// ```
+    pub fn aeron_dir(&self) -> Option<&Path> {
         self.dir.as_deref()
     }
 
-    /// The conductor mode.
-    pub fn get_conductor(&self) -> ConductorMode {
+    /// Who will run the conductor, as set with [`conductor`](Self::conductor) (the name
+    /// [`AeronClient::conductor_mode`](crate::AeronClient::conductor_mode) reports it by).
+    ///
+    /// ```
+    /// use dutycycle_aeron::{ClientConfig, ConductorMode};
+    ///
+    /// assert_eq!(ClientConfig::new().conductor_mode(), ConductorMode::Invoker);
+    /// let config = ClientConfig::new().conductor(ConductorMode::Thread);
+    /// assert_eq!(config.conductor_mode(), ConductorMode::Thread);
+    /// ```
+    pub fn conductor_mode(&self) -> ConductorMode {
         self.conductor
     }
 
@@ -162,14 +127,53 @@ impl ClientConfig {
             }
         }
         if let Some(timeout) = self.driver_timeout {
-            if timeout < Duration::from_millis(1) {
+            if let Some(reason) = driver_timeout_problem(timeout) {
                 return Err(ClientError::InvalidSetting {
                     setting: "driver_timeout",
                     value: format!("{timeout:?}"),
-                    reason: "must be at least 1 ms".to_owned(),
+                    reason: reason.to_owned(),
                 });
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setting_of(config: &ClientConfig) -> Option<&'static str> {
+        match config.validate() {
+            Err(ClientError::InvalidSetting { setting, .. }) => Some(setting),
+            Err(other) => panic!("unexpected {other}"),
+            Ok(()) => None,
+        }
+    }
+
+    #[test]
+    fn driver_timeouts_aeron_cannot_hold_are_refused() {
+        assert_eq!(setting_of(&ClientConfig::new()), None);
+        for timeout in
+            [Duration::ZERO, Duration::from_micros(999), Duration::MAX, Duration::from_millis(u64::MAX)]
+        {
+            assert_eq!(
+                setting_of(&ClientConfig::new().driver_timeout(timeout)),
+                Some("driver_timeout"),
+                "{timeout:?}"
+            );
+        }
+        let longest = Duration::from_nanos(i64::MAX.unsigned_abs());
+        assert_eq!(setting_of(&ClientConfig::new().driver_timeout(longest)), None);
+        assert_eq!(setting_of(&ClientConfig::new().driver_timeout(Duration::from_secs(10))), None);
+    }
+
+    #[test]
+    fn connect_refuses_an_overlong_driver_timeout_before_touching_aeron() {
+        let config = ClientConfig::new().dir("/nonexistent/aeron").driver_timeout(Duration::MAX);
+        match crate::AeronClient::connect(&config) {
+            Err(ClientError::InvalidSetting { setting, .. }) => assert_eq!(setting, "driver_timeout"),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -2,10 +2,12 @@
 
 use std::path::PathBuf;
 
-use crate::AeronCallError;
+use crate::{AeronCallError, ResourceKind};
 
 /// What went wrong with an [`AeronClient`](crate::AeronClient) or one of its publications or
-/// subscriptions. Every variant names what it is about.
+/// subscriptions. Every variant names what it is about; its `Display` says what failed, and the
+/// cause (Aeron's call, code and message) is only its [`source`](std::error::Error::source),
+/// so that a reporter walking the chain prints each cause once.
 ///
 /// From [`AeronClient::connect`](crate::AeronClient::connect) (in a runner's factory) it comes
 /// back from `start` inside [`StartError::Factory`](dutycycle::StartError::Factory);
@@ -44,16 +46,29 @@ pub enum ClientError {
         dir: PathBuf,
     },
     /// A call into Aeron failed.
-    #[error("Aeron client: {0}")]
+    #[error("an Aeron client call failed")]
     Aeron(#[source] AeronCallError),
     /// The client conductor reported an error on its own (a failed command, a timeout).
-    #[error("Aeron client conductor reported: {0}")]
+    #[error("the Aeron client conductor reported an error")]
     Conductor(#[source] AeronCallError),
     /// Adding a publication or subscription failed (a channel the driver refused, say).
-    #[error("adding {what} on {channel} stream {stream_id} failed: {source}")]
+    #[error("adding {kind} on {channel} stream {stream_id} failed")]
     Add {
-        /// `"publication"`, `"exclusive publication"` or `"subscription"`.
-        what: &'static str,
+        /// What was being added.
+        kind: ResourceKind,
+        /// The channel.
+        channel: String,
+        /// The stream id.
+        stream_id: i32,
+        /// The failed call.
+        #[source]
+        source: AeronCallError,
+    },
+    /// Closing a publication or subscription failed.
+    #[error("closing {kind} on {channel} stream {stream_id} failed")]
+    Close {
+        /// What was being closed.
+        kind: ResourceKind,
         /// The channel.
         channel: String,
         /// The stream id.

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::dir::{c_path, unique_dir};
+use crate::driver::dir::{c_path, unique_dir};
 use crate::{DriverError, ThreadingMode};
 
 /// Aeron's smallest term buffer: 64 KiB.
@@ -14,6 +14,21 @@ const MAX_TERM_LENGTH: usize = 1024 * 1024 * 1024;
 const FRAME_ALIGNMENT: usize = 32;
 /// The largest UDP payload Aeron sends.
 const MAX_MTU_LENGTH: usize = 65_504;
+/// The longest timeout Aeron can hold: its C code keeps timeouts as signed 64-bit nanoseconds
+/// (a driver timeout of `u64::MAX` ms wraps, and a client then finds no driver heartbeat).
+const MAX_AERON_TIMEOUT: Duration = Duration::from_nanos(i64::MAX.unsigned_abs());
+
+/// Why `timeout` cannot be a driver timeout (of a driver or a client), if it cannot: under
+/// 1 ms (Aeron counts it in whole milliseconds), or longer than Aeron can hold.
+pub(crate) fn driver_timeout_problem(timeout: Duration) -> Option<&'static str> {
+    if timeout < Duration::from_millis(1) {
+        Some("must be at least 1 ms")
+    } else if timeout > MAX_AERON_TIMEOUT {
+        Some("must be at most 2^63 - 1 ns (about 292 years), the longest Aeron can hold")
+    } else {
+        None
+    }
+}
 
 /// The settings of an embedded media driver: its directory, threading mode and the few
 /// settings an embedded driver is usually tuned by. Everything else comes from Aeron's
@@ -21,7 +36,7 @@ const MAX_MTU_LENGTH: usize = 65_504;
 ///
 /// [`MediaDriverConfig::new`] picks a directory no other driver uses
 /// (`/dev/shm/aeron-dutycycle-{pid}-{n}`) at once, so that clients can be pointed at
-/// [`dir`](MediaDriverConfig::get_dir) before the driver starts; the agent removes it when it
+/// [`aeron_dir`](MediaDriverConfig::aeron_dir) before the driver starts; the agent removes it when it
 /// closes. `Clone + Send`: make it on any thread, move it into the runner's factory.
 ///
 /// # Examples
@@ -34,7 +49,7 @@ const MAX_MTU_LENGTH: usize = 65_504;
 ///     .threading_mode(ThreadingMode::Shared)
 ///     .ipc_term_buffer_length(256 * 1024)
 ///     .driver_timeout(Duration::from_secs(5));
-/// assert!(config.get_dir().to_str().unwrap().contains("aeron-dutycycle-"));
+/// assert!(config.aeron_dir().to_str().unwrap().contains("aeron-dutycycle-"));
 /// assert!(config.validate().is_ok());
 ///
 /// let bad = MediaDriverConfig::new().term_buffer_length(100_000);
@@ -96,7 +111,8 @@ impl MediaDriverConfig {
 
     /// How long without a heartbeat before a driver, or a client, counts as dead (Aeron's
     /// `aeron.driver.timeout`); also how recent another driver's heartbeat must be for its
-    /// directory to count as taken. At least 1 ms.
+    /// directory to count as taken. At least 1 ms, and at most 2^63 - 1 ns (Aeron holds
+    /// timeouts in signed 64-bit nanoseconds).
     pub fn driver_timeout(mut self, timeout: Duration) -> Self {
         self.driver_timeout = timeout;
         self
@@ -127,19 +143,18 @@ impl MediaDriverConfig {
         self
     }
 
-    /// The directory the driver will use.
-    pub fn get_dir(&self) -> &Path {
+    /// The directory the driver will use (Aeron's `aeron.dir`): where its clients connect.
+    /// Named apart from the builder method [`dir`](Self::dir), which sets it.
+    ///
+    /// ```
+    /// use dutycycle_aeron::{ClientConfig, MediaDriverConfig};
+    ///
+    /// let driver = MediaDriverConfig::new().dir("/dev/shm/aeron-example");
+    /// let client = ClientConfig::new().dir(driver.aeron_dir()); // known before the driver starts
+    /// assert_eq!(client.aeron_dir(), Some(driver.aeron_dir()));
+    /// ```
+    pub fn aeron_dir(&self) -> &Path {
         &self.dir
-    }
-
-    /// The threading mode.
-    pub fn get_threading_mode(&self) -> ThreadingMode {
-        self.threading_mode
-    }
-
-    /// The driver timeout.
-    pub fn get_driver_timeout(&self) -> Duration {
-        self.driver_timeout
     }
 
     /// Checks every setting, without touching the file system or Aeron.
@@ -160,12 +175,8 @@ impl MediaDriverConfig {
                 "must be a non-empty path without NUL bytes",
             ));
         }
-        if self.driver_timeout < Duration::from_millis(1) {
-            return Err(invalid(
-                "driver_timeout",
-                format!("{:?}", self.driver_timeout),
-                "must be at least 1 ms",
-            ));
+        if let Some(reason) = driver_timeout_problem(self.driver_timeout) {
+            return Err(invalid("driver_timeout", format!("{:?}", self.driver_timeout), reason));
         }
         for (setting, length) in [
             ("term_buffer_length", self.term_buffer_length),
@@ -222,6 +233,15 @@ mod tests {
             Some("driver_timeout")
         );
         assert_eq!(
+            setting_of(&MediaDriverConfig::new().driver_timeout(Duration::MAX)),
+            Some("driver_timeout")
+        );
+        assert_eq!(setting_of(&MediaDriverConfig::new().driver_timeout(MAX_AERON_TIMEOUT)), None);
+        assert_eq!(
+            setting_of(&MediaDriverConfig::new().driver_timeout(MAX_AERON_TIMEOUT + Duration::from_nanos(1))),
+            Some("driver_timeout")
+        );
+        assert_eq!(
             setting_of(&MediaDriverConfig::new().term_buffer_length(1 << 15)),
             Some("term_buffer_length")
         );
@@ -241,6 +261,6 @@ mod tests {
 
     #[test]
     fn each_config_gets_a_directory_of_its_own() {
-        assert_ne!(MediaDriverConfig::new().get_dir(), MediaDriverConfig::new().get_dir());
+        assert_ne!(MediaDriverConfig::new().aeron_dir(), MediaDriverConfig::new().aeron_dir());
     }
 }

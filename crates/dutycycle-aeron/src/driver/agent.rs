@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use dutycycle::{Agent, AgentError};
 use rusteron_media_driver::{AeronCError, AeronDriver, AeronDriverContext};
 
-use crate::dir::{c_path, driver_active, CNC_FILE};
+use crate::driver::dir::{self, c_path, DirLock, DriverIdentity, PrepareError, DIR_LOCK_TIMEOUT};
 use crate::{AeronCallError, DriverError, MediaDriverConfig, ThreadingMode};
 
 /// Aeron's C media driver, embedded, as an [`Agent`]: its duty cycle is the driver's own
@@ -18,11 +18,13 @@ use crate::{AeronCallError, DriverError, MediaDriverConfig, ThreadingMode};
 /// - [`launch`](MediaDriverAgent::launch) checks the settings and the directory, then
 ///   initialises and starts the driver (manual main loop). From then on clients can connect:
 ///   the driver's heartbeat is written at initialisation, before its first duty cycle. On any
-///   failure nothing is left behind: no driver, and no directory that `launch` created.
+///   failure nothing is left behind: no driver, and no directory that `launch` created (unless
+///   another program's driver runs in it); nothing `launch` did not create is removed.
 /// - `do_work` runs one driver duty cycle: with [`ThreadingMode::Shared`], conductor, sender
 ///   and receiver; in the other modes the conductor, while Aeron's own threads run the rest.
 /// - `on_close` closes the driver (joining Aeron's own threads, if any) and removes its
-///   directory, on the agent's thread. Dropping an agent that was never closed does the same.
+///   directory (only while its CnC file still names this driver), on the agent's thread.
+///   Dropping an agent that was never closed does the same.
 ///
 /// Launch it in the runner's factory so that it is built on the thread that runs and closes
 /// it. Start it before the agents that connect to it and close it after them (an
@@ -36,7 +38,7 @@ use crate::{AeronCallError, DriverError, MediaDriverConfig, ThreadingMode};
 /// use dutycycle_aeron::{AeronClient, ClientConfig, MediaDriverAgent, MediaDriverConfig};
 ///
 /// let config = MediaDriverConfig::new();
-/// let dir = config.get_dir().to_owned();
+/// let dir = config.aeron_dir().to_owned();
 /// let driver = AgentRunner::builder()
 ///     .name("media-driver")
 ///     .idle_strategy(BackoffIdleStrategy::default())
@@ -53,6 +55,8 @@ pub struct MediaDriverAgent {
     driver: Option<AeronDriver>,
     context: Option<AeronDriverContext>,
     dir: PathBuf,
+    /// Whose the directory is, as its CnC file says: read at launch, checked before removal.
+    identity: Option<DriverIdentity>,
     threading_mode: ThreadingMode,
     delete_dir_on_close: bool,
 }
@@ -64,32 +68,46 @@ impl MediaDriverAgent {
     /// Checks `config`, prepares the directory, then initialises and starts the driver on the
     /// calling thread (call it from the runner's factory).
     ///
+    /// Two launches in one directory, in this process or in two, do not interleave: each
+    /// holds a lock on the directory's parent (`flock`) from its first look at the directory
+    /// until its driver's heartbeat is written, so the second finds the first's driver alive
+    /// and fails with [`AlreadyActive`](DriverError::AlreadyActive), touching nothing.
+    ///
     /// # Errors
     ///
     /// [`DriverError`]: a setting out of range ([`InvalidSetting`](DriverError::InvalidSetting)),
     /// a directory that cannot be written ([`DirNotWritable`](DriverError::DirNotWritable)),
     /// is in use by a live driver ([`AlreadyActive`](DriverError::AlreadyActive)) or holds
-    /// other files ([`NotAnAeronDir`](DriverError::NotAnAeronDir)), or Aeron refusing to start
-    /// ([`Aeron`](DriverError::Aeron)). No driver runs afterwards, and a directory `launch`
-    /// created is removed.
+    /// other files ([`NotAnAeronDir`](DriverError::NotAnAeronDir)), a lock another launch or
+    /// close kept too long ([`DirLocked`](DriverError::DirLocked)), or Aeron refusing to start
+    /// ([`Aeron`](DriverError::Aeron)). No driver runs afterwards; a directory this call
+    /// created is removed unless a driver of someone else's runs in it, and nothing else is.
     pub fn launch(config: MediaDriverConfig) -> Result<MediaDriverAgent, DriverError> {
         config.validate()?;
         let dir = config.dir.clone();
-        let created = prepare_dir(&config)?;
+        let _lock = DirLock::acquire(&dir, DIR_LOCK_TIMEOUT).map_err(|source| lock_error(&dir, source))?;
+        let created = dir::prepare(&dir, config.driver_timeout).map_err(|e| match e {
+            PrepareError::NotWritable(source) => DriverError::DirNotWritable { dir: dir.clone(), source },
+            PrepareError::AlreadyActive => DriverError::AlreadyActive { dir: dir.clone() },
+            PrepareError::NotAnAeronDir => DriverError::NotAnAeronDir { dir: dir.clone() },
+        })?;
         match start_driver(&config) {
             Ok((context, driver)) => Ok(MediaDriverAgent {
                 driver: Some(driver),
                 context: Some(context),
+                identity: DriverIdentity::read(&dir).ok(),
                 dir,
                 threading_mode: config.threading_mode,
                 delete_dir_on_close: config.delete_dir_on_close,
             }),
             Err(error) => {
-                // Aeron may have recreated the directory before failing: leave nothing behind
-                // that this call made, nor an Aeron directory that would have been removed on
-                // close.
-                if created || config.delete_dir_on_close {
-                    let _ = remove_dir(&dir);
+                // Aeron may have filled the directory before failing: remove it if this call
+                // created it, unless a driver that is not this one (another program's, which
+                // does not take the lock) is alive in it.
+                let someone_elses = matches!(error, DriverError::AlreadyActive { .. })
+                    || dir::driver_active(&dir, config.driver_timeout);
+                if created && !someone_elses {
+                    let _ = dir::remove_all(&dir);
                 }
                 Err(error)
             }
@@ -111,7 +129,8 @@ impl MediaDriverAgent {
         self.driver.is_some()
     }
 
-    /// Closes the driver and removes its directory (if so configured). Idempotent.
+    /// Closes the driver and removes its directory (if so configured), under the directory
+    /// lock and only while its CnC file still names this driver. Idempotent.
     fn close_driver(&mut self) -> Result<(), DriverError> {
         if self.driver.is_none() && self.context.is_none() {
             return Ok(());
@@ -121,8 +140,14 @@ impl MediaDriverAgent {
         drop(self.driver.take());
         drop(self.context.take());
         if self.delete_dir_on_close {
-            remove_dir(&self.dir)
-                .map_err(|source| DriverError::RemoveDir { dir: self.dir.clone(), source })?;
+            let remove_error = |source| DriverError::RemoveDir { dir: self.dir.clone(), source };
+            let identity = self.identity.ok_or_else(|| {
+                remove_error(io::Error::other(
+                    "its CnC file could not be read at launch, so whose it is is unknown",
+                ))
+            })?;
+            let _lock = DirLock::acquire(&self.dir, DIR_LOCK_TIMEOUT).map_err(remove_error)?;
+            dir::remove_if_own(&self.dir, identity).map_err(remove_error)?;
         }
         Ok(())
     }
@@ -159,58 +184,19 @@ impl fmt::Debug for MediaDriverAgent {
             .field("dir", &self.dir)
             .field("threading_mode", &self.threading_mode)
             .field("running", &self.is_running())
+            .field("identity", &self.identity)
             .field("delete_dir_on_close", &self.delete_dir_on_close)
             .finish()
     }
 }
 
-/// Makes sure the directory can be the driver's: created if missing, writable, not in use by
-/// a live driver, and holding nothing but an old Aeron directory. Returns whether it created
-/// the directory.
-fn prepare_dir(config: &MediaDriverConfig) -> Result<bool, DriverError> {
-    let dir = &config.dir;
-    let not_writable = |source: io::Error| DriverError::DirNotWritable { dir: dir.clone(), source };
-    match std::fs::metadata(dir) {
-        Ok(meta) if !meta.is_dir() => Err(not_writable(io::Error::new(
-            io::ErrorKind::NotADirectory,
-            "it exists and is not a directory",
-        ))),
-        Ok(_) => {
-            if dir.join(CNC_FILE).exists() {
-                if driver_active(dir, config.driver_timeout) {
-                    return Err(DriverError::AlreadyActive { dir: dir.clone() });
-                }
-            } else if std::fs::read_dir(dir).map_err(not_writable)?.next().is_some() {
-                return Err(DriverError::NotAnAeronDir { dir: dir.clone() });
-            }
-            probe_writable(dir).map_err(not_writable)?;
-            Ok(false)
-        }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            std::fs::create_dir_all(dir).map_err(not_writable)?;
-            if let Err(source) = probe_writable(dir) {
-                let _ = remove_dir(dir);
-                return Err(not_writable(source));
-            }
-            Ok(true)
-        }
-        Err(e) => Err(not_writable(e)),
-    }
-}
-
-/// Creates and removes a file in `dir`: write permission bits do not tell about read-only
-/// mounts or root's override, a real write does.
-fn probe_writable(dir: &Path) -> io::Result<()> {
-    let probe = dir.join(format!(".dutycycle-probe-{}", std::process::id()));
-    std::fs::File::create(&probe)?;
-    std::fs::remove_file(&probe)
-}
-
-/// Removes the directory and everything in it; one that is already gone is fine.
-fn remove_dir(dir: &Path) -> io::Result<()> {
-    match std::fs::remove_dir_all(dir) {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        other => other,
+/// A lock that could not be taken: [`DriverError::DirLocked`] when another holder kept it,
+/// [`DriverError::DirNotWritable`] when the parent directory cannot be made or opened.
+fn lock_error(dir: &Path, source: io::Error) -> DriverError {
+    if source.kind() == io::ErrorKind::TimedOut {
+        DriverError::DirLocked { dir: dir.to_owned() }
+    } else {
+        DriverError::DirNotWritable { dir: dir.to_owned(), source }
     }
 }
 

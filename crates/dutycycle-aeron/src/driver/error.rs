@@ -6,7 +6,10 @@ use std::path::PathBuf;
 use crate::AeronCallError;
 
 /// Why a [`MediaDriverAgent`](crate::MediaDriverAgent) could not start, or did not close
-/// cleanly. Every variant names what it is about.
+/// cleanly. Every variant names what it is about; its `Display` says what failed, and the
+/// cause (the OS error, or Aeron's call, code and message) is only its
+/// [`source`](std::error::Error::source), so that a reporter walking the chain prints each
+/// cause once.
 ///
 /// [`MediaDriverAgent::launch`](crate::MediaDriverAgent::launch) returns it **before**
 /// anything is left half-built: a directory it created for the driver is removed again, and no
@@ -42,7 +45,7 @@ pub enum DriverError {
         reason: String,
     },
     /// The driver directory cannot be created or written.
-    #[error("media driver directory {} is not writable: {source}", dir.display())]
+    #[error("media driver directory {} is not writable", dir.display())]
     DirNotWritable {
         /// The directory.
         dir: PathBuf,
@@ -56,6 +59,14 @@ pub enum DriverError {
         /// The directory.
         dir: PathBuf,
     },
+    /// Another media driver launch or close, in this process or another, held the lock on
+    /// the directory's parent for longer than a launch or a removal takes (10 s): a process
+    /// stopped while holding it, say. Nothing was touched.
+    #[error("the parent of media driver directory {} stayed locked by another launch or close", dir.display())]
+    DirLocked {
+        /// The directory.
+        dir: PathBuf,
+    },
     /// The directory exists, is not empty and holds no Aeron CnC file: starting a driver
     /// there would delete it, so the agent refuses.
     #[error("{} is not empty and is not an Aeron directory (no cnc.dat): refusing to let the media driver delete it", dir.display())]
@@ -64,7 +75,7 @@ pub enum DriverError {
         dir: PathBuf,
     },
     /// Aeron's C media driver refused to initialise or start (or failed in its duty cycle).
-    #[error("media driver in {}: {source}", dir.display())]
+    #[error("the media driver in {} failed", dir.display())]
     Aeron {
         /// The directory.
         dir: PathBuf,
@@ -73,7 +84,7 @@ pub enum DriverError {
         source: AeronCallError,
     },
     /// The directory could not be removed when the agent closed.
-    #[error("could not remove media driver directory {}: {source}", dir.display())]
+    #[error("could not remove media driver directory {}", dir.display())]
     RemoveDir {
         /// The directory.
         dir: PathBuf,

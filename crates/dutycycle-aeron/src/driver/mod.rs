@@ -1,0 +1,20 @@
+//! The embedded media driver as an agent.
+//!
+//! - [`agent`]: [`MediaDriverAgent`], Aeron's C media driver whose duty cycle is the agent's;
+//! - [`config`]: [`MediaDriverConfig`], its settings, checked before anything is touched;
+//! - [`threading_mode`]: [`ThreadingMode`], what the driver's duty cycle holds and which threads
+//!   Aeron starts;
+//! - [`dir`]: the driver's directory: unique names, preparing, and whether a driver is active
+//!   in one;
+//! - [`error`]: [`DriverError`], why a driver did not start or close cleanly.
+
+pub(crate) mod agent;
+pub(crate) mod config;
+pub(crate) mod dir;
+pub(crate) mod error;
+pub(crate) mod threading_mode;
+
+pub use agent::MediaDriverAgent;
+pub use config::MediaDriverConfig;
+pub use error::DriverError;
+pub use threading_mode::{ThreadingMode, UnknownThreadingMode};
