@@ -199,12 +199,15 @@ impl ClusterClientAgent for Gateway {
         // Release: main reads it after joining this thread; the order only matters to a
         // reader that polls it earlier.
         self.shared.figures.session_close.store(close as u8, Ordering::Release);
+        let thread = std::thread::current();
+        let thread = thread.name().unwrap_or("?");
         match (outcome, session, leader) {
-            (CloseOutcome::Requested, Some(session), Some(leader)) => {
-                println!("gateway: session {session} closed by request: SessionCloseRequest sent to leader {leader}")
-            }
+            (CloseOutcome::Requested, Some(session), Some(leader)) => println!(
+                "gateway: session {session} closed by request on thread {thread}: SessionCloseRequest sent to \
+                 leader {leader}"
+            ),
             (outcome, session, _) => {
-                println!("gateway: session {session:?} not closed by request: {outcome:?}")
+                println!("gateway: session {session:?} not closed by request on thread {thread}: {outcome:?}")
             }
         }
         Ok(())

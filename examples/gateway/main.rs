@@ -90,8 +90,20 @@ fn main() -> ExitCode {
     println!("gateway: pid {} handles SIGINT/SIGTERM", std::process::id());
     options.warn_about_spinning();
     let shared = Shared::default();
-    let mut ok = match run::run(&options, &termination, &shared) {
-        Ok(outcome) => {
+    let outcome = run::run(&options, &termination, &shared);
+    // A cluster session that ended on its own says best why the run ended.
+    let failure = shared.failure.lock().ok().and_then(|mut f| f.take());
+    let ok = match (&outcome, &failure) {
+        (Err(error), _) => {
+            print_error(error);
+            false
+        }
+        (Ok(_), Some(failure)) => {
+            eprintln!("gateway: the cluster session ended");
+            print_error(failure);
+            false
+        }
+        (Ok(outcome), None) => {
             match outcome.drain {
                 Drain::Drained => {}
                 Drain::TimedOut { in_flight } => eprintln!(
@@ -99,7 +111,7 @@ fn main() -> ExitCode {
                     options.drain_timeout
                 ),
                 Drain::AgentEnded { role } => {
-                    eprintln!("gateway: the {role} ended before the gateway drained")
+                    eprintln!("gateway: the {role} agent ended before the gateway drained")
                 }
             }
             if !outcome.clean {
@@ -107,16 +119,7 @@ fn main() -> ExitCode {
             }
             outcome.drain == Drain::Drained && outcome.clean
         }
-        Err(error) => {
-            print_error(&error);
-            false
-        }
     };
-    if let Some(failure) = shared.failure.lock().ok().and_then(|mut f| f.take()) {
-        eprintln!("gateway: the cluster session ended");
-        print_error(&failure);
-        ok = false;
-    }
     println!("{}", stats::account(&shared.figures, options.is_embedded()));
     if ok {
         ExitCode::SUCCESS
