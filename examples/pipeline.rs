@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use dutycycle::{Agent, AgentError, AgentGroup, AgentRunner, AgentWaker, CompositeAgent};
-use rtrb::{Consumer, Producer, RingBuffer};
+use rtrb::RingBuffer;
 
 /// One message: a sequence number and when it was produced (ns since the pipeline's epoch).
 #[derive(Clone, Copy)]
@@ -33,8 +33,8 @@ struct Message {
 }
 
 /// Emits messages at a fixed rate into the first queue.
-struct Producer_ {
-    out: Producer<Message>,
+struct Producer {
+    out: rtrb::Producer<Message>,
     waker: Option<AgentWaker>,
     waker_slot: Arc<std::sync::OnceLock<AgentWaker>>,
     epoch: Instant,
@@ -42,7 +42,7 @@ struct Producer_ {
     next_sequence: u64,
 }
 
-impl Agent for Producer_ {
+impl Agent for Producer {
     fn role_name(&self) -> &str {
         "producer"
     }
@@ -71,8 +71,8 @@ impl Agent for Producer_ {
 
 /// Moves messages from the first queue to the second, transforming them on the way.
 struct Transformer {
-    input: Consumer<Message>,
-    out: Producer<Message>,
+    input: rtrb::Consumer<Message>,
+    out: rtrb::Producer<Message>,
     moved: Rc<Cell<u64>>,
 }
 
@@ -96,7 +96,7 @@ impl Agent for Transformer {
 
 /// Takes messages off the second queue, checks their order and measures their age.
 struct Sink {
-    input: Consumer<Message>,
+    input: rtrb::Consumer<Message>,
     epoch: Instant,
     expected: u64,
     received: Arc<AtomicU64>,
@@ -202,7 +202,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let slot = Arc::clone(&waker_slot);
     let interval_ns = (1_000_000_000 / options.rate).max(1);
     group.start(AgentRunner::builder().name("pipeline-a").core(core_a), move || {
-        Ok(Producer_ { out: q1_in, waker: None, waker_slot: slot, epoch, interval_ns, next_sequence: 0 })
+        Ok(Producer { out: q1_in, waker: None, waker_slot: slot, epoch, interval_ns, next_sequence: 0 })
     })?;
     println!(
         "pipeline: producer on CPU {core_a}, [transformer,consumer] on CPU {core_b}, {} msg/s",

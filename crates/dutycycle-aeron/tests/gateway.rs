@@ -233,7 +233,7 @@ fn assert_clean_exit(status: ExitStatus, gateway: &Gateway, what: &str) {
     assert_eq!(reports.len(), runners, "{what}: a report per runner\n{output}");
     for report in reports {
         assert!(
-            report.contains("stopped on signal") && report.contains(" 0 errors"),
+            report.contains("closed by its runner") && report.contains(" 0 errors"),
             "{what}: {report}\n{output}"
         );
     }

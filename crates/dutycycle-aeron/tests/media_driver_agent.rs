@@ -60,7 +60,8 @@ fn start_fails_when_the_directory_is_not_writable_and_creates_nothing() {
         DriverError::DirNotWritable { dir: named, .. } => assert_eq!(named, &dir),
         other => panic!("{other}"),
     }
-    assert!(error.to_string().contains(&dir.display().to_string()), "{error}");
+    let cause = std::error::Error::source(&error).expect("the driver's error is the source");
+    assert!(cause.to_string().contains(&dir.display().to_string()), "{cause}");
     assert_eq!(std::fs::read(&file).unwrap(), b"not a directory");
     std::fs::remove_file(&file).unwrap();
 
@@ -127,7 +128,8 @@ fn start_fails_on_a_bad_setting_before_touching_the_directory() {
             DriverError::InvalidSetting { setting: named, .. } => assert_eq!(*named, setting),
             other => panic!("{other}"),
         }
-        assert!(error.to_string().contains(setting), "{error}");
+        let cause = std::error::Error::source(&error).expect("the driver's error is the source");
+        assert!(cause.to_string().contains(setting), "{cause}");
         assert!(!dir.exists(), "{setting}: the directory was touched");
     }
 }

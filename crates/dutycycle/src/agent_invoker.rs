@@ -2,7 +2,8 @@
 
 use std::fmt;
 
-use crate::{Agent, AgentError};
+use crate::error_handler::print_error;
+use crate::{Agent, AgentError, ErrorAction};
 
 /// Drives an [`Agent`] from the caller's thread and loop, with no thread and no idle
 /// strategy of its own (Agrona's `AgentInvoker`): for an agent that shares a thread with
@@ -11,7 +12,8 @@ use crate::{Agent, AgentError};
 /// [`start`](AgentInvoker::start), [`invoke`](AgentInvoker::invoke) and
 /// [`close`](AgentInvoker::close) are idempotent and follow the agent contract: a failing
 /// `on_start` is reported and the agent closed; an error from `do_work` goes to the error
-/// handler and is counted; [`AgentError::terminate`] closes the agent. Dropping a started
+/// handler and is counted, and closes the agent when the handler returns
+/// [`ErrorAction::Stop`]; [`AgentError::terminate`] closes the agent. Dropping a started
 /// invoker that is not yet closed closes it, so `on_close` runs even when the caller's loop
 /// panics. Panics in agent code are not caught: they unwind into the caller, who owns the
 /// thread.
@@ -39,18 +41,18 @@ use crate::{Agent, AgentError};
 /// assert!(invoker.agent().closed);
 /// ```
 ///
-/// `H` is the error handler's type, so an invoker is `Send` exactly when its agent and handler
-/// are, and a handler on the caller's thread may hold an `Rc`.
-pub struct AgentInvoker<A: Agent, H: FnMut(&str, &AgentError) = fn(&str, &AgentError)> {
+/// `H` is the error handler's type (the same shape as a runner's, see [`ErrorAction`]), so an
+/// invoker is `Send` exactly when its agent and handler are, and a handler on the caller's
+/// thread may hold an `Rc`.
+pub struct AgentInvoker<A: Agent, H = fn(&str, &AgentError) -> ErrorAction>
+where
+    H: FnMut(&str, &AgentError) -> ErrorAction,
+{
     agent: A,
     state: State,
     errors: u64,
+    failure: Option<AgentError>,
     error_handler: H,
-}
-
-/// The default error handler: one line on stderr with the role name.
-fn print_error(role: &str, error: &AgentError) {
-    eprintln!("{role}: {error}");
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,16 +65,17 @@ enum State {
 impl<A: Agent> AgentInvoker<A> {
     /// An invoker for `agent`; errors go to stderr, one line each with the role name.
     pub fn new(agent: A) -> Self {
-        AgentInvoker { agent, state: State::New, errors: 0, error_handler: print_error }
+        AgentInvoker { agent, state: State::New, errors: 0, failure: None, error_handler: print_error }
     }
 }
 
-impl<A: Agent, H: FnMut(&str, &AgentError)> AgentInvoker<A, H> {
-    /// An invoker for `agent` whose errors go to `handler`, with the role name.
+impl<A: Agent, H: FnMut(&str, &AgentError) -> ErrorAction> AgentInvoker<A, H> {
+    /// An invoker for `agent` whose errors go to `handler`, with the role name; the handler's
+    /// [`ErrorAction`] says whether the agent goes on.
     ///
     /// ```
     /// use std::{cell::RefCell, rc::Rc};
-    /// use dutycycle::{Agent, AgentError, AgentInvoker};
+    /// use dutycycle::{Agent, AgentError, AgentInvoker, ErrorAction};
     ///
     /// struct Flaky;
     /// impl Agent for Flaky {
@@ -83,7 +86,8 @@ impl<A: Agent, H: FnMut(&str, &AgentError)> AgentInvoker<A, H> {
     /// let seen = Rc::new(RefCell::new(Vec::new()));
     /// let log = Rc::clone(&seen);
     /// let mut invoker = AgentInvoker::with_error_handler(Flaky, move |role, err| {
-    ///     log.borrow_mut().push(format!("{role}: {err}"))
+    ///     log.borrow_mut().push(format!("{role}: {err}"));
+    ///     ErrorAction::Continue
     /// });
     /// invoker.start();
     /// invoker.invoke();
@@ -91,7 +95,7 @@ impl<A: Agent, H: FnMut(&str, &AgentError)> AgentInvoker<A, H> {
     /// assert_eq!(invoker.error_count(), 1);
     /// ```
     pub fn with_error_handler(agent: A, handler: H) -> Self {
-        AgentInvoker { agent, state: State::New, errors: 0, error_handler: handler }
+        AgentInvoker { agent, state: State::New, errors: 0, failure: None, error_handler: handler }
     }
 
     /// Starts the agent (`on_start`), once. If it fails, the error is reported and the agent
@@ -102,13 +106,14 @@ impl<A: Agent, H: FnMut(&str, &AgentError)> AgentInvoker<A, H> {
         }
         self.state = State::Running;
         if let Err(error) = self.agent.on_start() {
-            self.report(&error);
+            self.report(error);
             self.close();
         }
     }
 
     /// One duty cycle: calls `do_work` and returns its work count; 0 when the agent is not
-    /// running. On [`AgentError::terminate`] the agent is closed.
+    /// running. On [`AgentError::terminate`], and on an error for which the handler returns
+    /// [`ErrorAction::Stop`], the agent is closed.
     #[inline]
     pub fn invoke(&mut self) -> usize {
         if self.state != State::Running {
@@ -121,7 +126,9 @@ impl<A: Agent, H: FnMut(&str, &AgentError)> AgentInvoker<A, H> {
                 0
             }
             Err(error) => {
-                self.report(&error);
+                if self.report(error) {
+                    self.close();
+                }
                 0
             }
         }
@@ -133,7 +140,7 @@ impl<A: Agent, H: FnMut(&str, &AgentError)> AgentInvoker<A, H> {
         let was = std::mem::replace(&mut self.state, State::Closed);
         if was == State::Running {
             if let Err(error) = self.agent.on_close() {
-                self.report(&error);
+                self.report(error);
             }
         }
     }
@@ -153,6 +160,12 @@ impl<A: Agent, H: FnMut(&str, &AgentError)> AgentInvoker<A, H> {
         self.errors
     }
 
+    /// The first error for which the error handler returned [`ErrorAction::Stop`]: the cause
+    /// the agent was closed for, if it was.
+    pub fn failure(&self) -> Option<&AgentError> {
+        self.failure.as_ref()
+    }
+
     /// The agent.
     pub fn agent(&self) -> &A {
         &self.agent
@@ -163,22 +176,30 @@ impl<A: Agent, H: FnMut(&str, &AgentError)> AgentInvoker<A, H> {
         &mut self.agent
     }
 
-    fn report(&mut self, error: &AgentError) {
+    /// Passes `error` to the handler and counts it. Returns whether the handler decided that
+    /// it ends the agent (then kept as the [`failure`](AgentInvoker::failure)).
+    fn report(&mut self, error: AgentError) -> bool {
         if error.is_terminate() {
-            return;
+            return false;
         }
         self.errors += 1;
-        (self.error_handler)(self.agent.role_name(), error);
+        match (self.error_handler)(self.agent.role_name(), &error) {
+            ErrorAction::Continue => false,
+            ErrorAction::Stop => {
+                self.failure.get_or_insert(error);
+                true
+            }
+        }
     }
 }
 
-impl<A: Agent, H: FnMut(&str, &AgentError)> Drop for AgentInvoker<A, H> {
+impl<A: Agent, H: FnMut(&str, &AgentError) -> ErrorAction> Drop for AgentInvoker<A, H> {
     fn drop(&mut self) {
         self.close();
     }
 }
 
-impl<A: Agent, H: FnMut(&str, &AgentError)> fmt::Debug for AgentInvoker<A, H> {
+impl<A: Agent, H: FnMut(&str, &AgentError) -> ErrorAction> fmt::Debug for AgentInvoker<A, H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AgentInvoker")
             .field("role", &self.agent.role_name())

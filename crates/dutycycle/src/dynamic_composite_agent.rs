@@ -92,6 +92,10 @@ pub struct DynamicCompositeControl {
 }
 
 /// Why a request to a [`DynamicCompositeAgent`] was refused or failed.
+///
+/// Each cause is printed once: `Factory` says what failed and gives the factory's failure as
+/// its `source()`; `OnStart` and `Removal`, which can carry several failures (`on_start`'s,
+/// then `on_close`'s and `Drop`'s), print each of them and have no `source()`.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DynamicCompositeError {
@@ -105,7 +109,7 @@ pub enum DynamicCompositeError {
     #[error("{0} is not in the dynamic composite")]
     UnknownAgent(AgentId),
     /// Failed: the added agent's factory failed; there is no agent.
-    #[error("the added agent's factory failed: {0}")]
+    #[error("the added agent's factory failed")]
     Factory(#[source] AgentFailure),
     /// Failed: the added agent's `on_start` failed; its `on_close` ran and it was dropped, on
     /// the composite's thread, with how those went in `close` and `drop`.
@@ -114,7 +118,6 @@ pub enum DynamicCompositeError {
         /// The added agent's role.
         role: String,
         /// How `on_start` failed.
-        #[source]
         failure: AgentFailure,
         /// How `on_close` failed, if it did.
         close: Option<AgentFailure>,
@@ -138,7 +141,7 @@ pub enum DynamicCompositeError {
     /// The composite closed (or was dropped) before it applied the request.
     #[error("the dynamic composite closed before applying the request")]
     Closed,
-    /// [`Pending::wait_timeout`] ran out of time; the request may still be applied.
+    /// [`PendingChange::wait_timeout`] ran out of time; the request may still be applied.
     #[error("the request was not applied within {0:?}")]
     TimedOut(Duration),
 }
@@ -155,16 +158,39 @@ fn also(close: &Option<AgentFailure>, drop: &Option<AgentFailure>) -> String {
     text
 }
 
-/// A request accepted by a [`DynamicCompositeControl`], to be applied on the composite's
-/// thread. Do not [`wait`](Pending::wait) for it on the composite's own thread: it can only be
-/// applied after the current `do_work` returns; use [`try_result`](Pending::try_result) there.
+/// A change to a [`DynamicCompositeAgent`] (an agent to add, or one to remove) that its
+/// [`DynamicCompositeControl`] accepted and the composite's thread has yet to apply: the
+/// handle to learn how it went. Do not [`wait`](PendingChange::wait) for it on the
+/// composite's own thread: it can only be applied after the current `do_work` returns; use
+/// [`try_result`](PendingChange::try_result) there.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use dutycycle::{Agent, AgentError, AgentRunner, DynamicCompositeAgent, DynamicCompositeControl};
+///
+/// struct Poller;
+/// impl Agent for Poller {
+///     fn do_work(&mut self) -> Result<usize, AgentError> { Ok(0) }
+/// }
+///
+/// let control = DynamicCompositeControl::new();
+/// let attach = control.clone();
+/// let runner = AgentRunner::start(move || Ok(DynamicCompositeAgent::new("pollers", &attach)?))?;
+/// let change = control.add(|| Ok(Poller))?; // accepted; applied on the composite's thread
+/// let id = change.wait_timeout(Duration::from_secs(10))?;
+/// assert!(control.remove(id)?.wait().is_ok());
+/// runner.close()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 #[must_use = "the request is applied whether or not it is awaited; wait to learn how it went"]
-pub struct Pending {
+pub struct PendingChange {
     reply: mpsc::Receiver<Result<AgentId, DynamicCompositeError>>,
 }
 
-impl Pending {
+impl PendingChange {
     /// Waits until the request has been applied, and says how it went.
     ///
     /// # Errors
@@ -174,11 +200,11 @@ impl Pending {
         self.reply.recv().unwrap_or(Err(DynamicCompositeError::Closed))
     }
 
-    /// Like [`wait`](Pending::wait), up to `timeout`.
+    /// Like [`wait`](PendingChange::wait), up to `timeout`.
     ///
     /// # Errors
     ///
-    /// As [`wait`](Pending::wait), or `TimedOut` (the request may still be applied later).
+    /// As [`wait`](PendingChange::wait), or `TimedOut` (the request may still be applied later).
     pub fn wait_timeout(self, timeout: Duration) -> Result<AgentId, DynamicCompositeError> {
         match self.reply.recv_timeout(timeout) {
             Ok(result) => result,
@@ -218,8 +244,8 @@ impl DynamicCompositeControl {
     /// # Errors
     ///
     /// Refused at once with `NotRunning` or `RequestPending`; how the request went when
-    /// applied comes from the [`Pending`].
-    pub fn add<A, F>(&self, factory: F) -> Result<Pending, DynamicCompositeError>
+    /// applied comes from the [`PendingChange`].
+    pub fn add<A, F>(&self, factory: F) -> Result<PendingChange, DynamicCompositeError>
     where
         A: Agent + 'static,
         F: FnOnce() -> Result<A, AgentError> + Send + 'static,
@@ -233,8 +259,8 @@ impl DynamicCompositeControl {
     ///
     /// # Errors
     ///
-    /// As [`add`](DynamicCompositeControl::add); `UnknownAgent` comes from the [`Pending`].
-    pub fn remove(&self, id: AgentId) -> Result<Pending, DynamicCompositeError> {
+    /// As [`add`](DynamicCompositeControl::add); `UnknownAgent` comes from the [`PendingChange`].
+    pub fn remove(&self, id: AgentId) -> Result<PendingChange, DynamicCompositeError> {
         self.submit(|reply| Request::Remove { id, reply })
     }
 
@@ -261,7 +287,7 @@ impl DynamicCompositeControl {
     fn submit(
         &self,
         request: impl FnOnce(mpsc::SyncSender<Result<AgentId, DynamicCompositeError>>) -> Request,
-    ) -> Result<Pending, DynamicCompositeError> {
+    ) -> Result<PendingChange, DynamicCompositeError> {
         let mut slot = lock(&self.shared.slot);
         // Read under the slot's lock: `on_close` sets CLOSED and drains the slot under it, so a
         // request accepted here is either applied or answered `Closed`.
@@ -275,7 +301,7 @@ impl DynamicCompositeControl {
         *slot = Some(request(reply));
         // Release: the composite that sees `pending` (Acquire) then takes the slot's lock.
         self.shared.pending.store(true, Ordering::Release);
-        Ok(Pending { reply: receiver })
+        Ok(PendingChange { reply: receiver })
     }
 }
 
@@ -339,7 +365,7 @@ impl DynamicCompositeAgent {
     }
 
     /// Refuses requests from now on and takes the one accepted but not applied, if any:
-    /// dropping it answers its `Pending` with `Closed`. Under the slot's lock, so a request is
+    /// dropping it answers its `PendingChange` with `Closed`. Under the slot's lock, so a request is
     /// either taken here or refused by `submit`.
     fn shut_down(&mut self) -> Option<Request> {
         let mut slot = lock(&self.shared.slot);

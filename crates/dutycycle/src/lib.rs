@@ -39,8 +39,9 @@
 //! ```
 //!
 //! The threading contract and the lifecycle are drawn in `docs/DESIGN.md`.
-#![deny(missing_docs, missing_debug_implementations, unsafe_op_in_unsafe_fn)]
-#![warn(clippy::undocumented_unsafe_blocks)]
+// The workspace's lints (Cargo.toml) add unsafe_op_in_unsafe_fn and
+// clippy::undocumented_unsafe_blocks for every crate of the workspace.
+#![deny(missing_docs, missing_debug_implementations)]
 // Under `--cfg loom` only the parts that loom models are built (see `loom_tests.rs`): the
 // runner's thread code uses real threads, which loom cannot drive.
 #![cfg_attr(loom, allow(dead_code, unused_imports))]
@@ -54,36 +55,27 @@ mod agent;
 #[cfg(not(loom))]
 mod agent_group;
 mod agent_invoker;
-#[cfg(not(loom))]
-mod agent_runner;
 mod composite_agent;
 mod dynamic_composite_agent;
-#[cfg(not(loom))]
-mod error;
+mod error_handler;
 mod failure;
 mod idle_strategy;
 #[cfg(all(test, loom))]
 mod loom_tests;
 mod primitive;
-mod report;
-mod runner_state;
-mod stats;
+mod runner;
 mod termination;
-mod thread;
 mod waker;
 
 pub use agent::{Agent, AgentError};
 #[cfg(not(loom))]
 pub use agent_group::AgentGroup;
 pub use agent_invoker::AgentInvoker;
-#[cfg(not(loom))]
-pub use agent_runner::{AgentRunner, AgentRunnerBuilder};
 pub use composite_agent::{CompositeAgent, CompositeAgentError};
 pub use dynamic_composite_agent::{
-    AgentId, DynamicCompositeAgent, DynamicCompositeControl, DynamicCompositeError, Pending,
+    AgentId, DynamicCompositeAgent, DynamicCompositeControl, DynamicCompositeError, PendingChange,
 };
-#[cfg(not(loom))]
-pub use error::{AgentFailed, CloseError, CloseTimedOut, StartError};
+pub use error_handler::ErrorAction;
 pub use failure::AgentFailure;
 pub use idle_strategy::{
     AnyIdleStrategy, BackoffIdleStrategy, BusySpinIdleStrategy, ControllableIdleStrategy, IdleControl,
@@ -91,10 +83,12 @@ pub use idle_strategy::{
     IdleStrategyParseError, NoOpIdleStrategy, SleepingIdleStrategy, SleepingMillisIdleStrategy,
     YieldingIdleStrategy, MAX_PARK_PERIOD,
 };
-pub use report::{AgentReport, Ending};
-pub use stats::{DutyCycleStats, Statistics, StatsReader};
+pub use runner::{allowed_cores, AgentReport, DutyCycleStats, Ending, Statistics, StatsReader};
+#[cfg(not(loom))]
+pub use runner::{
+    AgentFailed, AgentRunner, AgentRunnerBuilder, CloseError, CloseTimedOut, StartError, ThreadStep,
+};
 pub use termination::AgentTermination;
-pub use thread::allowed_cores;
 pub use waker::AgentWaker;
 
 /// The README's example, compiled as a doctest so that it stays true.

@@ -12,9 +12,9 @@ use loom::thread as lthread;
 
 use crate::primitive::sync::{Arc, AtomicBool, Ordering};
 use crate::primitive::thread;
-use crate::runner_state::RunnerState;
-use crate::stats::Counters;
-use crate::termination::StopFlag;
+use crate::runner::state::RunnerState;
+use crate::runner::state::StopFlag;
+use crate::runner::stats::Published;
 use crate::{AgentTermination, AgentWaker, BackoffIdleStrategy, IdleStrategy, SleepingIdleStrategy};
 
 /// The duty cycle reduced to what these races touch: check the stop flag, else idle.
@@ -25,7 +25,7 @@ fn duty_cycle_until_stopped(stop: &StopFlag, idle: &mut impl IdleStrategy) {
 }
 
 fn new_state() -> Arc<RunnerState> {
-    Arc::new(RunnerState::new(Arc::new(Counters::default())))
+    Arc::new(RunnerState::new(Arc::new(Published::default())))
 }
 
 #[test]
@@ -44,6 +44,35 @@ fn loom_a_signal_racing_a_runners_start_always_stops_it() {
         termination.signal();
         assert!(state.wait_finished(None));
         agent.join().unwrap();
+    });
+}
+
+#[test]
+fn loom_a_close_racing_the_latch_stops_the_agent_with_one_cause_that_stays() {
+    use crate::runner::state::StopCause;
+
+    loom::model(|| {
+        let termination = AgentTermination::new();
+        let latch = termination.clone();
+        let state = new_state();
+        let agent_state = Arc::clone(&state);
+        let agent = lthread::spawn(move || {
+            let _registration = latch.register(Arc::clone(&agent_state.stop), thread::current());
+            duty_cycle_until_stopped(&agent_state.stop, &mut SleepingIdleStrategy::default());
+            let seen = agent_state.stop.cause();
+            agent_state.mark_finished();
+            seen
+        });
+        let signaller = {
+            let termination = termination.clone();
+            lthread::spawn(move || termination.signal())
+        };
+        state.request_stop(agent.thread());
+        signaller.join().unwrap();
+        let seen = agent.join().unwrap();
+        assert!(matches!(seen, Some(StopCause::Runner | StopCause::Latch { signal: None })), "{seen:?}");
+        // Whatever came first is what the agent saw, and later requests did not replace it.
+        assert_eq!(state.stop.cause(), seen);
     });
 }
 

@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use crossbeam_utils::CachePadded;
 
-use crate::primitive::sync::{Arc, AtomicBool, AtomicUsize, Condvar, Mutex, Ordering};
+use crate::primitive::sync::{Arc, AtomicUsize, Condvar, Mutex, Ordering};
 use crate::primitive::thread::Thread;
 use crate::primitive::{lock, wait_until};
+use crate::runner::state::{StopCause, StopFlag};
 
 /// A latch that other threads and signal handlers can only *signal*; the agents' own threads
 /// observe it, then close and drop their own resources.
@@ -46,13 +47,19 @@ pub struct AgentTermination {
 }
 
 struct Inner {
-    signalled: CachePadded<AtomicBool>,
+    /// Whether the latch is signalled and by what, one word ([`StopCause::to_word`] of a
+    /// `StopCause::Latch`, or 0): being signalled and the cause are one atomic decision, so
+    /// that every runner on the latch reports the same cause.
+    signalled: CachePadded<AtomicUsize>,
     /// The runners to stop and unpark on `signal`, and `wait`'s condition.
     registry: Mutex<Registry>,
     signalled_cv: Condvar,
-    /// The signal number that signalled the latch through `from_signals`, or 0.
+    /// The number of the first signal received through `from_signals`, or 0.
     signal_number: AtomicUsize,
 }
+
+/// `Inner::signalled` before the latch is signalled.
+const NOT_SIGNALLED: usize = 0;
 
 #[derive(Default)]
 struct Registry {
@@ -65,7 +72,7 @@ impl AgentTermination {
     pub fn new() -> Self {
         AgentTermination {
             inner: Arc::new(Inner {
-                signalled: CachePadded::new(AtomicBool::new(false)),
+                signalled: CachePadded::new(AtomicUsize::new(NOT_SIGNALLED)),
                 registry: Mutex::new(Registry::default()),
                 signalled_cv: Condvar::new(),
                 signal_number: AtomicUsize::new(0),
@@ -128,14 +135,26 @@ impl AgentTermination {
     /// waiter returns. Idempotent; safe from any thread, but not from a signal handler (use
     /// [`AgentTermination::from_signals`] for signals).
     pub fn signal(&self) {
+        self.signal_for(StopCause::Latch { signal: None });
+    }
+
+    /// Signals the latch for `cause` (a `StopCause::Latch`), unless it is signalled already.
+    fn signal_for(&self, cause: StopCause) {
         // Release: whatever the signalling thread wrote before `signal` is visible to a thread
-        // that sees `is_signalled() == true` (Acquire load below).
-        if self.inner.signalled.swap(true, Ordering::AcqRel) {
+        // that sees `is_signalled() == true` (Acquire load below). A compare and swap: the
+        // first signal's cause is the latch's, whatever comes later.
+        let word = cause.to_word();
+        if self
+            .inner
+            .signalled
+            .compare_exchange(NOT_SIGNALLED, word, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
             return;
         }
         let registry = lock(&self.inner.registry);
         for (_, stop, thread) in &registry.entries {
-            stop.set();
+            stop.request(cause);
             thread.unpark();
         }
         // Under the lock: a waiter checks the flag under the same lock before it sleeps, so
@@ -145,8 +164,13 @@ impl AgentTermination {
 
     /// Whether the latch has been signalled. `true` is final; `false` may already be stale.
     pub fn is_signalled(&self) -> bool {
-        // Acquire: pairs with the release in `signal`.
-        self.inner.signalled.load(Ordering::Acquire)
+        self.cause().is_some()
+    }
+
+    /// What signalled the latch, if it is signalled.
+    fn cause(&self) -> Option<StopCause> {
+        // Acquire: pairs with the release in `signal_for`.
+        StopCause::from_word(self.inner.signalled.load(Ordering::Acquire))
     }
 
     /// Blocks until the latch is signalled.
@@ -170,8 +194,10 @@ impl AgentTermination {
         })
     }
 
-    /// The number of the signal (SIGINT = 2, SIGTERM = 15) that signalled this latch through
-    /// [`AgentTermination::from_signals`], if one did.
+    /// The number of the first signal (SIGINT = 2, SIGTERM = 15) that this latch received
+    /// through [`AgentTermination::from_signals`], if one did; also when the latch had already
+    /// been signalled by [`signal`](AgentTermination::signal) (a runner's report, in
+    /// [`Ending::LatchSignalled`](crate::Ending::LatchSignalled), says what signalled it).
     pub fn received_signal(&self) -> Option<i32> {
         match self.inner.signal_number.load(Ordering::Acquire) {
             0 => None,
@@ -186,8 +212,8 @@ impl AgentTermination {
         let mut registry = lock(&self.inner.registry);
         // Under the lock, so either `signal` (which takes the lock after setting the flag)
         // sees this entry, or this load sees the flag.
-        if self.is_signalled() {
-            stop.set();
+        if let Some(cause) = self.cause() {
+            stop.request(cause);
         }
         let id = registry.next_id;
         registry.next_id += 1;
@@ -223,33 +249,6 @@ impl Drop for Registration {
     fn drop(&mut self) {
         let mut registry = lock(&self.termination.inner.registry);
         registry.entries.retain(|(id, _, _)| *id != self.id);
-    }
-}
-
-/// One runner's stop request: set by `close` or by its termination latch, checked by its
-/// duty cycle once per cycle. On a cache line of its own, so that the check is one load of a
-/// line nobody writes until shutdown.
-#[derive(Default)]
-pub(crate) struct StopFlag {
-    flag: CachePadded<AtomicBool>,
-}
-
-impl StopFlag {
-    pub(crate) fn new() -> Self {
-        StopFlag::default()
-    }
-
-    /// Requests the stop.
-    pub(crate) fn set(&self) {
-        // Release: pairs with the Acquire in `is_set`, so that what the stopping thread wrote
-        // before the request is visible to the agent when it sees the request.
-        self.flag.store(true, Ordering::Release);
-    }
-
-    /// Whether the stop was requested.
-    #[inline(always)]
-    pub(crate) fn is_set(&self) -> bool {
-        self.flag.load(Ordering::Acquire)
     }
 }
 
@@ -291,7 +290,7 @@ fn install_signal_handlers() -> io::Result<AgentTermination> {
                         Ordering::AcqRel,
                         Ordering::Acquire,
                     );
-                    latch.signal();
+                    latch.signal_for(StopCause::Latch { signal: Some(i32::from(byte[0])) });
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 _ => return,
@@ -353,9 +352,45 @@ mod tests {
         let late = Arc::new(StopFlag::new());
         let late_guard = termination.register(Arc::clone(&late), std::thread::current());
         assert!(late.is_set());
+        assert_eq!(late.cause(), Some(StopCause::Latch { signal: None }));
         drop(guard);
         drop(late_guard);
         assert_eq!(termination.registered(), 0);
+    }
+
+    #[test]
+    fn the_first_cause_of_a_stop_is_kept() {
+        let termination = AgentTermination::new();
+        let stop = Arc::new(StopFlag::new());
+        let _guard = termination.register(Arc::clone(&stop), std::thread::current());
+        termination.signal_for(StopCause::Latch { signal: Some(15) });
+        termination.signal();
+        termination.signal_for(StopCause::Latch { signal: Some(2) });
+        assert_eq!(stop.cause(), Some(StopCause::Latch { signal: Some(15) }));
+        stop.request(StopCause::Runner);
+        assert_eq!(stop.cause(), Some(StopCause::Latch { signal: Some(15) }));
+
+        let closed = StopFlag::new();
+        closed.request(StopCause::Runner);
+        closed.request(StopCause::Latch { signal: None });
+        assert_eq!(closed.cause(), Some(StopCause::Runner));
+    }
+
+    #[test]
+    fn stop_causes_survive_their_encoding() {
+        for cause in [
+            StopCause::Runner,
+            StopCause::Latch { signal: None },
+            StopCause::Latch { signal: Some(2) },
+            StopCause::Latch { signal: Some(15) },
+            StopCause::Latch { signal: Some(64) },
+        ] {
+            assert_eq!(StopCause::from_word(cause.to_word()), Some(cause));
+        }
+        for nonsense in [0, -1, i32::MIN] {
+            let word = StopCause::Latch { signal: Some(nonsense) }.to_word();
+            assert_eq!(StopCause::from_word(word), Some(StopCause::Latch { signal: None }));
+        }
     }
 
     #[test]

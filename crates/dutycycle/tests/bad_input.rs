@@ -118,7 +118,7 @@ fn a_group_refuses_a_bad_core_and_keeps_its_runners() {
     assert_eq!(group.runners().len(), 1);
     assert!(group.runners()[0].is_running());
     let reports = group.close();
-    assert!(matches!(reports[0].as_ref().unwrap().ending(), Ending::Signalled));
+    assert!(matches!(reports[0].as_ref().unwrap().ending(), Ending::Closed));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -264,13 +264,13 @@ fn close_timeout_of_zero_returns_at_once_and_the_stop_it_asked_for_stands() {
         }
         Err(CloseError::Failed(failed)) => panic!("{failed}"),
     };
-    assert!(matches!(report.ending(), Ending::Signalled), "the stop was requested: {report}");
+    assert!(matches!(report.ending(), Ending::Closed), "the stop was requested: {report}");
 }
 
 #[test]
 fn close_timeout_of_duration_max_waits_like_close() {
     let report = idle_runner("forever").close_timeout(Duration::MAX).unwrap();
-    assert!(matches!(report.ending(), Ending::Signalled));
+    assert!(matches!(report.ending(), Ending::Closed));
     assert_eq!(report.role(), "forever");
 }
 

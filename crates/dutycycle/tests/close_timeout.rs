@@ -55,7 +55,7 @@ fn close_timeout_names_the_role_of_an_agent_stuck_in_on_close_within_the_timeout
     // Released, the thread finishes on_close and drops the agent on itself; the report says how.
     release.send(()).unwrap();
     let failed = timed_out.into_runner().join().unwrap_err();
-    assert!(matches!(failed.report().ending(), Ending::Signalled));
+    assert!(matches!(failed.report().ending(), Ending::Closed));
     assert_eq!(failed.report().close_failure().unwrap().to_string(), "closed late");
     let events = events.logged();
     assert_eq!(names(&events).last_chunk::<2>(), Some(&["on_close", "drop"]));

@@ -40,7 +40,7 @@ use common::*;
 use dutycycle::{
     Agent, AgentError, AgentFailure, AgentRunner, AgentRunnerBuilder, CloseError, CompositeAgent,
     CompositeAgentError, DynamicCompositeAgent, DynamicCompositeControl, DynamicCompositeError, Ending,
-    SleepingIdleStrategy, StartError,
+    ErrorAction, SleepingIdleStrategy, StartError,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -278,12 +278,13 @@ fn builder(
     AgentRunner::builder()
         .name(name)
         .idle_strategy(SleepingIdleStrategy::new(Duration::from_millis(1)).unwrap())
-        .error_handler(move |err| {
+        .error_handler(move |_, err| {
             let _ = log.send(("error_handler", here()));
             let _ = handled.send(err.to_string());
             if handler_panics {
                 panic!("{}", message(&role, Place::ErrorHandler, How::Panic));
             }
+            ErrorAction::Continue
         })
 }
 
@@ -311,7 +312,10 @@ fn runner_factory_fails(how: How) {
     let StartError::Factory { name, failure } = &err else { panic!("expected Factory, got {err:?}") };
     assert_eq!(name, "feed");
     assert_is_planted(failure, "feed", Place::Factory, how);
-    assert!(err.to_string().contains(&message("feed", Place::Factory, how)), "{err}");
+    // What failed in the error, why in its source, once.
+    assert!(!err.to_string().contains(&message("feed", Place::Factory, how)), "{err}");
+    let cause = std::error::Error::source(&err).expect("the factory's failure is the source");
+    assert!(cause.to_string().contains(&message("feed", Place::Factory, how)), "{cause}");
     let events = logged(&log);
     assert_eq!(names(&events), ["factory"], "no agent was built, so nothing else may run");
     assert_one_agent_thread(&events);
@@ -355,7 +359,7 @@ fn runner_do_work_fails(how: How) {
             assert!(runner.is_running(), "an error from do_work ended the agent");
             let report = runner.close().expect("do_work errors taken by the handler leave the report clean");
             end.assert_joined_by("close");
-            assert!(matches!(report.ending(), Ending::Signalled), "{report}");
+            assert!(matches!(report.ending(), Ending::Closed), "{report}");
             let handled: Vec<String> = handled.try_iter().collect();
             assert!(handled.len() >= 3);
             assert_eq!(report.errors(), handled.len() as u64, "every error counted once");
@@ -389,7 +393,7 @@ fn runner_on_close_fails(how: How) {
     let failed = runner.close().expect_err("on_close failed, yet the report is clean");
     end.assert_joined_by("close");
     let report = failed.report();
-    assert!(matches!(report.ending(), Ending::Signalled), "{report}");
+    assert!(matches!(report.ending(), Ending::Closed), "{report}");
     assert_is_planted(report.close_failure().expect("the close failure"), "flusher", Place::OnClose, how);
     assert!(report.drop_failure().is_none());
     assert!(failed.to_string().contains(&message("flusher", Place::OnClose, how)), "{failed}");
@@ -402,7 +406,7 @@ fn runner_drop_panics() {
     let failed = runner.close().expect_err("Drop panicked, yet the report is clean");
     end.assert_joined_by("close");
     let report = failed.report();
-    assert!(matches!(report.ending(), Ending::Signalled), "{report}");
+    assert!(matches!(report.ending(), Ending::Closed), "{report}");
     assert!(report.close_failure().is_none());
     assert_is_planted(report.drop_failure().expect("the drop failure"), "holder", Place::Drop, How::Panic);
     assert_closed_once_on_its_thread("holder", &logged(&log));
@@ -551,7 +555,7 @@ fn composite_sub_agent_on_close_fails(how: How) {
     let failed = runner.close().expect_err("a sub-agent's on_close failed, yet the report is clean");
     composite.end.assert_joined_by("close");
     let report = failed.report();
-    assert!(matches!(report.ending(), Ending::Signalled), "{report}");
+    assert!(matches!(report.ending(), Ending::Closed), "{report}");
     let failures = composite_failures(report.close_failure().expect("the close failure"));
     assert_eq!(failures.len(), 1, "{failures:?}");
     assert_eq!(failures[0].0, "b");

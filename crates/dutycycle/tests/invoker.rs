@@ -4,7 +4,7 @@ use std::cell::RefCell;
 use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
 
-use dutycycle::{Agent, AgentError, AgentInvoker};
+use dutycycle::{Agent, AgentError, AgentInvoker, ErrorAction};
 
 type Log = Rc<RefCell<Vec<String>>>;
 
@@ -62,10 +62,11 @@ impl Agent for Scripted {
 }
 
 /// An invoker whose error handler logs "error <role>: <message>" into the agent's log.
-fn invoker(agent: Scripted) -> AgentInvoker<Scripted, impl FnMut(&str, &AgentError)> {
+fn invoker(agent: Scripted) -> AgentInvoker<Scripted, impl FnMut(&str, &AgentError) -> ErrorAction> {
     let log = Rc::clone(&agent.log);
     AgentInvoker::with_error_handler(agent, move |role, err| {
-        log.borrow_mut().push(format!("error {role}: {err}"))
+        log.borrow_mut().push(format!("error {role}: {err}"));
+        ErrorAction::Continue
     })
 }
 
@@ -158,6 +159,42 @@ fn terminate_closes_the_agent_and_is_not_reported() {
     assert_eq!(invoker.error_count(), 0);
     assert_eq!(invoker.invoke(), 0);
     assert_eq!(calls(&log), ["on_start", "do_work", "do_work", "on_close"]);
+}
+
+#[test]
+fn an_error_handler_that_returns_stop_closes_the_agent_and_keeps_the_cause() {
+    let (agent, log) =
+        Scripted::new(&[Step::Fail("hiccup"), Step::Work(2), Step::Fail("port taken"), Step::Work(3)]);
+    let handled = Rc::clone(&agent.log);
+    let mut invoker = AgentInvoker::with_error_handler(agent, move |role, err| {
+        handled.borrow_mut().push(format!("error {role}: {err}"));
+        if err.to_string() == "port taken" {
+            ErrorAction::Stop
+        } else {
+            ErrorAction::Continue
+        }
+    });
+    invoker.start();
+    assert_eq!(invoker.invoke(), 0);
+    assert!(invoker.failure().is_none(), "the handler went on after the first error");
+    assert_eq!(invoker.invoke(), 2);
+    assert_eq!(invoker.invoke(), 0);
+    assert!(invoker.is_closed(), "the handler ended the agent");
+    assert_eq!(invoker.failure().map(ToString::to_string).as_deref(), Some("port taken"));
+    assert_eq!(invoker.error_count(), 2);
+    assert_eq!(invoker.invoke(), 0, "a closed agent is not called");
+    assert_eq!(
+        calls(&log),
+        [
+            "on_start",
+            "do_work",
+            "error scripted: hiccup",
+            "do_work",
+            "do_work",
+            "error scripted: port taken",
+            "on_close"
+        ]
+    );
 }
 
 #[test]

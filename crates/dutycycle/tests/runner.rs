@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use dutycycle::{
-    AgentError, AgentFailure, AgentRunner, AgentTermination, CloseError, Ending, IdleStrategy,
-    SleepingMillisIdleStrategy, StartError,
+    AgentError, AgentFailure, AgentRunner, AgentTermination, CloseError, Ending, ErrorAction, IdleStrategy,
+    SleepingMillisIdleStrategy, StartError, ThreadStep,
 };
 
 /// The runner handle crosses threads and is shared between them.
@@ -84,7 +84,8 @@ fn start_fails_when_the_factory_fails() {
     assert_eq!(name, "feed");
     let AgentFailure::Error(error) = failure else { panic!("expected an error, got {failure:?}") };
     assert_eq!(error.downcast_ref::<std::io::Error>().unwrap().to_string(), "no feed");
-    assert!(err.to_string().contains("no feed"), "{err}");
+    assert_eq!(err.to_string(), "agent factory for \"feed\" failed");
+    assert_eq!(std::error::Error::source(&err).unwrap().to_string(), "no feed");
     assert!(err.agent_failure().is_some());
 }
 
@@ -315,8 +316,8 @@ fn spawn_failure_child() {
     // SAFETY: as above; the soft limit goes back to what it was, within the hard limit.
     assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_AS, &old) }, 0);
     let err = result.map(|runner| runner.close()).expect_err("the agent thread was spawned after all");
-    let StartError::Thread { what, source } = &err else { panic!("expected Thread, got {err:?}") };
-    assert!(what.contains("spawn"), "{what}");
+    let StartError::Thread { step, source } = &err else { panic!("expected Thread, got {err:?}") };
+    assert_eq!(*step, ThreadStep::Spawn);
     assert!(source.raw_os_error().is_some(), "not an OS error: {source:?}");
     assert!(events.logged().is_empty());
     println!("spawn failure reported: {err}");
@@ -400,7 +401,7 @@ fn the_duty_cycle_checks_termination_every_cycle() {
     });
     let report =
         AgentRunner::builder().termination(termination).start(spec.factory()).unwrap().join().unwrap();
-    assert!(matches!(report.ending(), Ending::Signalled), "{:?}", report.ending());
+    assert!(matches!(report.ending(), Ending::LatchSignalled { signal: None }), "{:?}", report.ending());
     assert_eq!(report.duty_cycles(), 5);
 }
 
@@ -440,7 +441,7 @@ fn the_duty_cycle_calls_do_work_then_idle_with_its_work_count() {
     });
     let report = AgentRunner::builder()
         .idle_strategy(LoggingIdle(log))
-        .error_handler(|_| {})
+        .error_handler(|_, _| ErrorAction::Continue)
         .start(spec.factory())
         .unwrap()
         .join()
@@ -473,7 +474,10 @@ fn do_work_errors_go_to_the_error_handler_and_the_counter_and_the_loop_goes_on()
         _ => Err(AgentError::terminate()),
     });
     let report = AgentRunner::builder()
-        .error_handler(move |err| handled_tx.send((err.to_string(), here())).unwrap())
+        .error_handler(move |_, err| {
+            handled_tx.send((err.to_string(), here())).unwrap();
+            ErrorAction::Continue
+        })
         .start(spec.factory())
         .unwrap()
         .join()
@@ -490,11 +494,57 @@ fn do_work_errors_go_to_the_error_handler_and_the_counter_and_the_loop_goes_on()
 }
 
 #[test]
+fn an_error_handler_that_returns_stop_ends_the_agent_with_that_error_as_its_cause() {
+    let (handled_tx, handled) = mpsc::channel();
+    let (spec, events) = ProbeSpec::new("subscriber");
+    let spec = spec.work(|cycle| match cycle {
+        1 => Err(AgentError::msg("slow consumer")),
+        2 => Ok(1),
+        3 => Err(std::io::Error::new(std::io::ErrorKind::AddrInUse, "port taken").into()),
+        _ => Ok(1),
+    });
+    let failed = AgentRunner::builder()
+        .error_handler(move |role, err| {
+            handled_tx.send((role.to_owned(), err.to_string(), here())).unwrap();
+            // An error that cannot go away ends the agent; the others do not.
+            match err.downcast_ref::<std::io::Error>() {
+                Some(_) => ErrorAction::Stop,
+                None => ErrorAction::Continue,
+            }
+        })
+        .start(spec.factory())
+        .unwrap()
+        .join()
+        .expect_err("an agent ended by an error is not a clean end");
+    let report = failed.report();
+    let Ending::Failed(AgentFailure::Error(cause)) = report.ending() else { panic!("{report}") };
+    let io = cause.downcast_ref::<std::io::Error>().expect("the cause keeps its type");
+    assert_eq!(io.kind(), std::io::ErrorKind::AddrInUse);
+    assert!(!report.is_clean());
+    assert_eq!(report.errors(), 2, "both errors were counted");
+    assert!(failed.to_string().contains("failed: port taken"), "{failed}");
+
+    let handled: Vec<(String, String, Where)> = handled.try_iter().collect();
+    let seen: Vec<(&str, &str)> = handled.iter().map(|(r, m, _)| (r.as_str(), m.as_str())).collect();
+    assert_eq!(seen, [("subscriber", "slow consumer"), ("subscriber", "port taken")]);
+    let logged = events.logged();
+    let agent_thread = assert_one_agent_thread(&logged);
+    assert!(
+        handled.iter().all(|(_, _, at)| *at == agent_thread),
+        "the error handler ran off the agent thread"
+    );
+    let do_work_calls = logged.iter().filter(|(call, _)| *call == "do_work").count();
+    assert_eq!(do_work_calls, 3, "no do_work after the error that stopped it");
+    assert_eq!(names(&logged), ["factory", "on_start", "do_work", "on_close", "drop"]);
+}
+
+#[test]
 fn error_count_counts_do_work_errors_while_running() {
     let (spec, _events) = ProbeSpec::new("erring");
     let spec = spec.work(|cycle| if cycle <= 5 { Err(AgentError::msg("bad")) } else { Ok(0) });
     // The default Backoff: a failed cycle is an idle one, and a long park would stall the count.
-    let runner = AgentRunner::builder().error_handler(|_| {}).start(spec.factory()).unwrap();
+    let runner =
+        AgentRunner::builder().error_handler(|_, _| ErrorAction::Continue).start(spec.factory()).unwrap();
     eventually("five errors are counted", || runner.error_count() == 5);
     assert!(runner.is_running());
     assert_eq!(runner.close().unwrap().errors(), 5);
@@ -530,7 +580,10 @@ fn terminate_ends_the_agent_and_is_not_counted_as_an_error() {
     let (spec, events) = ProbeSpec::new("quitter");
     let spec = spec.work(|cycle| if cycle == 2 { Err(AgentError::terminate()) } else { Ok(0) });
     let runner = AgentRunner::builder()
-        .error_handler(move |err| handled_tx.send(err.to_string()).unwrap())
+        .error_handler(move |_, err| {
+            handled_tx.send(err.to_string()).unwrap();
+            ErrorAction::Continue
+        })
         .start(spec.factory())
         .unwrap();
     // join waits for an agent that ends itself: nobody signals it.
@@ -567,7 +620,7 @@ fn a_panic_in_the_error_handler_is_caught_and_reported() {
     let (spec, events) = ProbeSpec::new("bad-handler");
     let spec = spec.work(|_| Err(AgentError::msg("oops")));
     let failed = AgentRunner::builder()
-        .error_handler(|err| panic!("handler blew up on {err}"))
+        .error_handler(|_, err| panic!("handler blew up on {err}"))
         .start(spec.factory())
         .unwrap()
         .join()
@@ -603,7 +656,7 @@ fn an_error_from_on_close_is_reported() {
     let runner = AgentRunner::builder().idle_strategy(parks_long()).start(spec.factory()).unwrap();
     let failed = runner.close().unwrap_err();
     let report = failed.report();
-    assert!(matches!(report.ending(), Ending::Signalled));
+    assert!(matches!(report.ending(), Ending::Closed));
     let Some(AgentFailure::Error(error)) = report.close_failure() else {
         panic!("{:?}", report.close_failure())
     };
@@ -642,7 +695,7 @@ fn the_runner_is_used_and_closed_from_other_threads() {
     });
     // Send: another thread closes it.
     let report = std::thread::spawn(move || runner.close().unwrap()).join().unwrap();
-    assert!(matches!(report.ending(), Ending::Signalled));
+    assert!(matches!(report.ending(), Ending::Closed));
     assert_one_agent_thread(&events.logged());
 }
 
@@ -668,14 +721,14 @@ fn report_says_signalled_with_role_and_duty_cycles_when_the_latch_is_signalled()
     let spec = spec.work(|cycle| if cycle <= 3 { Err(AgentError::msg("x")) } else { Ok(0) });
     let runner = AgentRunner::builder()
         .termination(termination.clone())
-        .error_handler(|_| {})
+        .error_handler(|_, _| ErrorAction::Continue)
         .start(spec.factory())
         .unwrap();
     assert!(!runner.termination().is_signalled());
     eventually("the agent reaches its fourth cycle", || runner.stats().duty_cycles >= 4);
     runner.termination().signal();
     let report = runner.join().unwrap();
-    assert!(matches!(report.ending(), Ending::Signalled), "{:?}", report.ending());
+    assert!(matches!(report.ending(), Ending::LatchSignalled { signal: None }), "{:?}", report.ending());
     assert_eq!(report.role(), "reporter");
     assert_eq!(report.errors(), 3);
     assert_eq!(report.duty_cycles(), events.logged().iter().filter(|(n, _)| *n == "do_work").count() as u64);
@@ -693,11 +746,11 @@ fn close_stops_this_runner_only() {
             .unwrap()
     };
     let (closed, other) = (start(), start());
-    assert!(matches!(closed.close().unwrap().ending(), Ending::Signalled));
+    assert!(matches!(closed.close().unwrap().ending(), Ending::Closed));
     assert!(!termination.is_signalled(), "close signalled the shared latch");
     assert!(other.is_running());
     termination.signal();
-    assert!(matches!(other.join().unwrap().ending(), Ending::Signalled));
+    assert!(matches!(other.join().unwrap().ending(), Ending::LatchSignalled { signal: None }));
 }
 
 #[test]
@@ -757,7 +810,7 @@ fn a_timed_out_close_gives_the_runner_back_to_wait_again() {
     assert!(runner.is_running());
     release.send(()).unwrap();
     let report = runner.close_timeout(PATIENCE).unwrap();
-    assert!(matches!(report.ending(), Ending::Signalled), "the stop request was kept: {:?}", report.ending());
+    assert!(matches!(report.ending(), Ending::Closed), "the stop request was kept: {:?}", report.ending());
     assert_one_agent_thread(&events.logged());
 }
 
@@ -797,7 +850,7 @@ fn close_timeout_returns_the_report_of_an_agent_that_stops_in_time() {
     let (spec, _events) = ProbeSpec::new("prompt");
     let runner = AgentRunner::builder().idle_strategy(parks_long()).start(spec.factory()).unwrap();
     let report = runner.close_timeout(PATIENCE).unwrap();
-    assert!(matches!(report.ending(), Ending::Signalled));
+    assert!(matches!(report.ending(), Ending::Closed));
     assert_eq!(report.role(), "prompt");
 }
 

@@ -300,7 +300,7 @@ fn storm_child(mode: &str) {
     }
     for (member, report) in members.iter().zip(group.close()) {
         let report = report.unwrap_or_else(|failed| panic!("{}: {failed}", member.role));
-        assert!(matches!(report.ending(), Ending::Signalled), "{report}");
+        assert!(matches!(report.ending(), Ending::LatchSignalled { .. }), "{report}");
         println!("report {} {}", report.role(), report.ending());
     }
     if phase == "shutdown" && termination.received_signal().is_none() {

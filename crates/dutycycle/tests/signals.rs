@@ -102,7 +102,11 @@ fn clean_shutdown_child() {
     println!("second from_signals is signalled: {}", again.is_signalled());
     for runner in runners {
         let report = runner.join().unwrap();
-        assert!(matches!(report.ending(), Ending::Signalled), "{report}");
+        let cause = termination.received_signal();
+        assert!(cause.is_some());
+        assert!(matches!(report.ending(), Ending::LatchSignalled { signal } if *signal == cause), "{report}");
+        let name = if cause == Some(libc::SIGTERM) { "SIGTERM" } else { "SIGINT" };
+        assert_eq!(report.ending().to_string(), format!("its termination latch was signalled ({name})"));
         println!("report {} clean", report.role());
     }
     println!("child-done");
@@ -240,8 +244,8 @@ fn a_sigterm_after_a_sigint_exits_with_143_every_time() {
 /// The child of the retry test: `from_signals` is first called while the process cannot map
 /// another thread's stack, then again with the limit lifted.
 fn failed_install_child() {
-    // SAFETY: plain getrlimit/setrlimit calls on a local, initialised struct.
     let mut old = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: plain getrlimit/setrlimit calls on a local, initialised struct.
     assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_AS, &mut old) }, 0);
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap();
     let pages: u64 = statm.split(' ').next().unwrap().parse().unwrap();

@@ -178,7 +178,7 @@ fn cycle(i: usize, shared: &AgentTermination, cores: &[usize]) {
                 .termination(shared.clone())
                 .idle_strategy(backoff())
                 .start(|| Ok(cycler("backoff")));
-            assert!(matches!(runner.unwrap().close().unwrap().ending(), Ending::Signalled));
+            assert!(matches!(runner.unwrap().close().unwrap().ending(), Ending::Closed));
         }
         1 => {
             let runner = AgentRunner::builder()

@@ -4,7 +4,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use dutycycle::{Agent, AgentError, AgentRunner, NoOpIdleStrategy, SleepingIdleStrategy, Statistics};
+use dutycycle::{
+    Agent, AgentError, AgentRunner, ErrorAction, NoOpIdleStrategy, SleepingIdleStrategy, Statistics,
+};
 
 /// Returns work from a script, one entry per cycle, then ends itself.
 struct Scripted {
@@ -47,7 +49,7 @@ fn counters_add_up_to_what_the_agent_did() {
         let runner = AgentRunner::builder()
             .idle_strategy(NoOpIdleStrategy)
             .statistics(statistics)
-            .error_handler(|_| {})
+            .error_handler(|_, _| ErrorAction::Continue)
             .start(|| Ok(Scripted { script: script(), next: 0, slow_cycle: None }))
             .unwrap();
         let reader = runner.stats_reader();
@@ -104,7 +106,7 @@ fn timing_records_the_longest_cycle_and_the_cycles_over_the_threshold() {
     let runner = AgentRunner::builder()
         .idle_strategy(NoOpIdleStrategy)
         .statistics(Statistics::Timed { threshold: Duration::from_millis(5) })
-        .error_handler(|_| {})
+        .error_handler(|_, _| ErrorAction::Continue)
         .start(|| Ok(Scripted { script: script(), next: 0, slow_cycle: Some(500) }))
         .unwrap();
     let stats = *runner.join().unwrap().stats();
@@ -118,7 +120,7 @@ fn timing_records_the_longest_cycle_and_the_cycles_over_the_threshold() {
 fn without_timing_there_are_no_timing_figures() {
     let runner = AgentRunner::builder()
         .idle_strategy(NoOpIdleStrategy)
-        .error_handler(|_| {})
+        .error_handler(|_, _| ErrorAction::Continue)
         .start(|| Ok(Scripted { script: script(), next: 0, slow_cycle: Some(1) }))
         .unwrap();
     let stats = *runner.join().unwrap().stats();

@@ -121,7 +121,12 @@ fn one_latch_stops_several_runners() {
     let mut threads = Vec::new();
     for (runner, events) in runners.into_iter().zip(&logs) {
         let report = runner.join().unwrap();
-        assert!(matches!(report.ending(), Ending::Signalled), "{}: {:?}", report.role(), report.ending());
+        assert!(
+            matches!(report.ending(), Ending::LatchSignalled { signal: None }),
+            "{}: {:?}",
+            report.role(),
+            report.ending()
+        );
         threads.push(assert_one_agent_thread(&events.logged()));
     }
     threads.dedup();
@@ -135,7 +140,7 @@ fn a_runner_started_on_a_signalled_latch_stops_before_its_first_cycle() {
     let (spec, events) = ProbeSpec::new("late");
     let report =
         AgentRunner::builder().termination(termination).start(spec.factory()).unwrap().join().unwrap();
-    assert!(matches!(report.ending(), Ending::Signalled));
+    assert!(matches!(report.ending(), Ending::LatchSignalled { signal: None }));
     assert_eq!(report.duty_cycles(), 0);
     assert_eq!(names(&events.logged()), ["factory", "on_start", "on_close", "drop"]);
 }
@@ -163,7 +168,7 @@ where
     let report = runner.join().unwrap();
     let took = signalled.elapsed();
     assert_eq!(report.duty_cycles(), cycles, "the agent was not parked when signalled");
-    assert!(matches!(report.ending(), Ending::Signalled));
+    assert!(matches!(report.ending(), Ending::LatchSignalled { signal: None }));
     took
 }
 

@@ -1,7 +1,7 @@
 //! Duty-cycle statistics: counters the agent thread publishes and any thread reads.
 
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossbeam_utils::CachePadded;
 
@@ -118,17 +118,17 @@ impl fmt::Display for DutyCycleStats {
 /// ```
 #[derive(Clone)]
 pub struct StatsReader {
-    counters: Arc<Counters>,
+    published: Arc<Published>,
 }
 
 impl StatsReader {
-    pub(crate) fn new(counters: Arc<Counters>) -> Self {
-        StatsReader { counters }
+    pub(crate) fn new(published: Arc<Published>) -> Self {
+        StatsReader { published }
     }
 
     /// Reads the current figures.
     pub fn read(&self) -> DutyCycleStats {
-        self.counters.read()
+        self.published.read()
     }
 }
 
@@ -140,10 +140,10 @@ impl fmt::Debug for StatsReader {
 
 /// The published figures. Only the agent thread writes them (plain relaxed stores of values it
 /// counts locally; the one read-modify-write is the rare error count), so they cost the agent
-/// no contention; readers use
-/// relaxed loads: the figures are monotonic counters, not synchronisation.
+/// no contention; readers use relaxed loads: the figures are monotonic counters, not
+/// synchronisation.
 #[derive(Default)]
-pub(crate) struct Counters {
+pub(crate) struct Published {
     values: CachePadded<Values>,
     /// Whether the runner times its cycles (and so publishes the timing figures); set once,
     /// before the agent thread starts.
@@ -160,34 +160,27 @@ struct Values {
     slow_cycles: AtomicU64,
 }
 
-/// The agent thread's own running totals, published into [`Counters`].
-#[derive(Default, Clone, Copy)]
-pub(crate) struct Local {
-    pub(crate) duty_cycles: u64,
-    pub(crate) total_work: u64,
-    pub(crate) idle_cycles: u64,
-    pub(crate) max_cycle_ns: u64,
-    pub(crate) slow_cycles: u64,
-}
-
-impl Counters {
+impl Published {
     pub(crate) fn new(timed: bool) -> Self {
-        Counters { values: CachePadded::default(), timed }
+        Published { values: CachePadded::default(), timed }
     }
 
+    /// Stores the counters of `totals` (not the timing figures).
     #[inline(always)]
-    pub(crate) fn publish(&self, local: &Local) {
+    pub(crate) fn publish_counters(&self, totals: &Totals) {
         let v = &self.values;
-        v.duty_cycles.store(local.duty_cycles, Ordering::Relaxed);
-        v.total_work.store(local.total_work, Ordering::Relaxed);
-        v.idle_cycles.store(local.idle_cycles, Ordering::Relaxed);
+        v.duty_cycles.store(totals.duty_cycles, Ordering::Relaxed);
+        v.total_work.store(totals.total_work, Ordering::Relaxed);
+        v.idle_cycles.store(totals.idle_cycles, Ordering::Relaxed);
     }
 
+    /// Stores every figure of `totals`.
     #[inline(always)]
-    pub(crate) fn publish_timing(&self, local: &Local) {
+    pub(crate) fn publish_all(&self, totals: &Totals) {
+        self.publish_counters(totals);
         let v = &self.values;
-        v.max_cycle_ns.store(local.max_cycle_ns, Ordering::Relaxed);
-        v.slow_cycles.store(local.slow_cycles, Ordering::Relaxed);
+        v.max_cycle_ns.store(totals.max_cycle_ns, Ordering::Relaxed);
+        v.slow_cycles.store(totals.slow_cycles, Ordering::Relaxed);
     }
 
     /// Counts one error; errors are rare, so this is a read-modify-write.
@@ -210,5 +203,102 @@ impl Counters {
             max_cycle: timed.then(|| Duration::from_nanos(v.max_cycle_ns.load(Ordering::Relaxed))),
             slow_cycles: timed.then(|| v.slow_cycles.load(Ordering::Relaxed)),
         }
+    }
+}
+
+/// The agent thread's own running totals: locals of the duty cycle (registers), published into
+/// [`Published`].
+#[derive(Default, Clone, Copy)]
+pub(crate) struct Totals {
+    pub(crate) duty_cycles: u64,
+    pub(crate) idle_cycles: u64,
+    pub(crate) total_work: u64,
+    pub(crate) max_cycle_ns: u64,
+    pub(crate) slow_cycles: u64,
+}
+
+impl Totals {
+    /// Counts one duty cycle that did `work`.
+    #[inline(always)]
+    pub(crate) fn count(&mut self, work: usize) {
+        self.duty_cycles += 1;
+        self.total_work += work as u64;
+        self.idle_cycles += u64::from(work == 0);
+    }
+}
+
+/// How the duty cycle records statistics: one type per [`Statistics`] mode, so that the loop,
+/// generic over it, is compiled once per mode with the other modes' code gone.
+pub(crate) trait Recorder: Copy {
+    /// What a cycle's start is remembered as: the time when timed, nothing otherwise.
+    type Start: Copy;
+
+    /// Called before the cycle's stop check.
+    fn start(self) -> Self::Start;
+
+    /// Called after the cycle's `do_work` (and error handler) with the cycle's totals.
+    fn end(self, start: Self::Start, totals: &mut Totals);
+
+    /// Makes `totals` visible to readers.
+    fn publish(self, published: &Published, totals: &Totals);
+}
+
+/// [`Statistics::Off`]: the totals are kept for the report, nothing is published on the way.
+#[derive(Clone, Copy)]
+pub(crate) struct Off;
+
+/// [`Statistics::Counters`]: the totals are published.
+#[derive(Clone, Copy)]
+pub(crate) struct Counting;
+
+/// [`Statistics::Timed`]: the totals and the cycles' timing are published.
+#[derive(Clone, Copy)]
+pub(crate) struct Timing {
+    threshold_ns: u64,
+}
+
+impl Timing {
+    pub(crate) fn new(threshold: Duration) -> Self {
+        Timing { threshold_ns: u64::try_from(threshold.as_nanos()).unwrap_or(u64::MAX) }
+    }
+}
+
+impl Recorder for Off {
+    type Start = ();
+    #[inline(always)]
+    fn start(self) {}
+    #[inline(always)]
+    fn end(self, (): (), _: &mut Totals) {}
+    #[inline(always)]
+    fn publish(self, _: &Published, _: &Totals) {}
+}
+
+impl Recorder for Counting {
+    type Start = ();
+    #[inline(always)]
+    fn start(self) {}
+    #[inline(always)]
+    fn end(self, (): (), _: &mut Totals) {}
+    #[inline(always)]
+    fn publish(self, published: &Published, totals: &Totals) {
+        published.publish_counters(totals);
+    }
+}
+
+impl Recorder for Timing {
+    type Start = Instant;
+    #[inline(always)]
+    fn start(self) -> Instant {
+        Instant::now()
+    }
+    #[inline(always)]
+    fn end(self, start: Instant, totals: &mut Totals) {
+        let ns = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        totals.max_cycle_ns = totals.max_cycle_ns.max(ns);
+        totals.slow_cycles += u64::from(ns > self.threshold_ns);
+    }
+    #[inline(always)]
+    fn publish(self, published: &Published, totals: &Totals) {
+        published.publish_all(totals);
     }
 }

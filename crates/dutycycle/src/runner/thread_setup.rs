@@ -49,7 +49,7 @@ pub fn allowed_cores() -> io::Result<Vec<usize>> {
         (None, Some(online)) => online,
         (None, None) => current_affinity()?,
     };
-    // core_affinity aborts on CPUs at or above CPU_SETSIZE: never offer one.
+    // No cpu_set_t can hold a CPU at or above CPU_SETSIZE: never offer one.
     Ok(allowed.into_iter().filter(|&c| c < CPU_SETSIZE).collect())
 }
 
@@ -123,13 +123,22 @@ fn current_affinity() -> io::Result<Vec<usize>> {
     Ok((0..CPU_SETSIZE).filter(|&cpu| unsafe { libc::CPU_ISSET(cpu, &set) }).collect())
 }
 
-/// Pins the calling thread to `core`.
+/// Pins the calling thread to `core`, which must be below `CPU_SETSIZE` (every core
+/// [`allowed_cores`] offers is).
 pub(crate) fn pin_current(core: usize) -> io::Result<()> {
-    if core_affinity::set_for_current(core_affinity::CoreId { id: core }) {
-        Ok(())
-    } else {
-        Err(io::Error::other(format!("sched_setaffinity to CPU {core} failed")))
+    if core >= CPU_SETSIZE {
+        return Err(io::Error::from_raw_os_error(libc::EINVAL));
     }
+    // SAFETY: cpu_set_t is a plain bit array for which all-zero is a valid (empty) value.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    // SAFETY: `core` is below CPU_SETSIZE, so its bit lies inside `set`.
+    unsafe { libc::CPU_SET(core, &mut set) };
+    // SAFETY: `set` is a valid cpu_set_t of the size passed; 0 is the calling thread.
+    let rc = unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 /// The CPU the calling thread is running on right now.

@@ -55,16 +55,23 @@ pub enum StartError {
         allowed: Vec<usize>,
     },
     /// The OS refused to spawn the thread, or to set it up (affinity, timer slack).
-    #[error("could not {what} for agent thread: {source}")]
+    #[error("could not {step}")]
     Thread {
-        /// What failed: "spawn a thread", "pin to core 3", ...
-        what: String,
+        /// The step that failed.
+        step: ThreadStep,
         /// The OS error.
         #[source]
         source: io::Error,
     },
+    /// The agent thread ended before the agent was built: a panic in the runner's own set-up
+    /// code, which catches every panic of agent code. It carries the panic's message.
+    #[error("the agent thread ended before the agent started: {message}")]
+    ThreadPanicked {
+        /// The panic's message.
+        message: String,
+    },
     /// The factory returned an error or panicked; there is no agent.
-    #[error("agent factory for {name:?} failed: {failure}")]
+    #[error("agent factory for {name:?} failed")]
     Factory {
         /// The runner's name, or `"agent"` when none was given.
         name: String,
@@ -80,6 +87,52 @@ pub enum StartError {
         /// how `on_start` failed, and how `on_close` and `Drop` went.
         report: Box<AgentReport>,
     },
+}
+
+/// The step of starting an agent thread that the OS refused ([`StartError::Thread`]).
+///
+/// # Examples
+///
+/// ```
+/// use dutycycle::{StartError, ThreadStep};
+///
+/// let err = StartError::Thread {
+///     step: ThreadStep::Pin { core: 3 },
+///     source: std::io::Error::from_raw_os_error(22),
+/// };
+/// assert_eq!(err.to_string(), "could not pin the agent thread to core 3");
+/// assert!(std::error::Error::source(&err).is_some());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ThreadStep {
+    /// Reading which cores this process may run on (for [`core`](crate::AgentRunnerBuilder::core)).
+    ReadAllowedCores,
+    /// Spawning the thread.
+    Spawn,
+    /// Pinning the thread to a core.
+    Pin {
+        /// The core.
+        core: usize,
+    },
+    /// Setting the thread's timer slack.
+    SetTimerSlack {
+        /// The slack asked for.
+        slack: Duration,
+    },
+}
+
+impl fmt::Display for ThreadStep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ThreadStep::ReadAllowedCores => f.write_str("read the cores this process may run on"),
+            ThreadStep::Spawn => f.write_str("spawn the agent thread"),
+            ThreadStep::Pin { core } => write!(f, "pin the agent thread to core {core}"),
+            ThreadStep::SetTimerSlack { slack } => {
+                write!(f, "set the agent thread's timer slack to {slack:?}")
+            }
+        }
+    }
 }
 
 impl StartError {

@@ -4,12 +4,29 @@ use std::fmt;
 
 use crate::{AgentFailure, DutyCycleStats};
 
-/// How an agent ended.
+/// Who or what ended an agent. How its end went (`on_close`, `Drop`) is beside it in the
+/// [`AgentReport`].
 ///
 /// # Examples
 ///
 /// ```
-/// use dutycycle::{Agent, AgentError, AgentRunner, Ending};
+/// use dutycycle::{Agent, AgentError, AgentRunner, AgentTermination, Ending};
+///
+/// struct Idle;
+/// impl Agent for Idle {
+///     fn do_work(&mut self) -> Result<usize, AgentError> { Ok(0) }
+/// }
+///
+/// let report = AgentRunner::start(|| Ok(Idle))?.close()?;
+/// assert!(matches!(report.ending(), Ending::Closed));
+/// assert_eq!(report.ending().to_string(), "closed by its runner");
+///
+/// let termination = AgentTermination::new();
+/// let runner = AgentRunner::builder().termination(termination.clone()).start(|| Ok(Idle))?;
+/// termination.signal();
+/// let report = runner.join()?;
+/// assert!(matches!(report.ending(), Ending::LatchSignalled { signal: None }));
+/// assert_eq!(report.ending().to_string(), "its termination latch was signalled");
 ///
 /// struct Fragile;
 /// impl Agent for Fragile {
@@ -24,10 +41,25 @@ use crate::{AgentFailure, DutyCycleStats};
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Ending {
-    /// It was asked to stop: its termination latch was signalled or its runner closed.
-    Signalled,
+    /// Its runner stopped it: [`close`](crate::AgentRunner::close),
+    /// [`close_timeout`](crate::AgentRunner::close_timeout),
+    /// [`request_stop`](crate::AgentRunner::request_stop), or the runner dropped.
+    Closed,
+    /// Its [`AgentTermination`](crate::AgentTermination) latch was signalled, by
+    /// [`signal`](crate::AgentTermination::signal) (`signal: None`) or by the process signal
+    /// `signal` through [`from_signals`](crate::AgentTermination::from_signals). A stop asked
+    /// for by the runner and by the latch at once reports whichever came first.
+    LatchSignalled {
+        /// The signal's number (SIGINT = 2, SIGTERM = 15) when a process signal signalled the
+        /// latch.
+        signal: Option<i32>,
+    },
     /// It ended itself by returning [`AgentError::terminate`](crate::AgentError::terminate).
     Terminated,
+    /// An error ended it: the error handler returned
+    /// [`ErrorAction::Stop`](crate::ErrorAction::Stop) for this error of `do_work`;
+    /// `on_close` still ran on the agent thread.
+    Failed(AgentFailure),
     /// `do_work`, the error handler or the idle strategy panicked; `on_close` still ran on the
     /// agent thread.
     Panicked(String),
@@ -36,19 +68,38 @@ pub enum Ending {
 }
 
 impl Ending {
-    /// Whether the agent stopped as asked or ended itself: no panic, no start failure.
+    /// Whether the agent stopped as asked or ended itself: no failure, no panic, no start
+    /// failure.
     pub fn is_normal(&self) -> bool {
-        matches!(self, Ending::Signalled | Ending::Terminated)
+        matches!(self, Ending::Closed | Ending::LatchSignalled { .. } | Ending::Terminated)
     }
 }
 
 impl fmt::Display for Ending {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Ending::Signalled => f.write_str("stopped on signal"),
+            Ending::Closed => f.write_str("closed by its runner"),
+            Ending::LatchSignalled { signal: None } => f.write_str("its termination latch was signalled"),
+            Ending::LatchSignalled { signal: Some(signal) } => {
+                write!(f, "its termination latch was signalled ({})", SignalName(*signal))
+            }
             Ending::Terminated => f.write_str("ended itself"),
+            Ending::Failed(failure) => write!(f, "failed: {failure}"),
             Ending::Panicked(message) => write!(f, "panicked: {message}"),
             Ending::StartFailed(failure) => write!(f, "failed to start: {failure}"),
+        }
+    }
+}
+
+/// `SIGINT`, `SIGTERM`, or `signal 10`.
+struct SignalName(i32);
+
+impl fmt::Display for SignalName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            libc::SIGINT => f.write_str("SIGINT"),
+            libc::SIGTERM => f.write_str("SIGTERM"),
+            n => write!(f, "signal {n}"),
         }
     }
 }

@@ -1,0 +1,128 @@
+//! The duty cycle: the loop that checks the stop flag, calls `do_work`, records and idles.
+
+use super::builder::ErrorHandler;
+use super::state::{StopCause, StopFlag};
+use super::stats::{Published, Recorder, Totals};
+use crate::{Agent, AgentError, AgentFailure, Ending, ErrorAction, IdleStrategy};
+
+/// Cycles per turn of the outer loop. The compiler unrolls the inner loop of a small agent, so
+/// that counting a cycle and checking whether a checkpoint is due cost nothing per cycle: with
+/// one branch per cycle more (the checkpoint test), the overhead benchmark's loop ran at half
+/// the speed of a hand-written one.
+const CYCLES_PER_TURN: u64 = 16;
+
+/// The published statistics are refreshed every this many cycles (a multiple of
+/// [`CYCLES_PER_TURN`]), and before every idle call that may park.
+const CHECKPOINT_CYCLES: u64 = 64;
+
+/// What the duty cycle runs: one agent, its idle strategy and how it stops.
+pub(super) struct DutyCycle<'a, A, I> {
+    pub(super) agent: &'a mut A,
+    /// The agent's role, for the error handler.
+    pub(super) role: &'a str,
+    pub(super) idle: &'a mut I,
+    pub(super) stop: &'a StopFlag,
+    pub(super) published: &'a Published,
+    pub(super) error_handler: &'a mut ErrorHandler,
+}
+
+impl<A: Agent, I: IdleStrategy> DutyCycle<'_, A, I> {
+    /// Runs the duty cycle until the agent is asked to stop or ends itself, recording with
+    /// `recorder` into `totals` (on every exit, a panic's too). Generic over the agent, the
+    /// idle strategy and the recorder, so nothing in the loop is a dynamic call; the error
+    /// handler is called out of line, on errors only.
+    #[inline(never)]
+    pub(super) fn run<R: Recorder>(self, recorder: R, totals: &mut Totals) -> Ending {
+        let DutyCycle { agent, role, idle, stop, published, error_handler } = self;
+        let parks = idle.parks();
+        let mut totals = WriteBack::new(totals);
+        loop {
+            for _ in 0..CYCLES_PER_TURN {
+                let start = recorder.start();
+                if stop.is_set() {
+                    return stopped(stop);
+                }
+                let work = match agent.do_work() {
+                    Ok(work) => work,
+                    Err(error) => match handle_error(error, role, published, error_handler) {
+                        Some(ending) => return ending,
+                        None => 0,
+                    },
+                };
+                totals.count(work);
+                recorder.end(start, &mut totals);
+                if parks && work == 0 {
+                    // Before an idle call that may park: a reader is never a park behind.
+                    recorder.publish(published, &totals);
+                }
+                idle.idle(work);
+            }
+            if totals.duty_cycles % CHECKPOINT_CYCLES == 0 {
+                recorder.publish(published, &totals);
+            }
+        }
+    }
+}
+
+/// The ending of an agent whose stop was requested (with the Acquire fence that makes what
+/// the stopping thread wrote visible). Out of the hot loop.
+#[cold]
+#[inline(never)]
+fn stopped(stop: &StopFlag) -> Ending {
+    stop.cause().map_or(Ending::Closed, StopCause::ending)
+}
+
+/// An error from `do_work`: the end of the agent for [`AgentError::terminate`]; otherwise
+/// counted and passed to the handler, which says whether the duty cycle goes on or the error
+/// ends the agent. Out of the hot loop.
+#[cold]
+#[inline(never)]
+fn handle_error(
+    error: AgentError,
+    role: &str,
+    published: &Published,
+    handler: &mut ErrorHandler,
+) -> Option<Ending> {
+    if error.is_terminate() {
+        return Some(Ending::Terminated);
+    }
+    published.add_error();
+    match handler(role, &error) {
+        ErrorAction::Continue => None,
+        ErrorAction::Stop => Some(Ending::Failed(AgentFailure::Error(error))),
+    }
+}
+
+/// The duty cycle's totals, kept by value in its frame (registers: through a reference they
+/// would be a load and a store each cycle) and written back to `out` when dropped: at the
+/// loop's end, or while a panic unwinds out of it.
+struct WriteBack<'a> {
+    totals: Totals,
+    out: &'a mut Totals,
+}
+
+impl<'a> WriteBack<'a> {
+    fn new(out: &'a mut Totals) -> Self {
+        WriteBack { totals: *out, out }
+    }
+}
+
+impl std::ops::Deref for WriteBack<'_> {
+    type Target = Totals;
+    fn deref(&self) -> &Totals {
+        &self.totals
+    }
+}
+
+impl std::ops::DerefMut for WriteBack<'_> {
+    fn deref_mut(&mut self) -> &mut Totals {
+        &mut self.totals
+    }
+}
+
+impl Drop for WriteBack<'_> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        *self.out = self.totals;
+    }
+}

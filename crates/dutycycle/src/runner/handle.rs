@@ -1,0 +1,263 @@
+//! [`AgentRunner`]: the handle to an agent running on a thread of its own.
+
+use std::fmt;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use super::state::RunnerState;
+use crate::primitive::sync::Arc;
+use crate::{
+    Agent, AgentError, AgentFailed, AgentReport, AgentRunnerBuilder, AgentTermination, AgentWaker,
+    CloseError, CloseTimedOut, DutyCycleStats, Ending, StartError, StatsReader,
+};
+
+/// Runs an [`Agent`] on a thread of its own: the thread builds the agent, starts it, runs its
+/// duty cycle, closes it and drops it. No other thread ever touches the agent.
+///
+/// [`AgentRunner::start`] (defaults) or [`AgentRunner::builder`] (name, core, idle strategy,
+/// termination, error handler, statistics, timer slack) spawn the thread and return once the
+/// agent is running. The agent is made on its thread by a factory, which must be `Send`; the
+/// agent need not be. The duty cycle is, in full:
+///
+/// ```text
+/// loop {
+///     if stop requested { break }          // one load of a cache line nobody else writes
+///     let work = agent.do_work()            // Err: to the error handler, counted, go on
+///     record statistics                     // registers; stores every 64 cycles and before a park
+///     idle_strategy.idle(work)
+/// }
+/// agent.on_close(); drop(agent)             // on this thread, even after a panic
+/// ```
+///
+/// It is monomorphic: the agent, the idle strategy and the statistics mode are type
+/// parameters of the thread's loop, so nothing in it is a dynamic call (the error handler, a
+/// boxed closure, is called out of line, on errors only). The loop runs in turns of 16
+/// cycles, which the compiler unrolls for a small agent, so that the statistics cost nothing
+/// per cycle: each cycle is the code a hand-written loop would have.
+///
+/// The handle is `Send + Sync` and gives no access to the agent. Stop the agent with
+/// [`close`](AgentRunner::close) (this runner only) or by signalling its
+/// [`AgentTermination`] (every runner on that latch), then [`join`](AgentRunner::join) for the
+/// [`AgentReport`]. Dropping the handle closes and joins.
+///
+/// # Examples
+///
+/// ```
+/// use dutycycle::{Agent, AgentError, AgentRunner, AgentTermination, BusySpinIdleStrategy};
+/// use std::rc::Rc;
+///
+/// struct Ticker { ticks: u64, _not_send: Rc<()> }
+///
+/// impl Agent for Ticker {
+///     fn role_name(&self) -> &str { "ticker" }
+///     fn do_work(&mut self) -> Result<usize, AgentError> { self.ticks += 1; Ok(1) }
+/// }
+///
+/// let termination = AgentTermination::new();
+/// let runner = AgentRunner::builder()
+///     .name("ticker-1")
+///     .idle_strategy(BusySpinIdleStrategy)
+///     .termination(termination.clone())
+///     .start(|| Ok(Ticker { ticks: 0, _not_send: Rc::new(()) }))?;
+/// assert!(runner.is_running());
+/// while runner.stats().duty_cycles == 0 {
+///     std::thread::yield_now();
+/// }
+/// termination.signal();
+/// let report = runner.join()?;
+/// assert_eq!(report.thread_name(), "ticker-1");
+/// assert!(report.duty_cycles() > 0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[must_use = "dropping the runner stops the agent at once"]
+pub struct AgentRunner {
+    role: String,
+    handle: Option<JoinHandle<Option<AgentReport>>>,
+    shared: Arc<RunnerState>,
+    termination: AgentTermination,
+}
+
+impl AgentRunner {
+    pub(super) fn new(
+        role: String,
+        handle: JoinHandle<Option<AgentReport>>,
+        shared: Arc<RunnerState>,
+        termination: AgentTermination,
+    ) -> Self {
+        AgentRunner { role, handle: Some(handle), shared, termination }
+    }
+
+    /// A builder for a runner with options.
+    pub fn builder() -> AgentRunnerBuilder {
+        AgentRunnerBuilder::new()
+    }
+
+    /// Starts an agent with the defaults: [`BackoffIdleStrategy::default`](crate::BackoffIdleStrategy::default), not pinned, a fresh
+    /// [`AgentTermination`], counters on, errors printed to stderr, and the thread named after
+    /// the agent's role.
+    ///
+    /// # Errors
+    ///
+    /// See [`AgentRunnerBuilder::start`].
+    pub fn start<A, F>(factory: F) -> Result<AgentRunner, StartError>
+    where
+        A: Agent + 'static,
+        F: FnOnce() -> Result<A, AgentError> + Send + 'static,
+    {
+        AgentRunner::builder().start(factory)
+    }
+
+    /// The agent's role name.
+    pub fn role(&self) -> &str {
+        &self.role
+    }
+
+    /// The latch this runner stops on (shared with every runner started with the same one).
+    pub fn termination(&self) -> &AgentTermination {
+        &self.termination
+    }
+
+    /// Whether the agent thread is still running: `false` once the agent has been closed and
+    /// dropped. A `true` may already be stale.
+    pub fn is_running(&self) -> bool {
+        !self.shared.is_finished()
+    }
+
+    /// Errors `do_work` has returned so far.
+    pub fn error_count(&self) -> u64 {
+        self.shared.published.errors()
+    }
+
+    /// The duty-cycle statistics now (see [`DutyCycleStats`] for how current they are; all
+    /// zero while the agent runs under [`Statistics::Off`](crate::Statistics::Off)).
+    pub fn stats(&self) -> DutyCycleStats {
+        self.shared.published.read()
+    }
+
+    /// A handle that reads the statistics from any thread, also after the runner is gone.
+    pub fn stats_reader(&self) -> StatsReader {
+        StatsReader::new(Arc::clone(&self.shared.published))
+    }
+
+    /// A handle that wakes the agent from a park (see [`AgentWaker`]).
+    pub fn waker(&self) -> AgentWaker {
+        AgentWaker::new(self.thread().clone())
+    }
+
+    /// Asks this runner's agent to stop (its termination latch is left alone), without
+    /// waiting. Idempotent.
+    ///
+    /// ```
+    /// # use dutycycle::{Agent, AgentError, AgentRunner};
+    /// # struct Idle;
+    /// # impl Agent for Idle { fn do_work(&mut self) -> Result<usize, AgentError> { Ok(0) } }
+    /// let a = AgentRunner::start(|| Ok(Idle))?;
+    /// let b = AgentRunner::builder().termination(a.termination().clone()).start(|| Ok(Idle))?;
+    /// a.request_stop();
+    /// let report = a.join()?; // a stops; b, on the same latch, goes on
+    /// assert!(report.is_clean());
+    /// assert!(b.is_running());
+    /// b.termination().signal();
+    /// b.join()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn request_stop(&self) {
+        self.shared.request_stop(self.thread());
+    }
+
+    /// Waits for the agent to end (its termination latch signalled, or the agent ending
+    /// itself) and returns its report.
+    ///
+    /// # Errors
+    ///
+    /// [`AgentFailed`], with the report, when the agent panicked or its `on_close` or `Drop`
+    /// failed.
+    pub fn join(mut self) -> Result<AgentReport, AgentFailed> {
+        let report = self.join_thread();
+        if report.is_clean() {
+            Ok(report)
+        } else {
+            Err(AgentFailed::new(report))
+        }
+    }
+
+    /// Asks this runner's agent to stop and waits for its report: [`request_stop`] then
+    /// [`join`]. Other runners on the same termination latch go on.
+    ///
+    /// [`request_stop`]: AgentRunner::request_stop
+    /// [`join`]: AgentRunner::join
+    ///
+    /// # Errors
+    ///
+    /// As [`join`](AgentRunner::join).
+    pub fn close(self) -> Result<AgentReport, AgentFailed> {
+        self.request_stop();
+        self.join()
+    }
+
+    /// Like [`close`](AgentRunner::close), but gives up after `timeout`.
+    ///
+    /// # Errors
+    ///
+    /// [`CloseError::TimedOut`] names the role of an agent that did not finish in time (a
+    /// `do_work` or `on_close` that blocks); see [`CloseTimedOut`] for what then happens to the
+    /// thread. [`CloseError::Failed`] when it finished but not cleanly.
+    pub fn close_timeout(self, timeout: Duration) -> Result<AgentReport, CloseError> {
+        self.request_stop();
+        if !self.shared.wait_finished(Some(timeout)) {
+            return Err(CloseError::TimedOut(CloseTimedOut {
+                role: self.role.clone(),
+                timeout,
+                runner: Some(self),
+            }));
+        }
+        self.join().map_err(CloseError::Failed)
+    }
+
+    fn thread(&self) -> &std::thread::Thread {
+        self.handle.as_ref().expect("the handle is present until join or detach").thread()
+    }
+
+    fn join_thread(&mut self) -> AgentReport {
+        let handle = self.handle.take().expect("join_thread is called once");
+        let ending = match handle.join() {
+            Ok(Some(report)) => return report,
+            // A runner exists only for an agent that started, so its thread returns a report.
+            Ok(None) => Ending::Panicked("the agent thread returned no report".to_owned()),
+            // The thread body catches every panic of agent code; this would be a panic of ours.
+            Err(payload) => Ending::Panicked(crate::failure::take_panic_message(payload)),
+        };
+        AgentReport {
+            role: self.role.clone(),
+            thread_name: String::new(),
+            ending,
+            stats: self.shared.published.read(),
+            close_failure: None,
+            drop_failure: None,
+        }
+    }
+
+    /// Lets the thread run on alone (see [`CloseTimedOut`]).
+    pub(crate) fn detach(mut self) {
+        self.handle.take();
+    }
+}
+
+impl Drop for AgentRunner {
+    fn drop(&mut self) {
+        if self.handle.is_some() {
+            self.request_stop();
+            let _ = self.join_thread();
+        }
+    }
+}
+
+impl fmt::Debug for AgentRunner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AgentRunner")
+            .field("role", &self.role)
+            .field("running", &self.is_running())
+            .field("stats", &self.stats())
+            .finish()
+    }
+}

@@ -1,0 +1,47 @@
+//! The runner: an agent on a thread of its own, from `start` to the report.
+//!
+//! A runner's life, and the file that holds each step:
+//!
+//! 1. `builder.rs`: [`AgentRunnerBuilder`] collects the options; `start` checks them on the
+//!    caller's thread (nothing is spawned for a bad one), spawns the agent thread and waits
+//!    until the agent has started there.
+//! 2. `agent_thread.rs`: the agent thread's body. It sets the thread up (`thread_setup.rs`:
+//!    pinning, timer slack, name), builds the agent with the factory, registers with the
+//!    termination latch, calls `on_start`, runs the duty cycle, then `on_close` and drops the
+//!    agent, all on that thread, and makes the [`AgentReport`] (`report.rs`), whose
+//!    [`Ending`] says who or what ended the agent.
+//! 3. `duty_cycle.rs`: the loop itself: check the stop flag, `do_work` (its errors to the
+//!    error handler, whose `ErrorAction` may end the agent), record, idle. The statistics
+//!    mode is a recorder type (`stats.rs`: `Off`, `Counting`, `Timing`), so each mode is its
+//!    own loop.
+//! 4. `handle.rs`: [`AgentRunner`], the handle the caller keeps: it reads statistics, wakes,
+//!    asks the agent to stop and joins the thread; it never touches the agent.
+//! 5. `state.rs`: what the handle and the agent thread share: the stop flag (which holds who
+//!    asked: the runner, or its latch and the signal), the published statistics, the end of
+//!    the thread; loom checks its races.
+//! 6. `error.rs`: how starting, joining and closing fail.
+
+#[cfg(not(loom))]
+mod agent_thread;
+#[cfg(not(loom))]
+mod builder;
+#[cfg(not(loom))]
+mod duty_cycle;
+#[cfg(not(loom))]
+mod error;
+#[cfg(not(loom))]
+mod handle;
+mod report;
+pub(crate) mod state;
+pub(crate) mod stats;
+mod thread_setup;
+
+#[cfg(not(loom))]
+pub use builder::AgentRunnerBuilder;
+#[cfg(not(loom))]
+pub use error::{AgentFailed, CloseError, CloseTimedOut, StartError, ThreadStep};
+#[cfg(not(loom))]
+pub use handle::AgentRunner;
+pub use report::{AgentReport, Ending};
+pub use stats::{DutyCycleStats, Statistics, StatsReader};
+pub use thread_setup::allowed_cores;

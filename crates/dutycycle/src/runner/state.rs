@@ -1,0 +1,150 @@
+//! The state a runner's handle and its agent thread share: the stop request, the published
+//! statistics, and the end of the thread. Kept apart from the thread code so that loom can
+//! check its races (close racing the agent ending itself, two closes at once).
+
+use std::time::Duration;
+
+use crossbeam_utils::CachePadded;
+
+use crate::primitive::sync::{fence, Arc, AtomicBool, AtomicUsize, Condvar, Mutex, Ordering};
+use crate::primitive::thread::Thread;
+use crate::primitive::{lock, wait_until};
+use crate::runner::stats::Published;
+use crate::Ending;
+
+pub(crate) struct RunnerState {
+    /// Checked by the duty cycle once per cycle; set by `close` and by the termination latch.
+    pub(crate) stop: Arc<StopFlag>,
+    pub(crate) published: Arc<Published>,
+    /// Set once, by the agent thread, last. Written under `finished_lock` so that a waiter,
+    /// which checks it under the same lock before it sleeps, cannot miss the notification.
+    finished: AtomicBool,
+    finished_lock: Mutex<()>,
+    finished_cv: Condvar,
+}
+
+impl RunnerState {
+    pub(crate) fn new(published: Arc<Published>) -> Self {
+        RunnerState {
+            stop: Arc::new(StopFlag::new()),
+            published,
+            finished: AtomicBool::new(false),
+            finished_lock: Mutex::new(()),
+            finished_cv: Condvar::new(),
+        }
+    }
+
+    /// Asks the agent on `agent_thread` to stop and ends its park. Idempotent; never blocks.
+    pub(crate) fn request_stop(&self, agent_thread: &Thread) {
+        self.stop.request(StopCause::Runner);
+        // After the flag: a park that this ends re-checks the flag on the next cycle; a park not
+        // yet begun returns at once (the unpark token).
+        agent_thread.unpark();
+    }
+
+    /// Called by the agent thread last, once the agent is closed and dropped.
+    pub(crate) fn mark_finished(&self) {
+        let _guard = lock(&self.finished_lock);
+        // Release: pairs with the Acquire in `is_finished`; the agent is gone by then.
+        self.finished.store(true, Ordering::Release);
+        self.finished_cv.notify_all();
+    }
+
+    pub(crate) fn is_finished(&self) -> bool {
+        self.finished.load(Ordering::Acquire)
+    }
+
+    /// Waits until the agent thread is finished, up to `timeout` (`None`: no limit); returns
+    /// whether it is.
+    pub(crate) fn wait_finished(&self, timeout: Option<Duration>) -> bool {
+        wait_until(&self.finished_cv, lock(&self.finished_lock), timeout, |_| self.is_finished())
+    }
+}
+
+/// Who asked a runner's agent to stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StopCause {
+    /// The runner's own handle: `close`, `close_timeout`, `request_stop`, or its drop.
+    Runner,
+    /// Its termination latch, with the number of the signal that signalled the latch, if one
+    /// did (through `AgentTermination::from_signals`).
+    Latch { signal: Option<i32> },
+}
+
+/// A stop cause as one word, so that "stopped, and by what" is one atomic value: 0 is no
+/// stop, and no cause encodes to 0.
+const NOT_REQUESTED: usize = 0;
+const BY_RUNNER: usize = usize::MAX;
+const BY_LATCH: usize = usize::MAX - 1;
+
+impl StopCause {
+    pub(crate) fn to_word(self) -> usize {
+        match self {
+            StopCause::Runner => BY_RUNNER,
+            StopCause::Latch { signal: None } => BY_LATCH,
+            // Signal numbers are small and positive; anything else is recorded as no signal.
+            StopCause::Latch { signal: Some(n) } => match usize::try_from(n) {
+                Ok(n) if n != NOT_REQUESTED && n < BY_LATCH => n,
+                _ => BY_LATCH,
+            },
+        }
+    }
+
+    pub(crate) fn from_word(word: usize) -> Option<StopCause> {
+        match word {
+            NOT_REQUESTED => None,
+            BY_RUNNER => Some(StopCause::Runner),
+            BY_LATCH => Some(StopCause::Latch { signal: None }),
+            n => Some(StopCause::Latch { signal: i32::try_from(n).ok() }),
+        }
+    }
+
+    /// The ending of an agent stopped for this cause.
+    pub(crate) fn ending(self) -> Ending {
+        match self {
+            StopCause::Runner => Ending::Closed,
+            StopCause::Latch { signal } => Ending::LatchSignalled { signal },
+        }
+    }
+}
+
+/// One runner's stop request: made by its handle or by its termination latch, checked by its
+/// duty cycle once per cycle. On a cache line of its own, so that the check is one load of a
+/// line nobody writes until shutdown. The first request wins: its cause is the one the
+/// agent's report gives.
+#[derive(Default)]
+pub(crate) struct StopFlag {
+    cause: CachePadded<AtomicUsize>,
+}
+
+impl StopFlag {
+    pub(crate) fn new() -> Self {
+        StopFlag::default()
+    }
+
+    /// Requests the stop, unless one was requested before.
+    pub(crate) fn request(&self, cause: StopCause) {
+        // Release: pairs with the Acquire fence in `cause`, so that what the stopping thread
+        // wrote before the request is visible to the agent once it acts on it. A compare and
+        // swap, not a store: a later request must not replace the first one's cause.
+        let _ =
+            self.cause.compare_exchange(NOT_REQUESTED, cause.to_word(), Ordering::Release, Ordering::Relaxed);
+    }
+
+    /// Whether the stop was requested: the duty cycle's check, one plain load. Relaxed: a
+    /// thread that sees `true` calls [`cause`](StopFlag::cause) (an Acquire fence) before it
+    /// acts on the request.
+    #[inline(always)]
+    pub(crate) fn is_set(&self) -> bool {
+        self.cause.load(Ordering::Relaxed) != NOT_REQUESTED
+    }
+
+    /// Who requested the stop, if anyone did.
+    #[cold]
+    pub(crate) fn cause(&self) -> Option<StopCause> {
+        let word = self.cause.load(Ordering::Relaxed);
+        // Acquire: with the load above, pairs with the Release of the request it read.
+        fence(Ordering::Acquire);
+        StopCause::from_word(word)
+    }
+}
