@@ -95,6 +95,7 @@ mod cause;
 mod channel;
 mod client;
 mod driver;
+mod events;
 mod idle;
 mod slot;
 
@@ -105,8 +106,8 @@ pub use client::{AeronAgent, AeronClient, ClientAgent, ClientConfig, ClientError
 pub use driver::{DriverError, MediaDriverAgent, MediaDriverConfig, ThreadingMode, UnknownThreadingMode};
 pub use idle::RusteronIdle;
 pub use slot::{
-    ExclusivePublicationSlot, ImageEvent, ImageInfo, PublicationKind, PublicationSlot, ResourceKind,
-    SlotKind, SubscriptionSlot,
+    AddErrorPolicy, ExclusivePublicationSlot, ImageEvent, ImageInfo, PublicationKind, PublicationSlot,
+    ResourceKind, SlotKind, SubscriptionSlot,
 };
 
 /// The rusteron client crate this crate is built on: its types appear in this crate's API

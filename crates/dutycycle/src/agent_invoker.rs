@@ -1,9 +1,10 @@
 //! [`AgentInvoker`]: an agent driven from the caller's own loop.
 
 use std::fmt;
+use std::panic::{self, AssertUnwindSafe};
 
 use crate::error_handler::print_error;
-use crate::{Agent, AgentError, ErrorAction};
+use crate::{Agent, AgentError, AgentFailure, ErrorAction};
 
 /// Drives an [`Agent`] from the caller's thread and loop, with no thread and no idle
 /// strategy of its own (Agrona's `AgentInvoker`): for an agent that shares a thread with
@@ -13,10 +14,14 @@ use crate::{Agent, AgentError, ErrorAction};
 /// [`close`](AgentInvoker::close) are idempotent and follow the agent contract: a failing
 /// `on_start` is reported and the agent closed; an error from `do_work` goes to the error
 /// handler and is counted, and closes the agent when the handler returns
-/// [`ErrorAction::Stop`]; [`AgentError::terminate`] closes the agent. Dropping a started
+/// [`ErrorAction::Stop`]; [`AgentError::terminate`] closes the agent, and so does
+/// [`AgentError::fail`] (counted, kept as the [`failure`](AgentInvoker::failure), not passed
+/// to the handler). Dropping a started
 /// invoker that is not yet closed closes it, so `on_close` runs even when the caller's loop
 /// panics. Panics in agent code are not caught: they unwind into the caller, who owns the
-/// thread.
+/// thread. The one exception is a drop during such a panic: then a panic in `on_close` (or in
+/// the error handler) would abort the process, so it is caught, and a panic of `on_close`
+/// goes to the error handler as an error ("panicked: ...").
 ///
 /// # Examples
 ///
@@ -160,8 +165,8 @@ impl<A: Agent, H: FnMut(&str, &AgentError) -> ErrorAction> AgentInvoker<A, H> {
         self.errors
     }
 
-    /// The first error for which the error handler returned [`ErrorAction::Stop`]: the cause
-    /// the agent was closed for, if it was.
+    /// The first error for which the error handler returned [`ErrorAction::Stop`], or that the
+    /// agent returned as [`AgentError::fail`]: the cause the agent was closed for, if it was.
     pub fn failure(&self) -> Option<&AgentError> {
         self.failure.as_ref()
     }
@@ -176,13 +181,18 @@ impl<A: Agent, H: FnMut(&str, &AgentError) -> ErrorAction> AgentInvoker<A, H> {
         &mut self.agent
     }
 
-    /// Passes `error` to the handler and counts it. Returns whether the handler decided that
-    /// it ends the agent (then kept as the [`failure`](AgentInvoker::failure)).
+    /// Counts `error` and passes it to the handler, unless it is a failure (which ends the
+    /// agent without asking). Returns whether it ends the agent (then kept as the
+    /// [`failure`](AgentInvoker::failure)).
     fn report(&mut self, error: AgentError) -> bool {
         if error.is_terminate() {
             return false;
         }
         self.errors += 1;
+        if error.is_failure() {
+            self.failure.get_or_insert(error);
+            return true;
+        }
         match (self.error_handler)(self.agent.role_name(), &error) {
             ErrorAction::Continue => false,
             ErrorAction::Stop => {
@@ -195,7 +205,25 @@ impl<A: Agent, H: FnMut(&str, &AgentError) -> ErrorAction> AgentInvoker<A, H> {
 
 impl<A: Agent, H: FnMut(&str, &AgentError) -> ErrorAction> Drop for AgentInvoker<A, H> {
     fn drop(&mut self) {
-        self.close();
+        if !std::thread::panicking() {
+            self.close();
+            return;
+        }
+        // A panic of the caller's unwinds through here: a second panic would abort the
+        // process. So `on_close` and the error handler are called under `catch_unwind`; a
+        // panic of `on_close` goes to the handler as an error, one of the handler is dropped.
+        let was = std::mem::replace(&mut self.state, State::Closed);
+        if was != State::Running {
+            return;
+        }
+        let error = match panic::catch_unwind(AssertUnwindSafe(|| self.agent.on_close())) {
+            Ok(Ok(())) => return,
+            Ok(Err(error)) => error,
+            Err(payload) => AgentError::new(AgentFailure::from_panic(payload)),
+        };
+        if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| self.report(error))) {
+            drop(AgentFailure::from_panic(payload));
+        }
     }
 }
 

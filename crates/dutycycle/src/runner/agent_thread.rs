@@ -11,11 +11,12 @@ use super::state::RunnerState;
 use super::stats::{Counting, Off, Timing, Totals};
 use super::thread_setup as thread;
 use crate::error_handler::print_error;
-use crate::failure::{catch, close_and_drop};
+use crate::events;
+use crate::failure::{catch, drop_caught};
 use crate::primitive::sync::Arc;
 use crate::{
-    Agent, AgentError, AgentReport, AgentTermination, DutyCycleStats, Ending, IdleStrategy, StartError,
-    Statistics,
+    Agent, AgentError, AgentFailure, AgentReport, AgentTermination, DutyCycleStats, Ending, IdleStrategy,
+    StartError, Statistics,
 };
 
 /// Everything the agent thread takes with it.
@@ -33,8 +34,9 @@ pub(super) struct ThreadSetup<I> {
 pub(super) type Started = mpsc::SyncSender<Result<String, StartError>>;
 
 impl<I: IdleStrategy> ThreadSetup<I> {
-    /// The agent thread's body: set-up, factory, `on_start`, duty cycle, `on_close`, drop.
-    pub(super) fn run<A, F>(self, factory: F, started: Started) -> Option<AgentReport>
+    /// The agent thread's body: set-up, factory, `on_start`, duty cycle, `on_close`, drop;
+    /// then the report is handed to the runner's handle.
+    pub(super) fn run<A, F>(self, factory: F, started: Started)
     where
         A: Agent,
         F: FnOnce() -> Result<A, AgentError>,
@@ -49,7 +51,12 @@ impl<I: IdleStrategy> ThreadSetup<I> {
             }
         }
         let _finish = Finish(Arc::clone(&self.shared));
-        self.run_agent(factory, &started)
+        let shared = Arc::clone(&self.shared);
+        if let Some(report) = self.run_agent(factory, &started) {
+            // Before the thread is marked finished (by `_finish`): a handle that sees it
+            // finished finds the report, without waiting for the thread's own end.
+            shared.put_report(report);
+        }
     }
 
     /// `None` when the agent did not start (the error went to `started`).
@@ -59,6 +66,12 @@ impl<I: IdleStrategy> ThreadSetup<I> {
         F: FnOnce() -> Result<A, AgentError>,
     {
         let shared = Arc::clone(&self.shared);
+        // What the runner holds for the agent: dropped after it, each on its own, on every path.
+        let mut held = Held {
+            idle: Some(self.idle),
+            handler: Some(self.error_handler.take().unwrap_or_else(|| Box::new(print_error))),
+        };
+        events::thread_spawned(self.name.as_deref().unwrap_or(""));
         let fail = |error: StartError| {
             let _ = started.send(Err(error));
             None
@@ -67,16 +80,19 @@ impl<I: IdleStrategy> ThreadSetup<I> {
             if let Err(source) = thread::pin_current(core) {
                 return fail(StartError::Thread { step: ThreadStep::Pin { core }, source });
             }
+            events::pinned(self.name.as_deref().unwrap_or(""), core);
         }
         if let Some(slack) = self.timer_slack {
             if let Err(source) = thread::set_timer_slack(slack) {
                 return fail(StartError::Thread { step: ThreadStep::SetTimerSlack { slack }, source });
             }
+            events::timer_slack_set(self.name.as_deref().unwrap_or(""), slack);
         }
 
         let mut agent = match catch(factory) {
             Ok(agent) => agent,
             Err(failure) => {
+                events::factory_failed(self.name.as_deref().unwrap_or(""), &failure);
                 let name = self.name.clone().unwrap_or_else(|| "agent".to_owned());
                 return fail(StartError::Factory { name, failure });
             }
@@ -93,40 +109,50 @@ impl<I: IdleStrategy> ThreadSetup<I> {
         if self.name.is_none() {
             thread::set_current_name(&thread_name);
         }
-        let _registration =
-            self.termination.register(Arc::clone(&shared.stop), crate::primitive::thread::current());
+        events::factory_built(&role);
+        let _registration = self.termination.register(Arc::clone(&shared.stop), Arc::clone(&shared.parker));
 
-        let report = |ending, (close_failure, drop_failure), stats| AgentReport {
-            role: role.clone(),
-            thread_name: thread_name.clone(),
-            ending,
-            stats,
-            close_failure,
-            drop_failure,
+        let report = |ending, (close_failure, drop_failure), stats| {
+            let report = AgentReport {
+                role: role.clone(),
+                thread_name: thread_name.clone(),
+                ending,
+                stats,
+                close_failure,
+                drop_failure,
+            };
+            events::report(&role, &report);
+            report
         };
 
+        events::on_start_begun(&role);
         let on_start = match role_failure {
             Some(failure) => Err(failure),
             None => catch(|| agent.on_start()),
         };
+        events::on_start_ended(&role, on_start.as_ref().err().map(|f| f as &dyn std::fmt::Display));
         if let Err(failure) = on_start {
-            let report =
-                report(Ending::StartFailed(failure), close_and_drop(agent), DutyCycleStats::default());
+            let (close_failure, drop_failure) = close_and_drop(agent, &role);
+            let ended = (close_failure, held.drop_each(drop_failure));
+            let report = report(Ending::StartFailed(failure), ended, DutyCycleStats::default());
             return fail(StartError::OnStart { report: Box::new(report) });
         }
         let _ = started.send(Ok(role.clone()));
 
-        let mut handler = self.error_handler.take().unwrap_or_else(|| Box::new(print_error));
         let mut totals = Totals::default();
         let published = &*shared.published;
         let ending = panic::catch_unwind(AssertUnwindSafe(|| {
+            let (Some(idle), Some(error_handler)) = (held.idle.as_mut(), held.handler.as_mut()) else {
+                unreachable!("the idle strategy and the handler are held until the agent is dropped")
+            };
             let cycle = DutyCycle {
                 agent: &mut agent,
                 role: &role,
-                idle: &mut self.idle,
+                idle,
                 stop: &shared.stop,
+                parker: &shared.parker,
                 published,
-                error_handler: &mut handler,
+                error_handler,
             };
             match self.statistics {
                 Statistics::Off => cycle.run(Off, &mut totals),
@@ -136,8 +162,61 @@ impl<I: IdleStrategy> ThreadSetup<I> {
         }));
         let ending =
             ending.unwrap_or_else(|payload| Ending::Panicked(crate::failure::take_panic_message(payload)));
+        events::duty_cycle_ended(&role, &ending);
         published.publish_all(&totals);
-        let closed = close_and_drop(agent);
-        Some(report(ending, closed, published.read()))
+        let (close_failure, drop_failure) = close_and_drop(agent, &role);
+        let ended = (close_failure, held.drop_each(drop_failure));
+        Some(report(ending, ended, published.read()))
     }
+}
+
+/// The idle strategy and the error handler: dropped on the agent thread after the agent, each
+/// under `catch_unwind`, so that a `Drop` that panics neither replaces the agent's report nor,
+/// by panicking while another unwinds, aborts the process.
+struct Held<I> {
+    idle: Option<I>,
+    handler: Option<ErrorHandler>,
+}
+
+impl<I> Held<I> {
+    /// Drops what is held; returns `agent_drop` (how the agent's own `Drop` failed) with the
+    /// panics of these drops added, each named.
+    fn drop_each(&mut self, agent_drop: Option<AgentFailure>) -> Option<AgentFailure> {
+        let failed = [
+            ("error handler", self.handler.take().map(drop_caught)),
+            ("idle strategy", self.idle.take().map(drop_caught)),
+        ];
+        let mut panics = Vec::new();
+        for (what, dropped) in failed {
+            if let Some(Err(failure)) = dropped {
+                panics.push(format!("{what}: {}", failure.panic_message().unwrap_or_default()));
+            }
+        }
+        if panics.is_empty() {
+            return agent_drop;
+        }
+        if let Some(agent) = agent_drop {
+            panics.insert(0, agent.panic_message().map_or_else(|| agent.to_string(), str::to_owned));
+        }
+        Some(AgentFailure::Panic(panics.join("; ")))
+    }
+}
+
+impl<I> Drop for Held<I> {
+    fn drop(&mut self) {
+        // On a path without a report (a start that failed before `on_start`): the panics are
+        // caught, and were printed by the panic hook.
+        let _ = self.drop_each(None);
+    }
+}
+
+/// Ends the agent on this thread: `on_close`, then its `Drop`, each caught and each a
+/// lifecycle event; returns how each failed, if it did.
+fn close_and_drop<A: Agent>(mut agent: A, role: &str) -> (Option<AgentFailure>, Option<AgentFailure>) {
+    events::on_close_begun(role);
+    let close = catch(|| agent.on_close()).err();
+    events::on_close_ended(role, close.is_none());
+    let drop = drop_caught(agent).err();
+    events::dropped(role, drop.is_none());
+    (close, drop)
 }

@@ -56,9 +56,11 @@ pub enum Ending {
     },
     /// It ended itself by returning [`AgentError::terminate`](crate::AgentError::terminate).
     Terminated,
-    /// An error ended it: the error handler returned
+    /// A failure ended it: `do_work` returned [`AgentError::fail`](crate::AgentError::fail)
+    /// (the agent ended itself with this cause), or the error handler returned
     /// [`ErrorAction::Stop`](crate::ErrorAction::Stop) for this error of `do_work`;
-    /// `on_close` still ran on the agent thread.
+    /// `on_close` still ran on the agent thread. The cause is typed:
+    /// [`AgentFailure::error`] then [`AgentError::downcast_ref`](crate::AgentError::downcast_ref).
     Failed(AgentFailure),
     /// `do_work`, the error handler or the idle strategy panicked; `on_close` still ran on the
     /// agent thread.
@@ -124,7 +126,7 @@ impl fmt::Display for SignalName {
 /// let report = AgentRunner::start(|| Ok(Three { n: 0 }))?.join()?;
 /// assert_eq!(report.role(), "three");
 /// assert!(matches!(report.ending(), Ending::Terminated));
-/// assert_eq!(report.duty_cycles(), 2);
+/// assert_eq!(report.duty_cycles(), 3); // every do_work call, the one that ended it too
 /// assert!(report.is_clean());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -154,7 +156,8 @@ impl AgentReport {
         &self.ending
     }
 
-    /// Duty cycles completed.
+    /// Duty cycles completed: every `do_work` call that returned (see
+    /// [`DutyCycleStats::duty_cycles`]).
     pub fn duty_cycles(&self) -> u64 {
         self.stats.duty_cycles
     }
