@@ -22,7 +22,7 @@ macro_rules! lifecycle {
         tracing::debug!(
             name: $name,
             target: "dutycycle_aeron",
-            thread = %crate::events::ThreadName::current()
+            thread = %dutycycle::OsThreadName::current()
             $(, $($fields)*)?,
             $name
         )
@@ -114,32 +114,5 @@ impl Display for Chain<'_> {
             next = cause.source();
         }
         Ok(())
-    }
-}
-
-/// The calling thread's name as the OS knows it (at most 15 bytes).
-#[cfg(feature = "tracing")]
-pub(crate) struct ThreadName {
-    buf: [u8; 16],
-}
-
-#[cfg(feature = "tracing")]
-impl ThreadName {
-    pub(crate) fn current() -> Self {
-        let mut buf = [0u8; 16];
-        // SAFETY: `buf` is writable for its 16 bytes, the length passed (Linux's limit, NUL
-        // included); pthread_self() is the calling thread.
-        unsafe {
-            libc::pthread_getname_np(libc::pthread_self(), buf.as_mut_ptr().cast(), buf.len());
-        }
-        ThreadName { buf }
-    }
-}
-
-#[cfg(feature = "tracing")]
-impl Display for ThreadName {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let end = self.buf.iter().position(|&b| b == 0).unwrap_or(self.buf.len());
-        f.write_str(&String::from_utf8_lossy(&self.buf[..end]))
     }
 }

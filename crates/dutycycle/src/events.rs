@@ -19,7 +19,7 @@ macro_rules! lifecycle {
             name: $name,
             target: "dutycycle",
             role = $role,
-            thread = %crate::events::ThreadName::current()
+            thread = %crate::OsThreadName::current()
             $(, $($fields)*)?,
             $name
         )
@@ -97,7 +97,7 @@ pub(crate) fn agent_error(role: &str, error: &crate::AgentError) {
             name: "agent_error",
             target: "dutycycle",
             role,
-            thread = %ThreadName::current(),
+            thread = %crate::OsThreadName::current(),
             error,
             "agent error"
         ),
@@ -105,37 +105,9 @@ pub(crate) fn agent_error(role: &str, error: &crate::AgentError) {
             name: "agent_error",
             target: "dutycycle",
             role,
-            thread = %ThreadName::current(),
+            thread = %crate::OsThreadName::current(),
             error = %error,
             "agent error"
         ),
-    }
-}
-
-/// The calling thread's name as the OS knows it (at most 15 bytes; what `top -H` shows):
-/// the runner names a thread after its agent's role without telling the standard library.
-#[cfg(feature = "tracing")]
-pub(crate) struct ThreadName {
-    buf: [u8; 16],
-}
-
-#[cfg(feature = "tracing")]
-impl ThreadName {
-    pub(crate) fn current() -> Self {
-        let mut buf = [0u8; 16];
-        // SAFETY: `buf` is writable for its 16 bytes, the length passed (Linux's limit,
-        // NUL included); pthread_self() is the calling thread.
-        unsafe {
-            libc::pthread_getname_np(libc::pthread_self(), buf.as_mut_ptr().cast(), buf.len());
-        }
-        ThreadName { buf }
-    }
-}
-
-#[cfg(feature = "tracing")]
-impl Display for ThreadName {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let end = self.buf.iter().position(|&b| b == 0).unwrap_or(self.buf.len());
-        f.write_str(&String::from_utf8_lossy(&self.buf[..end]))
     }
 }

@@ -63,6 +63,7 @@ mod failure;
 mod idle_strategy;
 #[cfg(all(test, loom))]
 mod loom_tests;
+mod os_thread_name;
 mod parker;
 mod primitive;
 mod runner;
@@ -86,6 +87,7 @@ pub use idle_strategy::{
     IdleStrategyParseError, NoOpIdleStrategy, SleepingIdleStrategy, SleepingMillisIdleStrategy,
     YieldingIdleStrategy, MAX_PARK_PERIOD,
 };
+pub use os_thread_name::OsThreadName;
 pub use runner::{allowed_cores, AgentReport, DutyCycleStats, Ending, Statistics, StatsReader};
 #[cfg(not(loom))]
 pub use runner::{
