@@ -13,18 +13,19 @@
 //! (`idle_strategies.rs`), and the idle strategy parser (`idle_config_props.rs` and the unit
 //! tests in `src/idle_strategy/config/`).
 
-mod common;
-
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
-use common::*;
 use dutycycle::{
     Agent, AgentError, AgentGroup, AgentRunner, AgentRunnerBuilder, AgentTermination, BackoffIdleStrategy,
     CloseError, DynamicCompositeAgent, DynamicCompositeControl, DynamicCompositeError, Ending, IdleStrategy,
     IdleStrategyConfig, IdleStrategyError, SleepingIdleStrategy, SleepingMillisIdleStrategy, StartError,
     Statistics, MAX_PARK_PERIOD,
+};
+use dutycycle_test_support::{
+    thread::{os_thread_name, timer_slack_ns},
+    wait::{eventually, PATIENCE},
 };
 
 /// An agent that reports its OS thread name and timer slack from `on_start`, then idles.

@@ -10,14 +10,17 @@
 //! is still stuck: it exits normally, and that agent is never closed, as `CloseTimedOut`
 //! documents.
 
-mod common;
-
 use std::path::Path;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::*;
 use dutycycle::{AgentError, AgentRunner, CloseError, Ending, SleepingMillisIdleStrategy};
+use dutycycle_test_support::{
+    child::{child_mode, ChildProcess},
+    probe::{assert_one_agent_thread, names, Events, ProbeSpec},
+    thread::gettid,
+    wait::{eventually, PATIENCE},
+};
 
 /// An idle agent whose `on_close` blocks until `release` gets a message (or is dropped); it
 /// sends on `stuck` when it starts blocking.

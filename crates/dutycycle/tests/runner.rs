@@ -1,17 +1,22 @@
 //! `AgentRunner`: confinement of every agent call to the agent thread, start-up and its errors,
 //! thread naming and pinning, the duty cycle, failures, and the handle's own API.
 
-mod common;
-
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::*;
 use dutycycle::{
     AgentError, AgentFailure, AgentRunner, AgentTermination, CloseError, Ending, ErrorAction, IdleStrategy,
     SleepingMillisIdleStrategy, StartError, ThreadStep,
+};
+use dutycycle_test_support::{
+    child::{child_mode, ChildProcess, CHILD_ENV},
+    probe::{assert_one_agent_thread, here, names, Events, Probe, ProbeSpec, Where},
+    thread::{
+        current_cpu, current_thread_affinity, exclusive_cpu, gettid, os_thread_name, process_allowed_cores,
+    },
+    wait::{eventually, PATIENCE},
 };
 
 /// The runner handle crosses threads and is shared between them.
@@ -78,7 +83,7 @@ fn start_returns_only_after_the_factory_and_on_start_have_run() {
 fn start_fails_when_the_factory_fails() {
     let err = AgentRunner::builder()
         .name("feed")
-        .start(|| -> Result<common::Probe, AgentError> { Err(std::io::Error::other("no feed").into()) })
+        .start(|| -> Result<Probe, AgentError> { Err(std::io::Error::other("no feed").into()) })
         .unwrap_err();
     let StartError::Factory { name, failure } = &err else { panic!("expected Factory, got {err:?}") };
     assert_eq!(name, "feed");
@@ -91,8 +96,7 @@ fn start_fails_when_the_factory_fails() {
 
 #[test]
 fn start_fails_when_the_factory_panics() {
-    let err = AgentRunner::start(|| -> Result<common::Probe, AgentError> { panic!("factory blew up") })
-        .unwrap_err();
+    let err = AgentRunner::start(|| -> Result<Probe, AgentError> { panic!("factory blew up") }).unwrap_err();
     let StartError::Factory { name, failure } = &err else { panic!("expected Factory, got {err:?}") };
     assert_eq!(name, "agent", "without a builder name the factory error says \"agent\"");
     assert_eq!(failure.panic_message(), Some("factory blew up"));

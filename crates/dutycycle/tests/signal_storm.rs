@@ -30,18 +30,19 @@
 //!
 //! The clean and stuck shutdowns of a single runner on each signal are in `signals.rs`.
 
-mod common;
-
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::os::unix::process::ExitStatusExt;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use common::*;
 use dutycycle::{
     Agent, AgentError, AgentGroup, AgentRunner, AgentRunnerBuilder, BackoffIdleStrategy,
     BusySpinIdleStrategy, CompositeAgent, ControllableIdleStrategy, Ending, IdleMode, IdleStrategy,
     NoOpIdleStrategy, SleepingIdleStrategy, SleepingMillisIdleStrategy, YieldingIdleStrategy,
+};
+use dutycycle_test_support::{
+    child::{child_mode, ChildOutput, ChildProcess},
+    thread::{exclusive_cpu, gettid, process_allowed_cores},
 };
 
 /// Children in the normal suite; the soak multiplies it.
