@@ -4,21 +4,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use dutycycle::{Agent, AgentError, AgentRunner, StartError};
-
-fn timer_slack_ns() -> u64 {
-    // SAFETY: PR_GET_TIMERSLACK takes no pointer and returns the calling thread's slack in ns.
-    let rc = unsafe {
-        libc::prctl(
-            libc::PR_GET_TIMERSLACK,
-            0 as libc::c_ulong,
-            0 as libc::c_ulong,
-            0 as libc::c_ulong,
-            0 as libc::c_ulong,
-        )
-    };
-    assert!(rc >= 0);
-    rc as u64
-}
+use dutycycle_test_support::thread::timer_slack_ns;
 
 struct ReportsSlack(mpsc::Sender<u64>);
 
