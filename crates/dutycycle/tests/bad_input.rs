@@ -1,4 +1,4 @@
-//! Bad input where it enters (issue 5, item 6), beyond what the other files test: builder
+//! Bad input where it enters, beyond what the other files test: builder
 //! options out of range at their overflow edges (core numbers up to `usize::MAX`, a timer
 //! slack of `Duration::MAX`), thread names with a NUL anywhere or too long for Linux, idle
 //! strategy periods at `Duration::MAX` and `u64::MAX` milliseconds, and absurd timeouts. Each

@@ -1,4 +1,4 @@
-//! `close_timeout` with a stuck agent (issue 5, item 7), beyond `runner.rs`, which covers an
+//! `close_timeout` with a stuck agent, beyond `runner.rs`, which covers an
 //! agent stuck in `do_work`: the error names the role within the timeout plus a margin
 //! (`close_timeout_names_the_role_of_a_stuck_agent_within_the_timeout`), the runner comes back to
 //! wait again (`a_timed_out_close_gives_the_runner_back_to_wait_again`), and a dropped error

@@ -1,4 +1,4 @@
-//! The fault matrix (issue 5, item 3): a panic and an error planted in each place where user
+//! The fault matrix: a panic and an error planted in each place where user
 //! code runs under a runner (the factory, `role_name`, `on_start`, `do_work`, `on_close`, the
 //! agent's `Drop`, the error handler), in a sub-agent of a `CompositeAgent` (`on_start`,
 //! `do_work`, `on_close`, `Drop`) and in an agent added to a `DynamicCompositeAgent` (its
