@@ -9,7 +9,7 @@
 //! `start_fails_when_core_is_not_allowed`), a NUL inside a builder name
 //! (`start_fails_when_the_name_contains_a_nul_byte`), names cut to 15 bytes at a character
 //! boundary (`long_names_are_cut_at_a_character_boundary_to_15_bytes`), timer slack of zero and
-//! over 1 s (`runner.rs`, `timer_slack.rs`), zero and just-over-an-hour periods
+//! over 1 s (`runner.rs`), zero and just-over-an-hour periods
 //! (`idle_strategies.rs`), and the idle strategy parser (`idle_config_props.rs` and the unit
 //! tests in `src/idle_strategy/config/`).
 
