@@ -22,8 +22,9 @@
 //! slot runs, the kinds, image events and their routing), beside `channel.rs`, `idle.rs`,
 //! `call_error.rs` and `cause.rs`.
 //!
-//! `docs/AERON.md` explains the patterns; `examples/gateway.rs` is the whole of it in one
-//! program: a gateway and a service that fails over, stopped by SIGTERM.
+//! `docs/AERON.md` explains the patterns; the gateway demo (`examples/gateway/`, with
+//! `--embedded`) is the whole of it in one program: a gateway and a service that fails over,
+//! stopped by SIGTERM.
 //!
 //! # Examples
 //!

@@ -2,8 +2,7 @@
 //! [`AdminResponseCode`]. A value this crate does not know (a newer cluster's, or SBE's null
 //! value `i32::MIN`) is kept as `Unknown(value)` and encodes back to itself.
 
-use super::wire::{Block, Field, Writer};
-use super::DecodeError;
+use super::wire::{Fixed, Writer};
 
 macro_rules! wire_enum {
     (
@@ -36,18 +35,16 @@ macro_rules! wire_enum {
             }
         }
 
-        /// An `int32` field on the wire.
-        impl Field for $name {
-            fn read(block: &Block<'_>, offset: usize, field: &'static str) -> Result<Self, DecodeError> {
-                i32::read(block, offset, field).map($name::from)
+        /// Stored as its `int32` value.
+        impl Fixed for $name {
+            const LENGTH: usize = i32::LENGTH;
+
+            fn read(bytes: &[u8]) -> Option<Self> {
+                i32::read(bytes).map($name::from)
             }
 
-            fn read_since(block: &Block<'_>, offset: usize, since: u16) -> Self {
-                $name::from(i32::read_since(block, offset, since))
-            }
-
-            fn write(&self, writer: &mut Writer<'_>) {
-                i32::from(*self).write(writer);
+            fn write(self, writer: &mut Writer<'_>) {
+                i32::from(self).write(writer);
             }
         }
     };

@@ -43,15 +43,12 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-// First: the messages' files use its macro.
-#[macro_use]
-mod layout;
-
 mod admin;
 mod auth;
 mod dispatch;
 mod enums;
 mod error;
+mod sbe_message;
 mod session;
 mod wire;
 
@@ -155,8 +152,9 @@ mod private {
         /// Writes the root block (exactly `BLOCK_LENGTH` bytes).
         fn write_block(&self, writer: &mut Writer<'_>);
         /// The variable-length fields, in schema order.
-        fn var_data(&self) -> [Option<Var<'_>>; 3] {
-            [None; 3]
+        fn var_data(&self) -> impl AsRef<[Var<'_>]> {
+            let none: [Var<'_>; 0] = [];
+            none
         }
         /// Bytes after the variable-length fields, without a length (a session message's payload).
         fn tail(&self) -> &[u8] {
@@ -219,7 +217,7 @@ pub trait Message<'a>: private::Codec<'a> {
     /// The length of the encoded message, header included.
     fn encoded_length(&self) -> usize {
         let var: usize =
-            self.var_data().iter().flatten().map(|v| wire::VAR_PREFIX_LENGTH + v.bytes.len()).sum();
+            self.var_data().as_ref().iter().map(|v| wire::VAR_PREFIX_LENGTH + v.bytes.len()).sum();
         HEADER_LENGTH + usize::from(Self::BLOCK_LENGTH) + var + self.tail().len()
     }
 
@@ -230,8 +228,9 @@ pub trait Message<'a>: private::Codec<'a> {
     /// [`EncodeError::BufferTooSmall`]; [`EncodeError::NotAscii`] or [`EncodeError::TooLong`]
     /// when a variable-length field breaks the schema's rules. Nothing is written then.
     fn encode(&self, buffer: &mut [u8]) -> Result<usize, EncodeError> {
-        let var_data = self.var_data();
-        for var in var_data.iter().flatten() {
+        let var_fields = self.var_data();
+        let var_data = var_fields.as_ref();
+        for var in var_data {
             var.check(Self::NAME)?;
         }
         let length = self.encoded_length();
@@ -248,7 +247,7 @@ pub trait Message<'a>: private::Codec<'a> {
         }
         self.write_block(&mut writer);
         debug_assert_eq!(writer.position(), HEADER_LENGTH + usize::from(Self::BLOCK_LENGTH));
-        for var in var_data.iter().flatten() {
+        for var in var_data {
             writer.var(var);
         }
         writer.bytes(self.tail());

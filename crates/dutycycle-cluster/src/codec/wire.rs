@@ -1,7 +1,10 @@
 //! Little-endian reading and writing of SBE blocks and variable-length fields, bounds-checked.
 //!
-//! The types are `pub` inside this private module so that the sealed [`Codec`] trait can name
-//! them; nothing outside the crate can.
+//! The items are `pub` inside this private module so that the sealed [`Codec`] trait and the
+//! messages [`sbe_message!`] defines can name them; nothing outside the crate can.
+//!
+//! [`Codec`]: super::private::Codec
+//! [`sbe_message!`]: super::sbe_message::sbe_message
 
 use super::{DecodeError, EncodeError, MessageHeader, HEADER_LENGTH};
 
@@ -10,6 +13,81 @@ pub const MAX_VAR_LENGTH: usize = 1 << 30;
 
 /// The length prefix of a variable-length field.
 pub const VAR_PREFIX_LENGTH: usize = 4;
+
+/// The Rust type of a fixed-length field: how many bytes it takes in the root block and how
+/// it reads and writes them (little-endian).
+pub trait Fixed: Copy {
+    /// Its length in the block.
+    const LENGTH: usize;
+    /// Reads it from the start of `bytes`; `None` when `bytes` is shorter than [`LENGTH`](Fixed::LENGTH).
+    fn read(bytes: &[u8]) -> Option<Self>;
+    /// Writes it at the writer's position.
+    fn write(self, writer: &mut Writer<'_>);
+}
+
+/// The schema's primitive integers.
+macro_rules! fixed_integer {
+    ($($int:ty),*) => {$(
+        impl Fixed for $int {
+            const LENGTH: usize = size_of::<$int>();
+
+            fn read(bytes: &[u8]) -> Option<Self> {
+                bytes.get(..Self::LENGTH)?.try_into().ok().map(<$int>::from_le_bytes)
+            }
+
+            fn write(self, writer: &mut Writer<'_>) {
+                writer.bytes(&self.to_le_bytes());
+            }
+        }
+    )*};
+}
+
+fixed_integer!(i32, i64);
+
+/// SBE's null value of an optional `int64`.
+const NULL_I64: i64 = i64::MIN;
+
+/// An optional `int64`: SBE's null value, `i64::MIN`, is `None`.
+impl Fixed for Option<i64> {
+    const LENGTH: usize = i64::LENGTH;
+
+    fn read(bytes: &[u8]) -> Option<Self> {
+        i64::read(bytes).map(|value| (value != NULL_I64).then_some(value))
+    }
+
+    fn write(self, writer: &mut Writer<'_>) {
+        self.unwrap_or(NULL_I64).write(writer);
+    }
+}
+
+/// The Rust type of a variable-length field: `&str` where the schema declares the field
+/// US-ASCII, `&[u8]` where it is binary.
+pub trait VarField<'a>: Copy + Default {
+    /// Reads it as the next field of `var`.
+    fn read(var: &mut VarData<'a>, field: &'static str) -> Result<Self, DecodeError>;
+    /// It as a field to encode.
+    fn to_var(self, field: &'static str) -> Var<'a>;
+}
+
+impl<'a> VarField<'a> for &'a str {
+    fn read(var: &mut VarData<'a>, field: &'static str) -> Result<Self, DecodeError> {
+        var.ascii(field)
+    }
+
+    fn to_var(self, field: &'static str) -> Var<'a> {
+        Var::ascii(field, self)
+    }
+}
+
+impl<'a> VarField<'a> for &'a [u8] {
+    fn read(var: &mut VarData<'a>, field: &'static str) -> Result<Self, DecodeError> {
+        var.bytes(field)
+    }
+
+    fn to_var(self, field: &'static str) -> Var<'a> {
+        Var::data(field, self)
+    }
+}
 
 /// A message's root block as received: its fixed fields are read at their schema offsets
 /// within the *received* block length, so a longer block from a newer schema decodes.
@@ -20,112 +98,25 @@ pub struct Block<'a> {
     version: u16,
 }
 
-impl<'a> Block<'a> {
+impl Block<'_> {
     /// A field every version has: an error when the block ends before it.
-    pub fn i64(&self, offset: usize, field: &'static str) -> Result<i64, DecodeError> {
-        self.array::<8>(offset, field).map(i64::from_le_bytes)
-    }
-
-    /// A field every version has: an error when the block ends before it.
-    pub fn i32(&self, offset: usize, field: &'static str) -> Result<i32, DecodeError> {
-        self.array::<4>(offset, field).map(i32::from_le_bytes)
-    }
-
-    /// A field added in schema version `since`: `None` when the sender's version predates it
-    /// or its block ends before it.
-    pub fn i64_since(&self, offset: usize, since: u16) -> Option<i64> {
-        self.optional::<8>(offset, since).map(i64::from_le_bytes)
-    }
-
-    /// A field added in schema version `since`: `None` when the sender's version predates it
-    /// or its block ends before it.
-    pub fn i32_since(&self, offset: usize, since: u16) -> Option<i32> {
-        self.optional::<4>(offset, since).map(i32::from_le_bytes)
-    }
-
-    fn optional<const N: usize>(&self, offset: usize, since: u16) -> Option<[u8; N]> {
-        if self.version < since {
-            return None;
-        }
-        self.bytes.get(offset..offset + N).and_then(|b| b.try_into().ok())
-    }
-
-    fn array<const N: usize>(&self, offset: usize, field: &'static str) -> Result<[u8; N], DecodeError> {
-        self.bytes.get(offset..offset + N).and_then(|b| b.try_into().ok()).ok_or(DecodeError::BlockTooShort {
+    pub fn field<F: Fixed>(&self, offset: usize, field: &'static str) -> Result<F, DecodeError> {
+        self.bytes.get(offset..).and_then(F::read).ok_or(DecodeError::BlockTooShort {
             message: self.message,
             field,
             block_length: u16::try_from(self.bytes.len()).unwrap_or(u16::MAX),
-            needed: offset + N,
+            needed: offset + F::LENGTH,
         })
     }
-}
 
-/// SBE's null value of an optional `int64`.
-pub const NULL_I64: i64 = i64::MIN;
-
-/// A type a root block field has: how it is read from the received block and written.
-pub trait Field: Sized {
-    /// A field every schema version has: an error when the block ends before it.
-    fn read(block: &Block<'_>, offset: usize, field: &'static str) -> Result<Self, DecodeError>;
-    /// A field added in schema version `since`: its absent value when the sender's version
+    /// A field added in schema version `since`: its type's default when the sender's version
     /// predates it or its block ends before it.
-    fn read_since(block: &Block<'_>, offset: usize, since: u16) -> Self;
-    /// Writes the field at the writer's position.
-    fn write(&self, writer: &mut Writer<'_>);
-}
-
-impl Field for i64 {
-    fn read(block: &Block<'_>, offset: usize, field: &'static str) -> Result<Self, DecodeError> {
-        block.i64(offset, field)
+    pub fn field_since<F: Fixed + Default>(&self, offset: usize, since: u16) -> F {
+        if self.version < since {
+            return F::default();
+        }
+        self.bytes.get(offset..).and_then(F::read).unwrap_or_default()
     }
-
-    fn read_since(block: &Block<'_>, offset: usize, since: u16) -> Self {
-        block.i64_since(offset, since).unwrap_or(0)
-    }
-
-    fn write(&self, writer: &mut Writer<'_>) {
-        writer.i64(*self);
-    }
-}
-
-impl Field for i32 {
-    fn read(block: &Block<'_>, offset: usize, field: &'static str) -> Result<Self, DecodeError> {
-        block.i32(offset, field)
-    }
-
-    fn read_since(block: &Block<'_>, offset: usize, since: u16) -> Self {
-        block.i32_since(offset, since).unwrap_or(0)
-    }
-
-    fn write(&self, writer: &mut Writer<'_>) {
-        writer.i32(*self);
-    }
-}
-
-/// An optional `int64`: `None` is SBE's null value on the wire.
-impl Field for Option<i64> {
-    fn read(block: &Block<'_>, offset: usize, field: &'static str) -> Result<Self, DecodeError> {
-        Ok(Some(block.i64(offset, field)?).filter(|&value| value != NULL_I64))
-    }
-
-    fn read_since(block: &Block<'_>, offset: usize, since: u16) -> Self {
-        block.i64_since(offset, since).filter(|&value| value != NULL_I64)
-    }
-
-    fn write(&self, writer: &mut Writer<'_>) {
-        writer.i64(self.unwrap_or(NULL_I64));
-    }
-}
-
-/// A message's variable-length fields, in schema order, as [`Codec::var_data`] returns them.
-///
-/// [`Codec::var_data`]: super::private::Codec::var_data
-pub fn vars<const N: usize>(fields: [Var<'_>; N]) -> [Option<Var<'_>>; 3] {
-    let mut vars = [None; 3];
-    for (slot, field) in vars.iter_mut().zip(fields) {
-        *slot = Some(field);
-    }
-    vars
 }
 
 /// What follows the root block: variable-length fields in schema order, each a `u32` length
@@ -168,13 +159,22 @@ impl<'a> VarData<'a> {
         std::str::from_utf8(bytes).map_err(|_| DecodeError::NotAscii { message: self.message, field })
     }
 
-    /// An ASCII field added in schema version `since`: empty, without reading, when the
-    /// sender's version predates it.
-    pub fn ascii_since(&mut self, field: &'static str, since: u16) -> Result<&'a str, DecodeError> {
+    /// The next variable-length field.
+    pub fn field<F: VarField<'a>>(&mut self, field: &'static str) -> Result<F, DecodeError> {
+        F::read(self, field)
+    }
+
+    /// A variable-length field added in schema version `since`: its type's default (empty),
+    /// without reading, when the sender's version predates it.
+    pub fn field_since<F: VarField<'a>>(
+        &mut self,
+        field: &'static str,
+        since: u16,
+    ) -> Result<F, DecodeError> {
         if self.version < since {
-            return Ok("");
+            return Ok(F::default());
         }
-        self.ascii(field)
+        self.field(field)
     }
 
     /// Everything after the block (a session message's payload).
@@ -260,16 +260,6 @@ impl<'b> Writer<'b> {
 
     /// Writes a little-endian `u16`.
     pub fn u16(&mut self, value: u16) {
-        self.bytes(&value.to_le_bytes());
-    }
-
-    /// Writes a little-endian `i32`.
-    pub fn i32(&mut self, value: i32) {
-        self.bytes(&value.to_le_bytes());
-    }
-
-    /// Writes a little-endian `i64`.
-    pub fn i64(&mut self, value: i64) {
         self.bytes(&value.to_le_bytes());
     }
 
