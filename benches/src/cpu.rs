@@ -1,7 +1,5 @@
 //! Pinning, CPU time of threads, timer slack.
 
-use std::time::Duration;
-
 /// Pins the calling thread to `cpu`; panics if that is impossible (a benchmark on a CPU other
 /// than the one it says would be a lie).
 pub fn pin(cpu: usize) {
@@ -11,8 +9,7 @@ pub fn pin(cpu: usize) {
 /// Lets the calling thread run on every online CPU again.
 ///
 /// The micro-benchmarks pin the main thread to CPU 0 for one group and free it before
-/// starting a runner for the next (dutycycle before 3e3057e checked a runner's `core` against
-/// the main thread's affinity mask).
+/// starting a runner for the next, so that no runner inherits the main thread's mask.
 pub fn unpin() {
     // SAFETY: cpu_set_t is a plain bit array for which all-zero is a valid (empty) value.
     let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
@@ -77,31 +74,8 @@ impl ThreadClock {
     }
 }
 
-/// Sets the calling thread's timer slack (`PR_SET_TIMERSLACK`); `None` restores the default
-/// (the process's default slack, 50 µs on Linux).
-pub fn set_timer_slack(slack: Option<Duration>) {
-    let ns = slack.map_or(0, |s| s.as_nanos().max(1) as libc::c_ulong);
-    // SAFETY: PR_SET_TIMERSLACK takes an unsigned long by value and touches no memory.
-    let rc = unsafe {
-        libc::prctl(libc::PR_SET_TIMERSLACK, ns, 0 as libc::c_ulong, 0 as libc::c_ulong, 0 as libc::c_ulong)
-    };
-    assert_eq!(rc, 0, "PR_SET_TIMERSLACK");
-}
-
-/// The calling thread's timer slack in nanoseconds.
-pub fn timer_slack_ns() -> u64 {
-    // SAFETY: PR_GET_TIMERSLACK takes no pointer and returns the slack.
-    let rc = unsafe {
-        libc::prctl(
-            libc::PR_GET_TIMERSLACK,
-            0 as libc::c_ulong,
-            0 as libc::c_ulong,
-            0 as libc::c_ulong,
-            0 as libc::c_ulong,
-        )
-    };
-    rc.max(0) as u64
-}
+// Timer slack: shared with the tests, which check the runner's option with the same calls.
+pub use dutycycle_test_support::thread::{set_timer_slack, timer_slack_ns};
 
 /// `futex(FUTEX_WAKE_PRIVATE)` on a word nobody waits on: the cheapest possible wake-up
 /// system call, the baseline that shows `wake()` on a running agent makes none.

@@ -40,7 +40,7 @@ impl Unit {
     }
 }
 
-/// A target from the issue, checked on the row's figures.
+/// A performance target (docs/BENCHMARKS.md, "Targets"), checked on the row's figures.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Target {
     /// value ≤ k × baseline.
@@ -52,7 +52,7 @@ pub enum Target {
 }
 
 /// One line of the results table: a figure, its baseline from the same run, their ratio, and
-/// the verdict where the issue sets a target.
+/// the verdict where a target is set.
 #[derive(Debug, Clone)]
 pub struct Row {
     /// The scenario number (1-8).
@@ -65,7 +65,7 @@ pub struct Row {
     pub unit: Unit,
     /// What it is compared with (a label and a value in the same unit).
     pub baseline: Option<(String, f64)>,
-    /// The target, if the issue sets one.
+    /// The target, if the figure has one.
     pub target: Option<Target>,
 }
 

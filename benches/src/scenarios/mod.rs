@@ -1,4 +1,4 @@
-//! The harness's scenarios (numbers as in issue 6).
+//! The harness's scenarios, numbered as in docs/BENCHMARKS.md.
 
 #[cfg(feature = "aeron")]
 pub mod aeron;

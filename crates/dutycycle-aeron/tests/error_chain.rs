@@ -13,43 +13,20 @@ use dutycycle_aeron::{
     AeronClient, Channel, ChannelError, ClientConfig, ClientError, DriverError, MediaDriverAgent,
     MediaDriverConfig, PublicationSlot,
 };
-
-/// The `Display` of `error` and of every `source()` below it, outermost first.
-fn chain(error: &(dyn Error + 'static)) -> Vec<String> {
-    let mut texts = Vec::new();
-    let mut next = Some(error);
-    while let Some(error) = next {
-        texts.push(error.to_string());
-        next = error.source();
-    }
-    texts
-}
-
-/// Asserts that no level of the chain repeats the text of a level below it, and returns the
-/// chain's length.
-fn assert_each_cause_once(error: &(dyn Error + 'static)) -> usize {
-    let texts = chain(error);
-    for (i, outer) in texts.iter().enumerate() {
-        assert!(!outer.is_empty(), "level {i} says nothing: {texts:?}");
-        for inner in &texts[i + 1..] {
-            assert!(
-                !outer.contains(inner.as_str()),
-                "{outer:?} repeats its cause {inner:?}; chain: {texts:?}"
-            );
-        }
-    }
-    texts.len()
-}
+use dutycycle_test_support::error_chain::{assert_each_cause_once, chain};
 
 #[test]
 fn setting_and_channel_errors_are_single_causes() {
     let invalid = MediaDriverConfig::new().mtu_length(1000).validate().unwrap_err();
-    assert_eq!(assert_each_cause_once(&invalid), 1);
+    assert_each_cause_once(&invalid);
+    assert_eq!(chain(&invalid).len(), 1);
     let invalid = ClientConfig::new().client_name("a\0b").validate().unwrap_err();
-    assert_eq!(assert_each_cause_once(&invalid), 1);
+    assert_each_cause_once(&invalid);
+    assert_eq!(chain(&invalid).len(), 1);
     let channel = "aeron:udp?endpoint=localhost".parse::<Channel>().unwrap_err();
     assert!(matches!(channel, ChannelError::InvalidEndpoint { .. }));
-    assert_eq!(assert_each_cause_once(&channel), 1);
+    assert_each_cause_once(&channel);
+    assert_eq!(chain(&channel).len(), 1);
 }
 
 #[test]
@@ -59,12 +36,14 @@ fn directory_errors_name_the_directory_and_leave_the_os_error_to_the_source() {
     let error = MediaDriverAgent::launch(MediaDriverConfig::new().dir(file.join("aeron"))).unwrap_err();
     std::fs::remove_file(&file).unwrap();
     assert!(matches!(error, DriverError::DirNotWritable { .. }), "{error}");
-    assert_eq!(assert_each_cause_once(&error), 2, "the OS error is the source");
+    assert_each_cause_once(&error);
+    assert_eq!(chain(&error).len(), 2, "the OS error is the source");
     assert!(error.source().unwrap().downcast_ref::<std::io::Error>().is_some());
 
     let no_driver = AeronClient::connect(&ClientConfig::new().dir(file.join("aeron"))).unwrap_err();
     assert!(matches!(no_driver, ClientError::NoDriver { .. }), "{no_driver}");
-    assert_eq!(assert_each_cause_once(&no_driver), 1);
+    assert_each_cause_once(&no_driver);
+    assert_eq!(chain(&no_driver).len(), 1);
 }
 
 #[test]
@@ -77,7 +56,8 @@ fn aeron_errors_name_what_failed_and_leave_aerons_message_to_the_source() {
 
     let active = MediaDriverAgent::launch(driver_config).unwrap_err();
     assert!(matches!(active, DriverError::AlreadyActive { .. }), "{active}");
-    assert_eq!(assert_each_cause_once(&active), 1);
+    assert_each_cause_once(&active);
+    assert_eq!(chain(&active).len(), 1);
 
     // The URI parses, but the driver refuses a term length that is not a power of two.
     let mut client = AeronClient::connect(&client_config).unwrap();
@@ -93,7 +73,8 @@ fn aeron_errors_name_what_failed_and_leave_aerons_message_to_the_source() {
         }
     };
     assert!(matches!(add, ClientError::Add { .. }), "{add}");
-    assert_eq!(assert_each_cause_once(&add), 2, "Aeron's call and message are the source");
+    assert_each_cause_once(&add);
+    assert_eq!(chain(&add).len(), 2, "Aeron's call and message are the source");
 
     // The driver goes away: the client's conductor reports it, then the client closes itself.
     driver.on_close().unwrap();

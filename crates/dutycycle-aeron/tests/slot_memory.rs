@@ -5,8 +5,6 @@
 //!
 //! A binary of its own: the allocator counts the whole process.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
 use dutycycle::Agent;
@@ -14,45 +12,7 @@ use dutycycle_aeron::{
     AeronClient, Channel, ClientConfig, ConductorMode, MediaDriverAgent, MediaDriverConfig, PublicationSlot,
     SubscriptionSlot,
 };
-
-struct CountingAllocator;
-
-/// Bytes allocated and not yet freed, by Rust code of any thread.
-static IN_USE: AtomicI64 = AtomicI64::new(0);
-
-fn size(layout: Layout) -> i64 {
-    i64::try_from(layout.size()).unwrap_or(i64::MAX)
-}
-
-// SAFETY: every method forwards to the system allocator with the caller's arguments; the
-// counting is one atomic add, which never allocates.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // Relaxed: a statistic read after the measured thread's work is joined or done on
-        // the reading thread itself.
-        IN_USE.fetch_add(size(layout), Ordering::Relaxed);
-        // SAFETY: forwarded as is.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        IN_USE.fetch_add(size(layout), Ordering::Relaxed);
-        // SAFETY: forwarded as is.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        IN_USE.fetch_add(i64::try_from(new_size).unwrap_or(i64::MAX) - size(layout), Ordering::Relaxed);
-        // SAFETY: forwarded as is.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        IN_USE.fetch_sub(size(layout), Ordering::Relaxed);
-        // SAFETY: forwarded as is.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+use dutycycle_test_support::alloc::{live_bytes, CountingAllocator};
 
 #[global_allocator]
 static GLOBAL: CountingAllocator = CountingAllocator;
@@ -97,11 +57,11 @@ fn bytes_kept_by_cycles(mode: ConductorMode, warm_up: usize, cycles: usize) -> i
     for _ in 0..warm_up {
         cycle(&mut driver, &mut client);
     }
-    let before = IN_USE.load(Ordering::Relaxed);
+    let before = live_bytes();
     for _ in 0..cycles {
         cycle(&mut driver, &mut client);
     }
-    let kept = IN_USE.load(Ordering::Relaxed) - before;
+    let kept = live_bytes() - before;
     client.close().unwrap();
     driver.on_close().unwrap();
     kept

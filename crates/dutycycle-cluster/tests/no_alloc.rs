@@ -6,59 +6,15 @@
 
 mod common;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::time::Duration;
 
 use common::{serial, World};
 use dutycycle_cluster::codec::SessionMessage;
 use dutycycle_cluster::{ClusterClientConfig, ClusterState, EgressListener};
-
-thread_local! {
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-}
-
-struct Counting;
-
-fn count() {
-    if COUNTING.try_with(Cell::get).unwrap_or(false) {
-        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
-    }
-}
-
-// SAFETY: every method forwards to the system allocator unchanged; counting touches only
-// const-initialised thread-locals, which never allocate.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count();
-        // SAFETY: the caller upholds `alloc`'s contract.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count();
-        // SAFETY: the caller upholds `realloc`'s contract.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: the caller upholds `dealloc`'s contract.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+use dutycycle_test_support::alloc::{counted, CountingAllocator};
 
 #[global_allocator]
-static GLOBAL: Counting = Counting;
-
-/// Counts the allocations `f` makes on this thread.
-fn counted<T>(f: impl FnOnce() -> T) -> (T, u64) {
-    ALLOCATIONS.with(|n| n.set(0));
-    COUNTING.with(|c| c.set(true));
-    let result = f();
-    COUNTING.with(|c| c.set(false));
-    (result, ALLOCATIONS.with(Cell::get))
-}
+static GLOBAL: CountingAllocator = CountingAllocator;
 
 #[derive(Default)]
 struct Sum {
@@ -77,7 +33,7 @@ impl EgressListener for Sum {
 fn offers_and_polls_of_an_open_session_allocate_nothing() {
     let _serial = serial();
     let (_, control) = counted(|| Box::new(1u8));
-    assert_eq!(control, 1, "the counter counts");
+    assert_eq!(control.allocations, 1, "the counter counts");
 
     let mut world = World::udp(1);
     let config = ClusterClientConfig::new()
@@ -101,7 +57,7 @@ fn offers_and_polls_of_an_open_session_allocate_nothing() {
         });
         // The first round trips grow the client's buffers once; count after them.
         if sum.messages > 100 {
-            allocations += n;
+            allocations += n.allocations;
         }
         turns += 1;
         assert!(turns < 2_000_000, "the echoes did not come");
@@ -118,7 +74,7 @@ fn offers_and_polls_of_an_open_session_allocate_nothing() {
         world.turn_others();
         let cluster = world.cluster.as_mut().expect("client");
         let (_, n) = counted(|| cluster.poll(&mut sum).expect("poll"));
-        allocations += n;
+        allocations += n.allocations;
     }
     world.run_for(Duration::from_millis(20));
     assert!(keep_alives(&world) - before >= 5, "keep-alives sent: {}", keep_alives(&world) - before);

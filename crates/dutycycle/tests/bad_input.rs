@@ -1,4 +1,4 @@
-//! Bad input where it enters (issue 5, item 6), beyond what the other files test: builder
+//! Bad input where it enters, beyond what the other files test: builder
 //! options out of range at their overflow edges (core numbers up to `usize::MAX`, a timer
 //! slack of `Duration::MAX`), thread names with a NUL anywhere or too long for Linux, idle
 //! strategy periods at `Duration::MAX` and `u64::MAX` milliseconds, and absurd timeouts. Each
@@ -9,22 +9,23 @@
 //! `start_fails_when_core_is_not_allowed`), a NUL inside a builder name
 //! (`start_fails_when_the_name_contains_a_nul_byte`), names cut to 15 bytes at a character
 //! boundary (`long_names_are_cut_at_a_character_boundary_to_15_bytes`), timer slack of zero and
-//! over 1 s (`runner.rs`, `timer_slack.rs`), zero and just-over-an-hour periods
+//! over 1 s (`runner.rs`), zero and just-over-an-hour periods
 //! (`idle_strategies.rs`), and the idle strategy parser (`idle_config_props.rs` and the unit
 //! tests in `src/idle_strategy/config/`).
-
-mod common;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
-use common::*;
 use dutycycle::{
     Agent, AgentError, AgentGroup, AgentRunner, AgentRunnerBuilder, AgentTermination, BackoffIdleStrategy,
     CloseError, DynamicCompositeAgent, DynamicCompositeControl, DynamicCompositeError, Ending, IdleStrategy,
     IdleStrategyConfig, IdleStrategyError, SleepingIdleStrategy, SleepingMillisIdleStrategy, StartError,
     Statistics, MAX_PARK_PERIOD,
+};
+use dutycycle_test_support::{
+    thread::{os_thread_name, timer_slack_ns},
+    wait::{eventually, PATIENCE},
 };
 
 /// An agent that reports its OS thread name and timer slack from `on_start`, then idles.

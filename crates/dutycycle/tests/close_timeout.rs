@@ -1,23 +1,21 @@
-//! `close_timeout` with a stuck agent (issue 5, item 7), beyond `runner.rs`, which covers an
-//! agent stuck in `do_work`: the error names the role within the timeout plus a margin
-//! (`close_timeout_names_the_role_of_a_stuck_agent_within_the_timeout`), the runner comes back to
-//! wait again (`a_timed_out_close_gives_the_runner_back_to_wait_again`), and a dropped error
-//! detaches the thread, which later runs `on_close` and `Drop` on itself
-//! (`a_detached_thread_finishes_later_and_runs_on_close_on_itself`).
-//!
-//! Here: an agent stuck in `on_close` itself; a detached thread that really ends (leaves
-//! `/proc/self/task`) once its agent returns; and a process that exits while a detached thread
-//! is still stuck: it exits normally, and that agent is never closed, as `CloseTimedOut`
-//! documents.
-
-mod common;
+//! `close_timeout`: a close that gives up after a while on an agent stuck in `do_work` or in
+//! `on_close`. The error names the role within the timeout plus a margin, the runner comes
+//! back to wait again, and a dropped error detaches the thread, which later runs `on_close`
+//! and `Drop` on itself and really ends (leaves `/proc/self/task`) once its agent returns. A
+//! process that exits while a detached thread is still stuck exits normally, and that agent is
+//! never closed, as `CloseTimedOut` documents. An agent that stops in time gives its report.
 
 use std::path::Path;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::*;
 use dutycycle::{AgentError, AgentRunner, CloseError, Ending, SleepingMillisIdleStrategy};
+use dutycycle_test_support::{
+    child::{child_mode, ChildProcess},
+    probe::{assert_one_agent_thread, names, Events, ProbeSpec},
+    thread::gettid,
+    wait::{eventually, PATIENCE},
+};
 
 /// An idle agent whose `on_close` blocks until `release` gets a message (or is dropped); it
 /// sends on `stuck` when it starts blocking.
@@ -35,6 +33,104 @@ fn stuck_in_on_close(role: &str) -> (ProbeSpec, Events, mpsc::Sender<()>, mpsc::
 
 fn parks_long() -> SleepingMillisIdleStrategy {
     SleepingMillisIdleStrategy::new(10_000).unwrap()
+}
+
+/// A probe stuck in `do_work` until `release` gets a message; it reports "stuck" first.
+fn stuck_agent(role: &str) -> (ProbeSpec, Events, mpsc::Sender<()>, mpsc::Receiver<()>) {
+    let (release_tx, release) = mpsc::channel::<()>();
+    let (stuck_tx, stuck) = mpsc::channel::<()>();
+    let (spec, events) = ProbeSpec::new(role);
+    let spec = spec.work(move |_| {
+        let _ = stuck_tx.send(());
+        let _ = release.recv();
+        Ok(0)
+    });
+    (spec, events, release_tx, stuck)
+}
+
+#[test]
+fn close_timeout_names_the_role_of_a_stuck_agent_within_the_timeout() {
+    let (spec, _events, release, stuck) = stuck_agent("stuck-gateway");
+    let runner = AgentRunner::start(spec.factory()).unwrap();
+    stuck.recv().unwrap();
+    let timeout = Duration::from_millis(300);
+    let asked = Instant::now();
+    let err = runner.close_timeout(timeout).unwrap_err();
+    let took = asked.elapsed();
+    let CloseError::TimedOut(timed_out) = &err else { panic!("expected TimedOut, got {err:?}") };
+    assert_eq!(timed_out.role(), "stuck-gateway");
+    assert!(err.to_string().contains("stuck-gateway"), "{err}");
+    assert!(took >= timeout, "gave up after {took:?}, before the {timeout:?} timeout");
+    assert!(took < timeout + Duration::from_secs(5), "took {took:?} for a {timeout:?} timeout");
+    release.send(()).unwrap();
+    let CloseError::TimedOut(timed_out) = err else { unreachable!() };
+    timed_out.into_runner().join().unwrap();
+}
+
+#[test]
+fn a_timed_out_close_gives_the_runner_back_to_wait_again() {
+    let (spec, events, release, stuck) = stuck_agent("slow-closer");
+    let runner = AgentRunner::start(spec.factory()).unwrap();
+    stuck.recv().unwrap();
+    let Err(CloseError::TimedOut(timed_out)) = runner.close_timeout(Duration::from_millis(50)) else {
+        panic!("the stuck agent did not time out")
+    };
+    let runner = timed_out.into_runner();
+    assert!(runner.is_running());
+    release.send(()).unwrap();
+    let report = runner.close_timeout(PATIENCE).unwrap();
+    assert!(matches!(report.ending(), Ending::Closed), "the stop request was kept: {:?}", report.ending());
+    assert_one_agent_thread(&events.logged());
+}
+
+#[test]
+fn a_detached_thread_finishes_later_and_runs_on_close_on_itself() {
+    let (spec, events, release, stuck) = stuck_agent("detached");
+    let runner = AgentRunner::start(spec.factory()).unwrap();
+    stuck.recv().unwrap();
+    let err = runner.close_timeout(Duration::from_millis(50)).unwrap_err();
+    assert!(matches!(err, CloseError::TimedOut(_)));
+
+    // Dropping the error detaches the thread rather than blocking on the stuck agent. Should
+    // it block, a watchdog releases the agent after a while so that the test fails, not hangs.
+    let watchdog_release = release.clone();
+    let watchdog = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(10));
+        let _ = watchdog_release.send(());
+    });
+    let dropping = Instant::now();
+    drop(err);
+    let took = dropping.elapsed();
+    assert!(took < Duration::from_secs(5), "dropping the timed-out close blocked for {took:?}");
+    let before_release = events.logged();
+    assert!(!names(&before_release).contains(&"on_close"), "on_close ran while the agent was stuck");
+
+    release.send(()).unwrap();
+    let closed_on = events.wait_for("on_close");
+    let dropped_on = events.wait_for("drop");
+    let agent_thread = assert_one_agent_thread(&before_release);
+    assert_eq!(closed_on, agent_thread, "the detached thread did not run on_close itself");
+    assert_eq!(dropped_on, agent_thread, "the detached thread did not drop the agent itself");
+    drop(watchdog);
+}
+
+#[test]
+fn close_timeout_returns_the_report_of_an_agent_that_stops_in_time() {
+    let (spec, _events) = ProbeSpec::new("prompt");
+    let runner = AgentRunner::builder().idle_strategy(parks_long()).start(spec.factory()).unwrap();
+    let report = runner.close_timeout(PATIENCE).unwrap();
+    assert!(matches!(report.ending(), Ending::Closed));
+    assert_eq!(report.role(), "prompt");
+}
+
+#[test]
+fn close_timeout_reports_an_agent_that_ends_but_not_cleanly() {
+    let (spec, _events) = ProbeSpec::new("messy");
+    let spec = spec.on_close(|| Err(AgentError::msg("leak")));
+    let runner = AgentRunner::builder().idle_strategy(parks_long()).start(spec.factory()).unwrap();
+    let err = runner.close_timeout(PATIENCE).unwrap_err();
+    let CloseError::Failed(failed) = err else { panic!("expected Failed, got {err:?}") };
+    assert_eq!(failed.report().close_failure().unwrap().to_string(), "leak");
 }
 
 #[test]

@@ -1,4 +1,6 @@
-//! The program from the issue that defines the public API, compiled and run as written.
+//! The smallest whole program of the public API (an agent that is not `Send`, built by its
+//! factory on a pinned runner, stopped through its latch, joined for its report), compiled and
+//! run as written.
 
 use dutycycle::{Agent, AgentError, AgentRunner, AgentTermination, BackoffIdleStrategy};
 use std::rc::Rc;

@@ -1,10 +1,7 @@
 //! Every error of the crate prints each cause once along its `source()` chain: `Display` says
 //! what failed, `source()` says why, never both. Reporters (anyhow's `{:#}`, eyre, tracing)
 //! print every level of the chain, so a cause that a level also prints in its `Display` would
-//! appear twice.
-//!
-//! [`assert_each_cause_once`] is the check; it is meant to be shared with the other crates'
-//! tests.
+//! appear twice. The check, `assert_each_cause_once`, is shared by every crate's tests.
 
 use std::error::Error;
 use std::fmt;
@@ -16,34 +13,7 @@ use dutycycle::{
     Agent, AgentError, AgentRunner, CloseError, CompositeAgent, DynamicCompositeAgent,
     DynamicCompositeControl, Ending, ErrorAction, IdleStrategyConfig, StartError, ThreadStep,
 };
-
-/// The texts of `error` and of each cause along its `source()` chain, outermost first.
-pub fn chain(error: &(dyn Error + 'static)) -> Vec<String> {
-    let mut texts = Vec::new();
-    let mut next = Some(error);
-    while let Some(error) = next {
-        texts.push(error.to_string());
-        next = error.source();
-    }
-    texts
-}
-
-/// Asserts that no cause along `error`'s `source()` chain is printed by a level above it (so
-/// that a reporter that prints the whole chain prints each cause once), and that no level is
-/// empty. Returns the chain as a reporter prints it: the levels joined by `": "`.
-pub fn assert_each_cause_once(error: &(dyn Error + 'static)) -> String {
-    let texts = chain(error);
-    for (i, text) in texts.iter().enumerate() {
-        assert!(!text.is_empty(), "level {i} of {texts:?} prints nothing");
-        for (j, above) in texts[..i].iter().enumerate() {
-            assert!(
-                !above.contains(text.as_str()),
-                "the cause {text:?} (level {i}) is printed twice: level {j} prints it too: {above:?}",
-            );
-        }
-    }
-    texts.join(": ")
-}
+use dutycycle_test_support::error_chain::{assert_each_cause_once, chain};
 
 /// An error with a cause of its own, as an application's errors are.
 #[derive(Debug)]

@@ -1,4 +1,4 @@
-//! The fault matrix (issue 5, item 3): a panic and an error planted in each place where user
+//! The fault matrix: a panic and an error planted in each place where user
 //! code runs under a runner (the factory, `role_name`, `on_start`, `do_work`, `on_close`, the
 //! agent's `Drop`, the error handler), in a sub-agent of a `CompositeAgent` (`on_start`,
 //! `do_work`, `on_close`, `Drop`) and in an agent added to a `DynamicCompositeAgent` (its
@@ -26,8 +26,6 @@
 //! `Drop` and the error handler return `()`: they can only panic, so they have no error row.
 //! The faults these tests found (now fixed) are at the bottom.
 
-mod common;
-
 use std::cell::RefCell;
 use std::path::Path;
 use std::rc::Rc;
@@ -36,11 +34,16 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::*;
 use dutycycle::{
     Agent, AgentError, AgentFailure, AgentReport, AgentRunner, AgentRunnerBuilder, CloseError,
     CompositeAgent, CompositeAgentError, DynamicCompositeAgent, DynamicCompositeControl,
     DynamicCompositeError, Ending, ErrorAction, IdleStrategy, SleepingIdleStrategy, StartError,
+};
+use dutycycle_test_support::{
+    child::{child_mode, ChildProcess},
+    probe::{assert_one_agent_thread, here, names, Event, Where},
+    thread::gettid,
+    wait::{eventually, PATIENCE},
 };
 
 // ---------------------------------------------------------------------------------------------

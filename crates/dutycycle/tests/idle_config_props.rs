@@ -9,6 +9,7 @@ use std::error::Error;
 use std::time::Duration;
 
 use dutycycle::{IdleMode, IdleStrategy, IdleStrategyConfig, IdleStrategyParseError, MAX_PARK_PERIOD};
+use dutycycle_test_support::error_chain::report;
 use proptest::prelude::*;
 
 const NAMES: &[&str] = &[
@@ -47,17 +48,6 @@ fn near_grammar() -> impl Strategy<Value = String> {
             Some(args) => format!("{name}:{}", args.join(&separator.to_string())),
         },
     )
-}
-
-/// An error and its causes, one after the other, as error reporters print them.
-fn chain(err: &dyn Error) -> String {
-    let mut report = err.to_string();
-    let mut cause = err.source();
-    while let Some(err) = cause {
-        report = format!("{report}: {err}");
-        cause = err.source();
-    }
-    report
 }
 
 /// What an error says is at fault, which must be a part of the input; `None` for `Empty`.
@@ -204,8 +194,8 @@ fn the_issues_examples_parse_or_fail_as_promised() {
         ("sleep-ns:1parsec", r#"unknown unit "parsec""#),
     ] {
         let err = bad.parse::<IdleStrategyConfig>().unwrap_err();
-        let report = chain(&err);
-        assert!(report.contains(says), "{bad:?}: {report}");
+        let reported = report(&err);
+        assert!(reported.contains(says), "{bad:?}: {reported}");
         check_input(bad).unwrap();
     }
 }

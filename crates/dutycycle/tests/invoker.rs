@@ -1,13 +1,11 @@
 //! `AgentInvoker`: the agent lifecycle driven from the caller's own loop and thread.
 
-mod common;
-
 use std::cell::RefCell;
 use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
 
-use common::{child_mode, ChildProcess};
 use dutycycle::{Agent, AgentError, AgentInvoker, ErrorAction};
+use dutycycle_test_support::child::{child_mode, ChildProcess};
 
 type Log = Rc<RefCell<Vec<String>>>;
 

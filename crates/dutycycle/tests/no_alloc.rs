@@ -7,8 +7,6 @@
 //! does between those two calls (termination check, statistics, idle strategy, parking) is
 //! counted, and nothing another thread does is.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -16,62 +14,7 @@ use std::time::Duration;
 use dutycycle::{
     Agent, AgentError, AgentRunner, BackoffIdleStrategy, BusySpinIdleStrategy, IdleStrategy, Statistics,
 };
-
-struct CountingAllocator;
-
-thread_local! {
-    static MEASURING: Cell<bool> = const { Cell::new(false) };
-    static EVENTS: Cell<Events> = const { Cell::new(Events { allocations: 0, frees: 0 }) };
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Events {
-    allocations: u64,
-    frees: u64,
-}
-
-fn note(allocation: bool) {
-    // `try_with`: thread-locals may already be gone while a thread exits.
-    if MEASURING.try_with(Cell::get).unwrap_or(false) {
-        let _ = EVENTS.try_with(|e| {
-            let mut v = e.get();
-            if allocation {
-                v.allocations += 1;
-            } else {
-                v.frees += 1;
-            }
-            e.set(v);
-        });
-    }
-}
-
-// SAFETY: every method forwards to the system allocator with the caller's arguments; the
-// counting touches only const-initialised thread-locals, which never allocate.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note(true);
-        // SAFETY: forwarded as is; the caller upholds `alloc`'s contract.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        note(true);
-        // SAFETY: forwarded as is.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note(true);
-        // SAFETY: forwarded as is.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        note(false);
-        // SAFETY: forwarded as is.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+use dutycycle_test_support::alloc::{start_counting, stop_counting, CountingAllocator, Counts};
 
 #[global_allocator]
 static GLOBAL: CountingAllocator = CountingAllocator;
@@ -86,7 +29,7 @@ struct Measured {
     work: fn(u64) -> usize,
     /// Allocate once inside the measured phase (the control that shows the counting works).
     allocate_once: bool,
-    result: Arc<Mutex<Option<Events>>>,
+    result: Arc<Mutex<Option<Counts>>>,
 }
 
 impl Agent for Measured {
@@ -97,11 +40,9 @@ impl Agent for Measured {
     fn do_work(&mut self) -> Result<usize, AgentError> {
         self.cycle += 1;
         if self.cycle == WARMUP_CYCLES {
-            EVENTS.set(Events { allocations: 0, frees: 0 });
-            MEASURING.set(true);
+            start_counting();
         } else if self.cycle == WARMUP_CYCLES + MEASURED_CYCLES {
-            MEASURING.set(false);
-            *self.result.lock().unwrap() = Some(EVENTS.get());
+            *self.result.lock().unwrap() = Some(stop_counting());
             return Err(AgentError::terminate());
         } else if self.allocate_once && self.cycle == WARMUP_CYCLES + 1 {
             std::hint::black_box(Vec::<u8>::with_capacity(16));
@@ -117,7 +58,7 @@ fn measure<I: IdleStrategy + Send + 'static>(
     idle: I,
     work: fn(u64) -> usize,
     allocate_once: bool,
-) -> Events {
+) -> Counts {
     let result = Arc::new(Mutex::new(None));
     let slot = Arc::clone(&result);
     let runner = AgentRunner::builder()
@@ -156,7 +97,7 @@ fn bursts_of_idle(cycle: u64) -> usize {
     usize::from(cycle % 2_000 >= 40)
 }
 
-const NONE: Events = Events { allocations: 0, frees: 0 };
+const NONE: Counts = Counts { allocations: 0, frees: 0 };
 
 #[test]
 fn a_busy_spin_duty_cycle_with_counters_allocates_nothing() {
@@ -180,5 +121,5 @@ fn a_backoff_duty_cycle_that_parks_and_is_woken_allocates_nothing() {
 fn the_counting_allocator_sees_an_allocation_in_the_measured_phase() {
     // The control: if the runner allocated, this is what the tests above would see.
     let events = measure(Statistics::Counters, BusySpinIdleStrategy, mostly_busy, true);
-    assert_eq!(events, Events { allocations: 1, frees: 1 });
+    assert_eq!(events, Counts { allocations: 1, frees: 1 });
 }

@@ -5,15 +5,16 @@
 //! allow. (The loom models in `src/loom_tests.rs` explore the same races exhaustively on the
 //! internals; these exercise the real threads, parks and OS.)
 
-mod common;
-
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use common::*;
 use dutycycle::{
     AgentError, AgentRunner, AgentTermination, BackoffIdleStrategy, DynamicCompositeAgent,
     DynamicCompositeControl, DynamicCompositeError, Ending,
+};
+use dutycycle_test_support::{
+    probe::{assert_one_agent_thread, names, Event, ProbeSpec},
+    wait::PATIENCE,
 };
 
 const ROUNDS: u64 = 300;

@@ -1,17 +1,24 @@
 //! `AgentRunner`: confinement of every agent call to the agent thread, start-up and its errors,
-//! thread naming and pinning, the duty cycle, failures, and the handle's own API.
-
-mod common;
+//! thread naming, pinning and timer slack, the duty cycle, failures, and the handle's own API.
+//! (`close_timeout` has its own file.)
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::*;
 use dutycycle::{
-    AgentError, AgentFailure, AgentRunner, AgentTermination, CloseError, Ending, ErrorAction, IdleStrategy,
+    Agent, AgentError, AgentFailure, AgentRunner, AgentTermination, Ending, ErrorAction, IdleStrategy,
     SleepingMillisIdleStrategy, StartError, ThreadStep,
+};
+use dutycycle_test_support::{
+    child::{child_mode, ChildProcess, CHILD_ENV},
+    probe::{assert_one_agent_thread, here, names, Probe, ProbeSpec, Where},
+    thread::{
+        current_cpu, current_thread_affinity, exclusive_cpu, gettid, os_thread_name, process_allowed_cores,
+        timer_slack_ns,
+    },
+    wait::{eventually, PATIENCE},
 };
 
 /// The runner handle crosses threads and is shared between them.
@@ -78,7 +85,7 @@ fn start_returns_only_after_the_factory_and_on_start_have_run() {
 fn start_fails_when_the_factory_fails() {
     let err = AgentRunner::builder()
         .name("feed")
-        .start(|| -> Result<common::Probe, AgentError> { Err(std::io::Error::other("no feed").into()) })
+        .start(|| -> Result<Probe, AgentError> { Err(std::io::Error::other("no feed").into()) })
         .unwrap_err();
     let StartError::Factory { name, failure } = &err else { panic!("expected Factory, got {err:?}") };
     assert_eq!(name, "feed");
@@ -91,8 +98,7 @@ fn start_fails_when_the_factory_fails() {
 
 #[test]
 fn start_fails_when_the_factory_panics() {
-    let err = AgentRunner::start(|| -> Result<common::Probe, AgentError> { panic!("factory blew up") })
-        .unwrap_err();
+    let err = AgentRunner::start(|| -> Result<Probe, AgentError> { panic!("factory blew up") }).unwrap_err();
     let StartError::Factory { name, failure } = &err else { panic!("expected Factory, got {err:?}") };
     assert_eq!(name, "agent", "without a builder name the factory error says \"agent\"");
     assert_eq!(failure.panic_message(), Some("factory blew up"));
@@ -381,6 +387,54 @@ fn long_names_are_cut_at_a_character_boundary_to_15_bytes() {
     // Nine 2-byte characters: seven fit in 15 bytes.
     let cut = "ééééééé".to_owned();
     assert_eq!(os_name_of(None, "ééééééééé"), (cut.clone(), cut));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timer slack: the option applies to the agent thread only
+
+struct ReportsSlack(mpsc::Sender<u64>);
+
+impl Agent for ReportsSlack {
+    fn on_start(&mut self) -> Result<(), AgentError> {
+        self.0.send(timer_slack_ns()).unwrap();
+        Ok(())
+    }
+    fn do_work(&mut self) -> Result<usize, AgentError> {
+        Ok(0)
+    }
+}
+
+fn slack_seen_by_agent(slack: Option<Duration>) -> u64 {
+    let (tx, rx) = mpsc::channel();
+    let mut builder = AgentRunner::builder();
+    if let Some(slack) = slack {
+        builder = builder.timer_slack(slack);
+    }
+    let runner = builder.start(move || Ok(ReportsSlack(tx))).unwrap();
+    let seen = rx.recv().unwrap();
+    runner.close().unwrap();
+    seen
+}
+
+#[test]
+fn the_agent_thread_gets_the_timer_slack_asked_for() {
+    assert_eq!(slack_seen_by_agent(Some(Duration::from_nanos(1))), 1);
+    assert_eq!(slack_seen_by_agent(Some(Duration::from_micros(5))), 5_000);
+}
+
+#[test]
+fn without_the_option_the_agent_thread_inherits_the_callers_slack() {
+    assert_eq!(slack_seen_by_agent(None), timer_slack_ns());
+}
+
+#[test]
+fn zero_and_absurd_timer_slack_are_refused_before_anything_runs() {
+    for slack in [Duration::ZERO, Duration::from_secs(2)] {
+        let err = AgentRunner::builder()
+            .timer_slack(slack)
+            .start(|| -> Result<ReportsSlack, AgentError> { unreachable!("the factory must not run") });
+        assert!(matches!(err, Err(StartError::InvalidTimerSlack { slack: s }) if s == slack));
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -770,104 +824,6 @@ fn close_does_not_wait_out_a_park() {
     let took = asked.elapsed();
     assert_eq!(report.duty_cycles(), 1, "the agent was not parked");
     assert!(took < Duration::from_secs(2), "close waited {took:?} for a 10 s park");
-}
-
-/// A probe stuck in `do_work` until `release` gets a message; it reports "stuck" first.
-fn stuck_agent(role: &str) -> (ProbeSpec, Events, mpsc::Sender<()>, mpsc::Receiver<()>) {
-    let (release_tx, release) = mpsc::channel::<()>();
-    let (stuck_tx, stuck) = mpsc::channel::<()>();
-    let (spec, events) = ProbeSpec::new(role);
-    let spec = spec.work(move |_| {
-        let _ = stuck_tx.send(());
-        let _ = release.recv();
-        Ok(0)
-    });
-    (spec, events, release_tx, stuck)
-}
-
-#[test]
-fn close_timeout_names_the_role_of_a_stuck_agent_within_the_timeout() {
-    let (spec, _events, release, stuck) = stuck_agent("stuck-gateway");
-    let runner = AgentRunner::start(spec.factory()).unwrap();
-    stuck.recv().unwrap();
-    let timeout = Duration::from_millis(300);
-    let asked = Instant::now();
-    let err = runner.close_timeout(timeout).unwrap_err();
-    let took = asked.elapsed();
-    let CloseError::TimedOut(timed_out) = &err else { panic!("expected TimedOut, got {err:?}") };
-    assert_eq!(timed_out.role(), "stuck-gateway");
-    assert!(err.to_string().contains("stuck-gateway"), "{err}");
-    assert!(took >= timeout, "gave up after {took:?}, before the {timeout:?} timeout");
-    assert!(took < timeout + Duration::from_secs(5), "took {took:?} for a {timeout:?} timeout");
-    release.send(()).unwrap();
-    let CloseError::TimedOut(timed_out) = err else { unreachable!() };
-    timed_out.into_runner().join().unwrap();
-}
-
-#[test]
-fn a_timed_out_close_gives_the_runner_back_to_wait_again() {
-    let (spec, events, release, stuck) = stuck_agent("slow-closer");
-    let runner = AgentRunner::start(spec.factory()).unwrap();
-    stuck.recv().unwrap();
-    let Err(CloseError::TimedOut(timed_out)) = runner.close_timeout(Duration::from_millis(50)) else {
-        panic!("the stuck agent did not time out")
-    };
-    let runner = timed_out.into_runner();
-    assert!(runner.is_running());
-    release.send(()).unwrap();
-    let report = runner.close_timeout(PATIENCE).unwrap();
-    assert!(matches!(report.ending(), Ending::Closed), "the stop request was kept: {:?}", report.ending());
-    assert_one_agent_thread(&events.logged());
-}
-
-#[test]
-fn a_detached_thread_finishes_later_and_runs_on_close_on_itself() {
-    let (spec, events, release, stuck) = stuck_agent("detached");
-    let runner = AgentRunner::start(spec.factory()).unwrap();
-    stuck.recv().unwrap();
-    let err = runner.close_timeout(Duration::from_millis(50)).unwrap_err();
-    assert!(matches!(err, CloseError::TimedOut(_)));
-
-    // Dropping the error detaches the thread rather than blocking on the stuck agent. Should
-    // it block, a watchdog releases the agent after a while so that the test fails, not hangs.
-    let watchdog_release = release.clone();
-    let watchdog = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_secs(10));
-        let _ = watchdog_release.send(());
-    });
-    let dropping = Instant::now();
-    drop(err);
-    let took = dropping.elapsed();
-    assert!(took < Duration::from_secs(5), "dropping the timed-out close blocked for {took:?}");
-    let before_release = events.logged();
-    assert!(!names(&before_release).contains(&"on_close"), "on_close ran while the agent was stuck");
-
-    release.send(()).unwrap();
-    let closed_on = events.wait_for("on_close");
-    let dropped_on = events.wait_for("drop");
-    let agent_thread = assert_one_agent_thread(&before_release);
-    assert_eq!(closed_on, agent_thread, "the detached thread did not run on_close itself");
-    assert_eq!(dropped_on, agent_thread, "the detached thread did not drop the agent itself");
-    drop(watchdog);
-}
-
-#[test]
-fn close_timeout_returns_the_report_of_an_agent_that_stops_in_time() {
-    let (spec, _events) = ProbeSpec::new("prompt");
-    let runner = AgentRunner::builder().idle_strategy(parks_long()).start(spec.factory()).unwrap();
-    let report = runner.close_timeout(PATIENCE).unwrap();
-    assert!(matches!(report.ending(), Ending::Closed));
-    assert_eq!(report.role(), "prompt");
-}
-
-#[test]
-fn close_timeout_reports_an_agent_that_ends_but_not_cleanly() {
-    let (spec, _events) = ProbeSpec::new("messy");
-    let spec = spec.on_close(|| Err(AgentError::msg("leak")));
-    let runner = AgentRunner::builder().idle_strategy(parks_long()).start(spec.factory()).unwrap();
-    let err = runner.close_timeout(PATIENCE).unwrap_err();
-    let CloseError::Failed(failed) = err else { panic!("expected Failed, got {err:?}") };
-    assert_eq!(failed.report().close_failure().unwrap().to_string(), "leak");
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! Signal storms (issue 5, item 4): child processes with several runners, pinned and not,
+//! Signal storms: child processes with several runners, pinned and not,
 //! on every idle strategy, on the process's signal latch (`AgentGroup::from_signals`), are sent
 //! SIGTERM or SIGINT at random moments: while the runners start, while they run, and while the
 //! process shuts down on its own. Every child must exit with status 0 after every agent was
@@ -30,18 +30,19 @@
 //!
 //! The clean and stuck shutdowns of a single runner on each signal are in `signals.rs`.
 
-mod common;
-
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::os::unix::process::ExitStatusExt;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use common::*;
 use dutycycle::{
     Agent, AgentError, AgentGroup, AgentRunner, AgentRunnerBuilder, BackoffIdleStrategy,
     BusySpinIdleStrategy, CompositeAgent, ControllableIdleStrategy, Ending, IdleMode, IdleStrategy,
     NoOpIdleStrategy, SleepingIdleStrategy, SleepingMillisIdleStrategy, YieldingIdleStrategy,
+};
+use dutycycle_test_support::{
+    child::{child_mode, ChildOutput, ChildProcess},
+    thread::{exclusive_cpu, gettid, process_allowed_cores},
 };
 
 /// Children in the normal suite; the soak multiplies it.
@@ -398,8 +399,9 @@ fn a_storm_of_sigterm_and_sigint_at_random_moments_ends_every_child_cleanly() {
     let mut signals: BTreeMap<&str, u64> = BTreeMap::new();
     for run in 0..runs {
         let signal = rng.signal();
-        // Every fourth child is aimed at a phase; the rest get a delay from spawn, as the
-        // issue asks, and half of those shut down on their own after a random while.
+        // Every fourth child is aimed at a phase; the rest get a random delay from spawn, which
+        // lands anywhere in the child's life, and half of those shut down on their own after a
+        // random while.
         let (aim, stop_after) = match run % 8 {
             0 => (Aim::AfterLine("handlers-installed", rng.delay(Duration::from_millis(4))), None),
             2 => (Aim::AfterLine("started", rng.delay(Duration::from_millis(2))), None),

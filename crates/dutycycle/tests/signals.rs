@@ -7,13 +7,15 @@
 //! `kill(2)` and checks its output and exit status. `from_signals` is never called in the
 //! parent process.
 
-mod common;
-
 use std::collections::{HashMap, HashSet};
 use std::os::unix::process::ExitStatusExt;
 
-use common::*;
 use dutycycle::{Agent, AgentError, AgentRunner, AgentTermination, Ending, SleepingMillisIdleStrategy};
+use dutycycle_test_support::{
+    child::{child_mode, ChildProcess},
+    thread::gettid,
+    wait::eventually,
+};
 
 /// An agent that prints each call into it with the kernel tid it ran on:
 /// `event <role> <call> <tid>`. With `stuck_on_close` its `on_close` never returns.

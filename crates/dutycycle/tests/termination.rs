@@ -1,13 +1,14 @@
 //! `AgentTermination`: the latch, its waits, sharing it between runners, and waking parked
 //! agents. (Signals are in `signals.rs`: they need processes of their own.)
 
-mod common;
-
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::*;
 use dutycycle::{AgentRunner, AgentTermination, BackoffIdleStrategy, Ending, SleepingMillisIdleStrategy};
+use dutycycle_test_support::{
+    probe::{assert_one_agent_thread, names, ProbeSpec},
+    wait::{eventually, PATIENCE},
+};
 
 /// Clones of the latch go to other threads and are shared between them.
 const _: () = {

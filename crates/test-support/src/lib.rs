@@ -4,6 +4,14 @@
 //!   machine: start it, find and kill its leader, restart nodes; it always cleans up its
 //!   processes and directories, also when a test panics or the test process is killed.
 //! - [`process`]: child processes that die with the process that started them.
+//! - [`child`]: the running test binary re-executed as a child, for signals, stderr and exit
+//!   status.
+//! - [`alloc`]: a counting global allocator: live heap bytes, allocations per thread.
+//! - [`probe`]: a probe agent that logs every call into it and the thread it ran on.
+//! - [`thread`]: the OS's view of a thread (tid, name, affinity, CPU, timer slack) and a lock
+//!   for CPU-hungry tests.
+//! - [`wait`]: polling with a deadline only a failing test reaches.
+//! - [`error_chain`]: the check that an error prints each cause once along its chain.
 //!
 //! # Examples
 //!
@@ -28,5 +36,11 @@
 #[cfg(not(target_os = "linux"))]
 compile_error!("dutycycle-test-support supports Linux only");
 
+pub mod alloc;
+pub mod child;
 pub mod cluster;
+pub mod error_chain;
+pub mod probe;
 pub mod process;
+pub mod thread;
+pub mod wait;

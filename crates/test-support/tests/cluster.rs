@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use dutycycle_test_support::cluster::{
     remove_stale_dirs, Cluster, ClusterConfig, NodeError, NodeId, StartError, INGRESS_ENDPOINTS, LOCK_PATH,
 };
+use dutycycle_test_support::error_chain::report;
 
 /// A cluster may be moved to, and shared with, other threads.
 const _: () = {
@@ -24,20 +25,9 @@ const _: () = {
 const CHILD_VAR: &str = "DUTYCYCLE_TEST_SUPPORT_CHILD";
 
 fn start() -> Cluster {
-    let cluster = Cluster::start(ClusterConfig::default()).unwrap_or_else(|e| panic!("{}", chain(&e)));
+    let cluster = Cluster::start(ClusterConfig::default()).unwrap_or_else(|e| panic!("{}", report(&e)));
     println!("measured: nodes spawned to leader {:.2} s", cluster.startup_time().as_secs_f64());
     cluster
-}
-
-/// The error and its causes, so that a failure shows why.
-fn chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(&format!(": {cause}"));
-        source = cause.source();
-    }
-    text
 }
 
 /// Whether any process on the machine runs (zombies included) with `pid`.
@@ -132,7 +122,7 @@ fn killing_the_leader_elects_another_and_restart_rejoins() {
     let killed_at = Instant::now();
     assert!(!cluster.is_running(old));
     assert!(matches!(cluster.kill(old), Err(NodeError::NotRunning { .. })));
-    let new = cluster.wait_for_new_leader(old).unwrap_or_else(|e| panic!("{}", chain(&e)));
+    let new = cluster.wait_for_new_leader(old).unwrap_or_else(|e| panic!("{}", report(&e)));
     let election = killed_at.elapsed();
     println!("measured: SIGKILL of the leader to a new leader {:.2} s", election.as_secs_f64());
     assert_ne!(new, old);
@@ -143,7 +133,7 @@ fn killing_the_leader_elects_another_and_restart_rejoins() {
     );
 
     assert!(matches!(cluster.restart(new), Err(NodeError::Running { .. })));
-    cluster.restart(old).unwrap_or_else(|e| panic!("{}", chain(&e)));
+    cluster.restart(old).unwrap_or_else(|e| panic!("{}", report(&e)));
     println!("measured: SIGKILL to the restarted node rejoined {:.2} s", killed_at.elapsed().as_secs_f64());
     assert!(cluster.is_running(old));
     assert_eq!(cluster.leader(), Some(new), "the restarted node follows");
@@ -154,7 +144,7 @@ fn killing_the_leader_elects_another_and_restart_rejoins() {
         "measured: SIGTERM of the leader to its process's exit {:.2} s",
         stopped_at.elapsed().as_secs_f64()
     );
-    let third = cluster.wait_for_new_leader(new).unwrap_or_else(|e| panic!("{}", chain(&e)));
+    let third = cluster.wait_for_new_leader(new).unwrap_or_else(|e| panic!("{}", report(&e)));
     println!("measured: SIGTERM of the leader to a new leader {:.2} s", stopped_at.elapsed().as_secs_f64());
     assert_ne!(third, new);
 }
@@ -331,7 +321,7 @@ fn child_cluster() {
     };
     let cluster =
         Cluster::start(ClusterConfig { lock_timeout: Duration::from_secs(600), ..ClusterConfig::default() })
-            .unwrap_or_else(|e| panic!("{}", chain(&e)));
+            .unwrap_or_else(|e| panic!("{}", report(&e)));
     let pids: Vec<String> = pids(&cluster).iter().map(u32::to_string).collect();
     let dirs: Vec<String> = cluster.dirs().iter().map(|d| d.display().to_string()).collect();
     println!("child pids {}", pids.join(" "));

@@ -3,7 +3,7 @@
 #![allow(dead_code)] // each test binary uses its own part of this
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use dutycycle::AgentError;
@@ -11,10 +11,7 @@ use dutycycle_aeron::{AeronClient, Channel, ClientAgent, ImageEvent, Publication
 
 /// Tests that run media drivers take this lock: on 2 vCPUs, overlapping drivers and agents
 /// only make each test slower and its timing less telling.
-pub fn serial() -> MutexGuard<'static, ()> {
-    static SERIAL: Mutex<()> = Mutex::new(());
-    SERIAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
+pub use dutycycle_test_support::thread::exclusive_cpu as serial;
 
 /// Polls `done` every millisecond until it holds or `timeout` passes; whether it held.
 pub fn wait_until(timeout: Duration, mut done: impl FnMut() -> bool) -> bool {

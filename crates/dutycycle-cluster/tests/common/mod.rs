@@ -8,7 +8,7 @@
 #![allow(dead_code)] // each test binary uses its own part of this
 
 use std::collections::VecDeque;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use dutycycle::Agent;
@@ -22,10 +22,7 @@ use dutycycle_cluster::{ClusterClient, ClusterClientConfig, ClusterError, Egress
 
 /// Tests that run media drivers take this lock: on 2 vCPUs, overlapping drivers only make each
 /// test slower and its timing less telling.
-pub fn serial() -> MutexGuard<'static, ()> {
-    static SERIAL: Mutex<()> = Mutex::new(());
-    SERIAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
+pub use dutycycle_test_support::thread::exclusive_cpu as serial;
 
 /// What the fake cluster received, by member.
 #[derive(Debug, Clone, PartialEq, Eq)]
