@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Runs every dutycycle benchmark: the criterion micro-benchmarks (scenario 8), then the latency
-# harness (scenarios 1-7), which prints the results table on stdout and writes JSON, the table
-# and SVG plots to target/bench/.
+# harness (scenarios 1-7 and 9), which prints the results table on stdout and writes JSON, the
+# table and SVG plots to target/bench/.
 #
-#   benches/run.sh [quick|full] [--record] [--aeron]
+#   benches/run.sh [quick|full] [--record] [--aeron] [--cluster] [--only LIST]
 #
-#   quick     under a minute (after the build): fewer samples, for development
-#   full      under ten minutes (the default): the run recorded in docs/BENCHMARKS.md
-#   --record  also copy the JSON, table and plots to docs/bench/
-#   --aeron   also build and run scenario 7 (needs the C toolchain: see docs/BENCHMARKS.md)
+#   quick       under a minute (after the build): fewer samples, for development
+#   full        under ten minutes (the default): the run recorded in docs/BENCHMARKS.md
+#   --record    also copy the JSON, table and plots to docs/bench/
+#   --aeron     also build and run scenario 7 (needs the C toolchain: see docs/BENCHMARKS.md)
+#   --cluster   also build and run scenario 9, round trips through a real 3-node Aeron Cluster
+#               against Java's client (the C toolchain, a JDK and AERON_ALL_JAR from
+#               scripts/setup.sh; a few minutes)
+#   --only LIST only these scenarios (comma-separated numbers, e.g. `--only 9`); the criterion
+#               micro-benchmarks run only when 8 is listed
 #
 # Criterion's own report and the progress display go to stderr; the table goes to stdout.
 set -euo pipefail
@@ -17,19 +22,35 @@ cd "$(dirname "$0")/.."
 mode=full
 harness_args=()
 features=()
-for arg in "$@"; do
-    case "$arg" in
-        quick | full) mode="$arg" ;;
+only=""
+usage="usage: benches/run.sh [quick|full] [--record] [--aeron] [--cluster] [--only LIST]"
+while [ $# -gt 0 ]; do
+    case "$1" in
+        quick | full) mode="$1" ;;
         --record) harness_args+=(--record) ;;
-        --aeron) features=(--features aeron) ;;
+        --aeron) features+=(aeron) ;;
+        --cluster) features+=(cluster) ;;
+        --only)
+            [ $# -ge 2 ] || { echo "$usage" >&2; exit 2; }
+            only="$2"
+            harness_args+=(--only "$2")
+            shift
+            ;;
         *)
-            echo "usage: benches/run.sh [quick|full] [--record] [--aeron]" >&2
+            echo "$usage" >&2
             exit 2
             ;;
     esac
+    shift
 done
 export DUTYCYCLE_BENCH_MODE="$mode"
+feature_args=()
+if [ ${#features[@]} -gt 0 ]; then
+    feature_args=(--features "$(IFS=,; echo "${features[*]}")")
+fi
 
 echo "== load before: $(cat /proc/loadavg)" >&2
-cargo bench -p dutycycle-benches "${features[@]}" --bench micro >&2
-cargo bench -p dutycycle-benches "${features[@]}" --bench harness -- "--$mode" "${harness_args[@]}"
+if [ -z "$only" ] || [[ ",$only," == *",8,"* ]]; then
+    cargo bench -p dutycycle-benches "${feature_args[@]}" --bench micro >&2
+fi
+cargo bench -p dutycycle-benches "${feature_args[@]}" --bench harness -- "--$mode" "${harness_args[@]}"

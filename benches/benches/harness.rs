@@ -4,7 +4,7 @@
 //!
 //! Prints the results table on stdout and a progress display on stderr; writes
 //! `target/bench/results.json`, `target/bench/table.txt` and the SVG plots there; with
-//! `--record`, copies them to `docs/bench/`.
+//! `--record`, copies them to `docs/bench/` (`docs/bench/scenario-<list>/` with `--only <list>`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -90,6 +90,10 @@ fn main() {
     if wanted(7) {
         steps += scenarios::aeron::steps(&ctx);
     }
+    #[cfg(feature = "cluster")]
+    if wanted(9) {
+        steps += scenarios::cluster::steps(&ctx);
+    }
     let mut progress = Progress::new(steps);
     let mut results = Results::default();
     if wanted(1) || wanted(2) {
@@ -120,6 +124,16 @@ fn main() {
     if wanted(8) {
         progress.step("8 micro: criterion figures, and syscalls of wake() under perf");
         micro_rows(&mut results);
+    }
+    #[cfg(feature = "cluster")]
+    if wanted(9) {
+        scenarios::cluster::run(&ctx, &mut progress, &mut results);
+    }
+    #[cfg(not(feature = "cluster"))]
+    if wanted(9) {
+        results.notes.push(
+            "scenario 9 (Aeron Cluster round trips, Rust client against Java's) was not built: run with `benches/run.sh --cluster` (feature `cluster`)".into(),
+        );
     }
     progress.finish();
     let load_after = load_average();
@@ -163,10 +177,17 @@ fn main() {
     }
     eprintln!("wrote {} files to {}", files.len(), dir.display());
     if args.record {
-        let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/bench");
-        std::fs::create_dir_all(&docs).expect("create docs/bench");
+        // A run of some scenarios only (`--only 9`) goes to a directory of its own
+        // (`docs/bench/scenario-9/`), so that it never replaces the full run's files.
+        let mut docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/bench");
+        if let Some(only) = &args.only {
+            let list: Vec<String> = only.iter().map(u8::to_string).collect();
+            docs = docs.join(format!("scenario-{}", list.join("-")));
+        }
+        std::fs::create_dir_all(&docs).unwrap_or_else(|e| panic!("create {}: {e}", docs.display()));
         for (name, text) in &files {
-            std::fs::write(docs.join(name), text).unwrap_or_else(|e| panic!("write docs/bench/{name}: {e}"));
+            std::fs::write(docs.join(name), text)
+                .unwrap_or_else(|e| panic!("write {}: {e}", docs.join(name).display()));
         }
         eprintln!("recorded to {}", docs.display());
     }
@@ -462,6 +483,17 @@ fn plots(results: &Results) -> Vec<(String, String)> {
             percentile_plot(
                 "Scenario 7: Aeron IPC ping-pong, 32-byte messages",
                 "round trip; dashed: rusteron's own style (baseline)",
+                &s,
+            ),
+        ));
+    }
+    let s = series("cluster");
+    if !s.is_empty() {
+        out.push((
+            "cluster.svg".to_owned(),
+            percentile_plot(
+                "Scenario 9: round trip through a 3-node Aeron Cluster, 32-byte echo",
+                "one in flight; dashed: Java's AeronCluster client (baseline)",
                 &s,
             ),
         ));

@@ -55,7 +55,7 @@ pub enum Target {
 /// the verdict where a target is set.
 #[derive(Debug, Clone)]
 pub struct Row {
-    /// The scenario number (1-8).
+    /// The scenario number (1-9).
     pub scenario: u8,
     /// What was measured.
     pub figure: String,

@@ -2,6 +2,8 @@
 
 #[cfg(feature = "aeron")]
 pub mod aeron;
+#[cfg(feature = "cluster")]
+pub mod cluster;
 pub mod idle_cost;
 pub mod overhead;
 pub mod pingpong;
