@@ -34,7 +34,7 @@ static RELEASED: Condvar = Condvar::new();
 #[derive(Debug)]
 pub(super) struct ClusterLock {
     /// The locked file, or `None` when an ancestor process holds the lock.
-    _file: Option<File>,
+    file: Option<File>,
 }
 
 impl ClusterLock {
@@ -52,7 +52,7 @@ impl ClusterLock {
             *busy = true;
         }
         // From here on, dropping `held` (on an error) frees the in-process slot.
-        let mut held = ClusterLock { _file: None };
+        let mut held = ClusterLock { file: None };
         let lock_error = |source| StartError::Lock { path: LOCK_PATH.into(), source };
         loop {
             // Opened on every try: if the file is unlinked (by a clean-up of /tmp, say) while
@@ -66,7 +66,7 @@ impl ClusterLock {
                 .map_err(lock_error)?;
             match try_lock(&file) {
                 Ok(true) if names(&file).map_err(lock_error)? => {
-                    held._file = Some(file);
+                    held.file = Some(file);
                     return Ok(held);
                 }
                 // Locked, but unlinked since it was opened: the lock guards nothing.
@@ -98,7 +98,11 @@ fn names(file: &File) -> io::Result<bool> {
 
 impl Drop for ClusterLock {
     fn drop(&mut self) {
-        // The file (if any) unlocks when it closes, after this.
+        // The file first: it unlocks when it closes. Only then may another thread of this
+        // process try the lock: were the file still open, that thread would find it in
+        // /proc/self/fd holding the lock, take it for an inherited lock, and run its cluster
+        // without one, beside another process's.
+        drop(self.file.take());
         *IN_PROCESS.lock().unwrap_or_else(PoisonError::into_inner) = false;
         RELEASED.notify_all();
     }
