@@ -12,6 +12,7 @@
 //!   for CPU-hungry tests.
 //! - [`wait`]: polling with a deadline only a failing test reaches.
 //! - [`error_chain`]: the check that an error prints each cause once along its chain.
+//! - `logs` (feature `tracing`): a capturing `tracing` subscriber, for tests of log events.
 //!
 //! # Examples
 //!
@@ -40,6 +41,8 @@ pub mod alloc;
 pub mod child;
 pub mod cluster;
 pub mod error_chain;
+#[cfg(feature = "tracing")]
+pub mod logs;
 pub mod probe;
 pub mod process;
 pub mod thread;
