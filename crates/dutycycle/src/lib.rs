@@ -83,7 +83,10 @@ pub use idle_strategy::{
     IdleStrategyParseError, NoOpIdleStrategy, SleepingIdleStrategy, SleepingMillisIdleStrategy,
     YieldingIdleStrategy, MAX_PARK_PERIOD,
 };
-pub use runner::{allowed_cores, AgentReport, DutyCycleStats, Ending, Statistics, StatsReader};
+pub use runner::{
+    allowed_cores, AgentReport, Drain, DutyCycleStats, Ending, Statistics, StatsReader,
+    DEFAULT_DRAIN_TIMEOUT, MAX_DRAIN_TIMEOUT,
+};
 #[cfg(not(loom))]
 pub use runner::{
     AgentFailed, AgentRunner, AgentRunnerBuilder, CloseError, CloseTimedOut, StartError, ThreadStep,

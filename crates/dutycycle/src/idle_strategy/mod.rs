@@ -170,8 +170,9 @@ pub(crate) fn check_period(what: &'static str, period: Duration) -> Result<(), I
 }
 
 /// Parks the calling thread for up to `period`. It returns earlier when the thread is
-/// unparked (by a runner's termination or waker), and may return spuriously.
+/// unparked (by a runner's termination or waker), and may return spuriously; while the runner
+/// on this thread drains, also at the drain deadline.
 #[inline]
 pub(crate) fn park(period: Duration) {
-    crate::primitive::thread::park_timeout(period);
+    crate::primitive::thread::park_timeout(crate::runner::park_period(period));
 }

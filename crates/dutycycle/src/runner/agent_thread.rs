@@ -1,21 +1,24 @@
-//! The agent thread's body: set-up, factory, `on_start`, the duty cycle, `on_close`, drop.
+//! The agent thread's body: set-up, factory, `on_start`, the duty cycle, the drain, `on_close`,
+//! drop.
 
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::mpsc;
 use std::time::Duration;
 
 use super::builder::ErrorHandler;
+use super::drain::DrainStart;
 use super::duty_cycle::DutyCycle;
 use super::error::ThreadStep;
 use super::state::RunnerState;
 use super::stats::{Counting, Off, Timing, Totals};
+use super::stop_order::Seat;
 use super::thread_setup as thread;
 use crate::error_handler::print_error;
 use crate::failure::{catch, close_and_drop};
 use crate::primitive::sync::Arc;
 use crate::{
-    Agent, AgentError, AgentReport, AgentTermination, DutyCycleStats, Ending, IdleStrategy, StartError,
-    Statistics,
+    Agent, AgentError, AgentReport, AgentTermination, AgentWaker, Drain, DutyCycleStats, Ending,
+    IdleStrategy, StartError, Statistics,
 };
 
 /// Everything the agent thread takes with it.
@@ -28,6 +31,9 @@ pub(super) struct ThreadSetup<I> {
     pub(super) error_handler: Option<ErrorHandler>,
     pub(super) termination: AgentTermination,
     pub(super) shared: Arc<RunnerState>,
+    pub(super) drain_timeout: Duration,
+    /// Its place in its group's stop order, when it is a group member.
+    pub(super) seat: Option<Seat>,
 }
 
 pub(super) type Started = mpsc::SyncSender<Result<String, StartError>>;
@@ -42,13 +48,16 @@ impl<I: IdleStrategy> ThreadSetup<I> {
         /// Marks the thread finished when dropped: after the report is made, or if our own
         /// code panicked, so that `is_running` and `close_timeout` never wait for a thread
         /// that has ended.
-        struct Finish(Arc<RunnerState>);
+        struct Finish(Arc<RunnerState>, Option<Seat>);
         impl Drop for Finish {
             fn drop(&mut self) {
                 self.0.mark_finished();
+                if let Some(seat) = &self.1 {
+                    seat.leave();
+                }
             }
         }
-        let _finish = Finish(Arc::clone(&self.shared));
+        let _finish = Finish(Arc::clone(&self.shared), self.seat.clone());
         self.run_agent(factory, &started)
     }
 
@@ -93,13 +102,17 @@ impl<I: IdleStrategy> ThreadSetup<I> {
         if self.name.is_none() {
             thread::set_current_name(&thread_name);
         }
+        if let Some(seat) = &self.seat {
+            seat.take(AgentWaker::new(crate::primitive::thread::current()));
+        }
         let _registration =
             self.termination.register(Arc::clone(&shared.stop), crate::primitive::thread::current());
 
-        let report = |ending, (close_failure, drop_failure), stats| AgentReport {
+        let report = |ending, drain, (close_failure, drop_failure), stats| AgentReport {
             role: role.clone(),
             thread_name: thread_name.clone(),
             ending,
+            drain,
             stats,
             close_failure,
             drop_failure,
@@ -110,8 +123,9 @@ impl<I: IdleStrategy> ThreadSetup<I> {
             None => catch(|| agent.on_start()),
         };
         if let Err(failure) = on_start {
+            let closed = close_and_drop(agent);
             let report =
-                report(Ending::StartFailed(failure), close_and_drop(agent), DutyCycleStats::default());
+                report(Ending::StartFailed(failure), Drain::NotRequested, closed, DutyCycleStats::default());
             return fail(StartError::OnStart { report: Box::new(report) });
         }
         let _ = started.send(Ok(role.clone()));
@@ -119,7 +133,9 @@ impl<I: IdleStrategy> ThreadSetup<I> {
         let mut handler = self.error_handler.take().unwrap_or_else(|| Box::new(print_error));
         let mut totals = Totals::default();
         let published = &*shared.published;
-        let ending = panic::catch_unwind(AssertUnwindSafe(|| {
+        let mut drain_start: DrainStart = None;
+        let (timeout, seat) = (self.drain_timeout, self.seat.as_ref());
+        let ended = panic::catch_unwind(AssertUnwindSafe(|| {
             let cycle = DutyCycle {
                 agent: &mut agent,
                 role: &role,
@@ -128,16 +144,22 @@ impl<I: IdleStrategy> ThreadSetup<I> {
                 published,
                 error_handler: &mut handler,
             };
+            let (totals, start) = (&mut totals, &mut drain_start);
             match self.statistics {
-                Statistics::Off => cycle.run(Off, &mut totals),
-                Statistics::Counters => cycle.run(Counting, &mut totals),
-                Statistics::Timed { threshold } => cycle.run(Timing::new(threshold), &mut totals),
+                Statistics::Off => cycle.run_then_drain(Off, totals, timeout, seat, start),
+                Statistics::Counters => cycle.run_then_drain(Counting, totals, timeout, seat, start),
+                Statistics::Timed { threshold } => {
+                    cycle.run_then_drain(Timing::new(threshold), totals, timeout, seat, start)
+                }
             }
         }));
-        let ending =
-            ending.unwrap_or_else(|payload| Ending::Panicked(crate::failure::take_panic_message(payload)));
+        let (ending, drain) = ended.unwrap_or_else(|payload| {
+            let drain = drain_start
+                .map_or(Drain::NotRequested, |began| Drain::Interrupted { after: began.elapsed() });
+            (Ending::Panicked(crate::failure::take_panic_message(payload)), drain)
+        });
         published.publish_all(&totals);
         let closed = close_and_drop(agent);
-        Some(report(ending, closed, published.read()))
+        Some(report(ending, drain, closed, published.read()))
     }
 }

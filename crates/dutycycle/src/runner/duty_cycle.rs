@@ -77,7 +77,7 @@ fn stopped(stop: &StopFlag) -> Ending {
 /// ends the agent. Out of the hot loop.
 #[cold]
 #[inline(never)]
-fn handle_error(
+pub(super) fn handle_error(
     error: AgentError,
     role: &str,
     published: &Published,

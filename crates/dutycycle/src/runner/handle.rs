@@ -75,6 +75,7 @@ pub struct AgentRunner {
     handle: Option<JoinHandle<Option<AgentReport>>>,
     shared: Arc<RunnerState>,
     termination: AgentTermination,
+    drain_timeout: Duration,
 }
 
 impl AgentRunner {
@@ -83,8 +84,9 @@ impl AgentRunner {
         handle: JoinHandle<Option<AgentReport>>,
         shared: Arc<RunnerState>,
         termination: AgentTermination,
+        drain_timeout: Duration,
     ) -> Self {
-        AgentRunner { role, handle: Some(handle), shared, termination }
+        AgentRunner { role, handle: Some(handle), shared, termination, drain_timeout }
     }
 
     /// A builder for a runner with options.
@@ -117,6 +119,12 @@ impl AgentRunner {
         &self.termination
     }
 
+    /// How long the agent may drain when asked to stop
+    /// ([`AgentRunnerBuilder::drain_timeout`]).
+    pub fn drain_timeout(&self) -> Duration {
+        self.drain_timeout
+    }
+
     /// Whether the agent thread is still running: `false` once the agent has been closed and
     /// dropped. A `true` may already be stale.
     pub fn is_running(&self) -> bool {
@@ -145,7 +153,8 @@ impl AgentRunner {
     }
 
     /// Asks this runner's agent to stop (its termination latch is left alone), without
-    /// waiting. Idempotent.
+    /// waiting: it drains (see [`Agent::on_drain`]), then closes. Idempotent: a request while
+    /// the agent drains changes nothing.
     ///
     /// ```
     /// # use dutycycle::{Agent, AgentError, AgentRunner};
@@ -170,8 +179,8 @@ impl AgentRunner {
     ///
     /// # Errors
     ///
-    /// [`AgentFailed`], with the report, when the agent panicked or its `on_close` or `Drop`
-    /// failed.
+    /// [`AgentFailed`], with the report, when the agent did not end cleanly: it failed or
+    /// panicked, its drain was cut short by the deadline, or its `on_close` or `Drop` failed.
     pub fn join(mut self) -> Result<AgentReport, AgentFailed> {
         let report = self.join_thread();
         if report.is_clean() {
@@ -182,7 +191,9 @@ impl AgentRunner {
     }
 
     /// Asks this runner's agent to stop and waits for its report: [`request_stop`] then
-    /// [`join`]. Other runners on the same termination latch go on.
+    /// [`join`]. The agent drains first (up to its [drain
+    /// deadline](AgentRunnerBuilder::drain_timeout)), then closes. Other runners on the same
+    /// termination latch go on.
     ///
     /// [`request_stop`]: AgentRunner::request_stop
     /// [`join`]: AgentRunner::join
@@ -195,7 +206,9 @@ impl AgentRunner {
         self.join()
     }
 
-    /// Like [`close`](AgentRunner::close), but gives up after `timeout`.
+    /// Like [`close`](AgentRunner::close), but gives up after `timeout`, which covers the
+    /// drain and `on_close` both: a `timeout` shorter than the drain deadline may return
+    /// while the agent still drains.
     ///
     /// # Errors
     ///
@@ -231,6 +244,7 @@ impl AgentRunner {
             role: self.role.clone(),
             thread_name: String::new(),
             ending,
+            drain: crate::Drain::NotRequested,
             stats: self.shared.published.read(),
             close_failure: None,
             drop_failure: None,
