@@ -10,6 +10,9 @@
 //!   [`IdleStrategy`], and on termination closes and drops the agent on that same thread.
 //! - An [`AgentTermination`] is the latch that other threads and signal handlers signal; it
 //!   wakes parked agents so shutdown is prompt.
+//! - A stop is graceful: the agent first **drains** ([`Agent::on_drain`], then `do_work` until
+//!   [`Agent::is_drained`] or the runner's drain deadline), then closes; the report's
+//!   [`Drain`] says whether it finished. An [`AgentGroup`] stops its runners last started first.
 //! - An [`AgentInvoker`] drives an agent from the caller's own loop.
 //!
 //! # Examples

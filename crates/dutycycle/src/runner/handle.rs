@@ -26,6 +26,8 @@ use crate::{
 ///     record statistics                     // registers; stores every 64 cycles and before a park
 ///     idle_strategy.idle(work)
 /// }
+/// agent.on_drain()                          // after a stop request: the drain (see Agent)
+/// while !agent.is_drained() && before the drain deadline { do_work, idle }
 /// agent.on_close(); drop(agent)             // on this thread, even after a panic
 /// ```
 ///
