@@ -162,18 +162,21 @@ impl AgentGroup {
     /// impl Agent for Idle {
     ///     fn do_work(&mut self) -> Result<usize, AgentError> { Ok(0) }
     /// }
-    /// struct Stuck(std::sync::mpsc::Receiver<()>);
+    /// struct Stuck(std::sync::mpsc::Sender<()>, std::sync::mpsc::Receiver<()>);
     /// impl Agent for Stuck {
     ///     fn do_work(&mut self) -> Result<usize, AgentError> {
-    ///         let _ = self.0.recv(); // blocks until unstuck
+    ///         let _ = self.0.send(()); // "I am in do_work"
+    ///         let _ = self.1.recv(); // blocks until unstuck
     ///         Ok(0)
     ///     }
     /// }
     ///
+    /// let (entered_tx, entered) = std::sync::mpsc::channel();
     /// let (unstick, stuck) = std::sync::mpsc::channel();
     /// let mut group = AgentGroup::new(AgentTermination::new());
     /// group.start(AgentRunner::builder(), || Ok(Idle))?;
-    /// group.start(AgentRunner::builder(), move || Ok(Stuck(stuck)))?;
+    /// group.start(AgentRunner::builder(), move || Ok(Stuck(entered_tx, stuck)))?;
+    /// entered.recv()?;
     /// let mut reports = group.close_timeout(Duration::from_millis(50));
     /// let Err(CloseError::TimedOut(timed_out)) = reports.pop().unwrap() else { panic!("stuck") };
     /// unstick.send(())?;

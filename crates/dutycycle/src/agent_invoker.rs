@@ -1,11 +1,12 @@
 //! [`AgentInvoker`]: an agent driven from the caller's own loop.
 
 use std::fmt;
+use std::panic::{self, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
 use crate::error_handler::print_error;
 use crate::runner::ParkDeadline;
-use crate::{Agent, AgentError, Drain, ErrorAction, IdleStrategy};
+use crate::{Agent, AgentError, AgentFailure, Drain, ErrorAction, IdleStrategy};
 
 /// Drives an [`Agent`] from the caller's thread and loop, with no thread and no idle
 /// strategy of its own (Agrona's `AgentInvoker`): for an agent that shares a thread with
@@ -18,7 +19,9 @@ use crate::{Agent, AgentError, Drain, ErrorAction, IdleStrategy};
 /// [`ErrorAction::Stop`]; [`AgentError::terminate`] closes the agent. Dropping a started
 /// invoker that is not yet closed closes it, so `on_close` runs even when the caller's loop
 /// panics. Panics in agent code are not caught: they unwind into the caller, who owns the
-/// thread.
+/// thread. The one exception is a drop during such a panic: then a panic in `on_close` (or in
+/// the error handler) would abort the process, so it is caught, and a panic of `on_close`
+/// goes to the error handler as an error ("panicked: ...").
 ///
 /// Draining follows the agent contract too: [`start_drain`](AgentInvoker::start_drain) calls
 /// `on_drain` once, after which `invoke` goes on calling `do_work` and
@@ -289,7 +292,25 @@ impl<A: Agent, H: FnMut(&str, &AgentError) -> ErrorAction> AgentInvoker<A, H> {
 
 impl<A: Agent, H: FnMut(&str, &AgentError) -> ErrorAction> Drop for AgentInvoker<A, H> {
     fn drop(&mut self) {
-        self.close();
+        if !std::thread::panicking() {
+            self.close();
+            return;
+        }
+        // A panic of the caller's unwinds through here: a second panic would abort the
+        // process. So `on_close` and the error handler are called under `catch_unwind`; a
+        // panic of `on_close` goes to the handler as an error, one of the handler is dropped.
+        let was = std::mem::replace(&mut self.state, State::Closed);
+        if was != State::Running {
+            return;
+        }
+        let error = match panic::catch_unwind(AssertUnwindSafe(|| self.agent.on_close())) {
+            Ok(Ok(())) => return,
+            Ok(Err(error)) => error,
+            Err(payload) => AgentError::new(AgentFailure::from_panic(payload)),
+        };
+        if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| self.report(error))) {
+            drop(AgentFailure::from_panic(payload));
+        }
     }
 }
 

@@ -12,7 +12,8 @@ use crate::{Agent, AgentError, AgentFailure};
 /// - `on_start` and `on_close` call **every** sub-agent, even after one fails (or panics), and
 ///   then return one [`CompositeAgentError`] that carries every failure with the role of the
 ///   agent that failed.
-/// - `do_work` calls each sub-agent once and returns the sum of their work. When a sub-agent
+/// - `do_work` calls each sub-agent once and returns the sum of their work (saturating at
+///   `usize::MAX`, so sub-agents that return huge counts never overflow). When a sub-agent
 ///   fails, the error goes out at once, and the next `do_work` resumes with the sub-agent
 ///   **after** it: an agent that always fails cannot starve the others.
 /// - An [`AgentError::terminate`] from a sub-agent ends the whole composite.
@@ -76,10 +77,10 @@ pub(crate) fn composite_role<'a>(roles: impl Iterator<Item = &'a str>) -> String
 /// the one that failed; it goes back to 0 after a full round.
 #[inline]
 pub(crate) fn do_work_from(agents: &mut [Box<dyn Agent>], next: &mut usize) -> Result<usize, AgentError> {
-    let mut work = 0;
+    let mut work: usize = 0;
     while let Some(agent) = agents.get_mut(*next) {
         *next += 1;
-        work += agent.do_work()?;
+        work = work.saturating_add(agent.do_work()?);
     }
     *next = 0;
     Ok(work)

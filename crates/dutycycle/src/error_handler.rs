@@ -9,7 +9,8 @@ use crate::AgentError;
 /// and an invoker ([`AgentInvoker::with_error_handler`](crate::AgentInvoker::with_error_handler))
 /// take the same handler: `FnMut(&str, &AgentError) -> ErrorAction`, called with the agent's
 /// [`role_name`](crate::Agent::role_name) and the error, on the thread that runs the agent.
-/// The default handler prints one line naming the role to stderr and returns `Continue`.
+/// The default handler prints one line naming the role to stderr and returns `Continue`; it
+/// never panics, also when stderr is closed (the line is then lost).
 ///
 /// # Examples
 ///
@@ -44,8 +45,11 @@ pub enum ErrorAction {
     Stop,
 }
 
-/// The default error handler: one line on stderr, the role and the error, and go on.
+/// The default error handler: one line on stderr, the role and the error, and go on. It never
+/// panics: a line that cannot be written (stderr closed by the parent: `EPIPE`) is dropped,
+/// where `eprintln!` would panic and end the agent.
 pub(crate) fn print_error(role: &str, error: &AgentError) -> ErrorAction {
-    eprintln!("{role}: {error}");
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{role}: {error}");
     ErrorAction::Continue
 }

@@ -65,6 +65,7 @@ mod failure;
 mod idle_strategy;
 #[cfg(all(test, loom))]
 mod loom_tests;
+mod parker;
 mod primitive;
 mod runner;
 mod termination;
@@ -80,6 +81,7 @@ pub use dynamic_composite_agent::{
 };
 pub use error_handler::ErrorAction;
 pub use failure::AgentFailure;
+pub use idle_strategy::park_timeout;
 pub use idle_strategy::{
     AnyIdleStrategy, BackoffIdleStrategy, BusySpinIdleStrategy, ControllableIdleStrategy, IdleControl,
     IdleMode, IdleStrategy, IdleStrategyArgError, IdleStrategyConfig, IdleStrategyError,

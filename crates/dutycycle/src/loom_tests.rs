@@ -1,26 +1,37 @@
 //! Model checks with loom (`bash scripts/loom.sh`): every interleaving of the atomics, locks,
 //! parks and unparks below is explored, and a lost wake-up shows as a deadlock. Parks have no
-//! timeout under loom (see `primitive::thread`), so "never stuck" here means that no stop and
-//! no wake-up is ever lost, not merely that it is found at the end of a park period.
+//! timeout under loom (loom's `Condvar::wait_timeout` waits for a notification only), so
+//! "never stuck" here means that no stop and no wake-up is ever lost, not merely that it is
+//! found at the end of a park period.
 //!
 //! The code under test is the crate's own: the termination latch and its registration, a
-//! runner's shared state (stop request, end of thread), the idle strategies' park and the
-//! waker. What loom cannot run is the runner's real thread, so the duty cycle appears here as
-//! its two steps that matter for these races: the stop check and the idle strategy's park.
+//! runner's shared state (stop request, parker, end of thread), the idle strategies' park and
+//! the waker. What loom cannot run is the runner's real thread, so the duty cycle appears here
+//! as its two steps that matter for these races: the stop check and the idle call, which parks
+//! on the runner's parker.
 
 use loom::thread as lthread;
 
+use crate::parker::Parker;
 use crate::primitive::sync::{Arc, AtomicBool, Ordering};
-use crate::primitive::thread;
 use crate::runner::state::RunnerState;
 use crate::runner::state::StopFlag;
 use crate::runner::stats::Published;
 use crate::{AgentTermination, AgentWaker, BackoffIdleStrategy, IdleStrategy, SleepingIdleStrategy};
 
-/// The duty cycle reduced to what these races touch: check the stop flag, else idle.
-fn duty_cycle_until_stopped(stop: &StopFlag, idle: &mut impl IdleStrategy) {
+/// The duty cycle reduced to what these races touch: check the stop flag, else idle, parking
+/// on the runner's parker.
+fn duty_cycle_until_stopped(stop: &StopFlag, parker: &Parker, idle: &mut impl IdleStrategy) {
     while !stop.is_set() {
-        idle.idle(0);
+        parker.idle_with(|| idle.idle(0));
+    }
+}
+
+/// A duty cycle whose agent waits for `work` (a wake-up's cause), parking on `parker`.
+fn duty_cycle_until_work(work: &AtomicBool, parker: &Parker, idle: &mut impl IdleStrategy) {
+    // Acquire: pairs with the producer's Release store; its work is visible once the flag is.
+    while !work.load(Ordering::Acquire) {
+        parker.idle_with(|| idle.idle(0));
     }
 }
 
@@ -37,8 +48,13 @@ fn loom_a_signal_racing_a_runners_start_always_stops_it() {
         let agent_state = Arc::clone(&state);
         let agent = lthread::spawn(move || {
             // What the agent thread does at start: register, then run the duty cycle.
-            let _registration = latch.register(Arc::clone(&agent_state.stop), thread::current());
-            duty_cycle_until_stopped(&agent_state.stop, &mut SleepingIdleStrategy::default());
+            let _registration =
+                latch.register(Arc::clone(&agent_state.stop), Arc::clone(&agent_state.parker));
+            duty_cycle_until_stopped(
+                &agent_state.stop,
+                &agent_state.parker,
+                &mut SleepingIdleStrategy::default(),
+            );
             agent_state.mark_finished();
         });
         termination.signal();
@@ -57,8 +73,13 @@ fn loom_a_close_racing_the_latch_stops_the_agent_with_one_cause_that_stays() {
         let state = new_state();
         let agent_state = Arc::clone(&state);
         let agent = lthread::spawn(move || {
-            let _registration = latch.register(Arc::clone(&agent_state.stop), thread::current());
-            duty_cycle_until_stopped(&agent_state.stop, &mut SleepingIdleStrategy::default());
+            let _registration =
+                latch.register(Arc::clone(&agent_state.stop), Arc::clone(&agent_state.parker));
+            duty_cycle_until_stopped(
+                &agent_state.stop,
+                &agent_state.parker,
+                &mut SleepingIdleStrategy::default(),
+            );
             let seen = agent_state.stop.cause();
             agent_state.mark_finished();
             seen
@@ -67,7 +88,7 @@ fn loom_a_close_racing_the_latch_stops_the_agent_with_one_cause_that_stays() {
             let termination = termination.clone();
             lthread::spawn(move || termination.signal())
         };
-        state.request_stop(agent.thread());
+        state.request_stop();
         signaller.join().unwrap();
         let seen = agent.join().unwrap();
         assert!(matches!(seen, Some(StopCause::Runner | StopCause::Latch { signal: None })), "{seen:?}");
@@ -100,7 +121,7 @@ fn loom_close_racing_the_agent_ending_itself_always_finishes() {
             let _ = agent_state.stop.is_set();
             agent_state.mark_finished();
         });
-        state.request_stop(agent.thread());
+        state.request_stop();
         assert!(state.wait_finished(None));
         assert!(state.is_finished());
         agent.join().unwrap();
@@ -123,14 +144,17 @@ fn loom_two_closes_at_once_both_return_once_the_agent_finished() {
         let state = new_state();
         let agent_state = Arc::clone(&state);
         let agent = lthread::spawn(move || {
-            duty_cycle_until_stopped(&agent_state.stop, &mut SleepingIdleStrategy::default());
+            duty_cycle_until_stopped(
+                &agent_state.stop,
+                &agent_state.parker,
+                &mut SleepingIdleStrategy::default(),
+            );
             agent_state.mark_finished();
         });
         let requested = Arc::new(AtomicUsize::new(0));
         let close = {
-            let agent_thread = agent.thread().clone();
             move |state: &RunnerState, requested: &AtomicUsize| {
-                state.request_stop(&agent_thread);
+                state.request_stop();
                 requested.fetch_add(1, Ordering::AcqRel);
                 while requested.load(Ordering::Acquire) < 2 {
                     lthread::yield_now();
@@ -151,15 +175,12 @@ fn loom_two_closes_at_once_both_return_once_the_agent_finished() {
 fn loom_a_wake_up_is_never_lost_by_a_sleeping_agent() {
     loom::model(|| {
         let work = Arc::new(AtomicBool::new(false));
-        let agent_work = Arc::clone(&work);
+        let parker = Arc::new(Parker::new());
+        let (agent_work, agent_parker) = (Arc::clone(&work), Arc::clone(&parker));
         let agent = lthread::spawn(move || {
-            let mut idle = SleepingIdleStrategy::default();
-            // Release/Acquire: the producer's work is visible once the flag is.
-            while !agent_work.load(Ordering::Acquire) {
-                idle.idle(0);
-            }
+            duty_cycle_until_work(&agent_work, &agent_parker, &mut SleepingIdleStrategy::default());
         });
-        let waker = AgentWaker::new(agent.thread().clone());
+        let waker = AgentWaker::new(parker);
         work.store(true, Ordering::Release);
         waker.wake();
         agent.join().unwrap();
@@ -170,7 +191,8 @@ fn loom_a_wake_up_is_never_lost_by_a_sleeping_agent() {
 fn loom_a_wake_up_is_never_lost_by_a_backing_off_agent() {
     loom::model(|| {
         let work = Arc::new(AtomicBool::new(false));
-        let agent_work = Arc::clone(&work);
+        let parker = Arc::new(Parker::new());
+        let (agent_work, agent_parker) = (Arc::clone(&work), Arc::clone(&parker));
         let agent = lthread::spawn(move || {
             // Limits of zero keep the model small: spin once, then park.
             let mut idle = BackoffIdleStrategy::new(
@@ -180,13 +202,50 @@ fn loom_a_wake_up_is_never_lost_by_a_backing_off_agent() {
                 std::time::Duration::from_micros(1),
             )
             .unwrap();
-            while !agent_work.load(Ordering::Acquire) {
-                idle.idle(0);
-            }
+            duty_cycle_until_work(&agent_work, &agent_parker, &mut idle);
         });
-        let waker = AgentWaker::new(agent.thread().clone());
+        let waker = AgentWaker::new(parker);
         work.store(true, Ordering::Release);
         waker.wake();
+        agent.join().unwrap();
+    });
+}
+
+/// A wake-up and a stop at once: the wake-up never hides the stop, whichever comes first and
+/// whichever park consumes the wake-up.
+#[test]
+fn loom_a_wake_up_racing_a_stop_never_hides_the_stop() {
+    loom::model(|| {
+        let state = new_state();
+        let agent_state = Arc::clone(&state);
+        let agent = lthread::spawn(move || {
+            duty_cycle_until_stopped(
+                &agent_state.stop,
+                &agent_state.parker,
+                &mut SleepingIdleStrategy::default(),
+            );
+        });
+        let waker = AgentWaker::new(Arc::clone(&state.parker));
+        let producer = lthread::spawn(move || waker.wake());
+        state.request_stop();
+        producer.join().unwrap();
+        agent.join().unwrap();
+    });
+}
+
+/// A stop is a level, not a token: an idle call that parks twice (a park consumed by other
+/// code in between, in effect) still returns at once after a stop.
+#[test]
+fn loom_after_a_stop_every_park_returns() {
+    loom::model(|| {
+        let parker = Arc::new(Parker::new());
+        let agent_parker = Arc::clone(&parker);
+        let agent = lthread::spawn(move || {
+            for _ in 0..2 {
+                agent_parker.park_timeout(std::time::Duration::from_secs(1));
+            }
+        });
+        parker.stop();
         agent.join().unwrap();
     });
 }

@@ -14,11 +14,18 @@ pub(crate) mod sync {
     pub(crate) use loom::sync::{Arc, Condvar, Mutex, MutexGuard};
 }
 
-/// Threads as the agents' wake-up paths see them: the handle that unparks, and the park.
+/// Thread-locals: a thread of loom's model has its own, where std's would be shared by every
+/// modelled thread (loom runs them all on one OS thread).
+#[cfg(not(loom))]
+pub(crate) use std::thread_local;
+
+#[cfg(loom)]
+pub(crate) use loom::thread_local;
+
+/// The thread's own park, for idle strategies used outside a runner's idle call (a runner's
+/// parks on its [`Parker`](crate::parker::Parker)).
 #[cfg(not(loom))]
 pub(crate) mod thread {
-    pub(crate) use std::thread::{current, Thread};
-
     /// Parks the calling thread for up to `period` (or until unparked, or spuriously).
     #[inline]
     pub(crate) fn park_timeout(period: std::time::Duration) {
@@ -31,8 +38,6 @@ pub(crate) mod thread {
 /// lost for longer than one park period": none is lost at all.
 #[cfg(loom)]
 pub(crate) mod thread {
-    pub(crate) use loom::thread::{current, Thread};
-
     pub(crate) fn park_timeout(_period: std::time::Duration) {
         loom::thread::park();
     }

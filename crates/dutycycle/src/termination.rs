@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use crossbeam_utils::CachePadded;
 
+use crate::parker::Parker;
 use crate::primitive::sync::{Arc, AtomicUsize, Condvar, Mutex, Ordering};
-use crate::primitive::thread::Thread;
 use crate::primitive::{lock, wait_until};
 use crate::runner::state::{StopCause, StopFlag};
 
@@ -21,8 +21,10 @@ use crate::runner::state::{StopCause, StopFlag};
 /// - `Clone + Send + Sync`: one latch may be shared by any number of runners; clones share the
 ///   same state.
 /// - [`signal`](AgentTermination::signal) is idempotent and never blocks on an agent. It also
-///   unparks every runner thread registered with the latch, so an agent that its idle strategy
-///   parked (Backoff with a 1 s park, say) stops within microseconds, not at the end of its park.
+///   ends the park of every runner registered with the latch, so an agent that its idle
+///   strategy parked (Backoff with a 1 s park, say) stops within microseconds, not at the end
+///   of its park; also when code in its `do_work` parked the thread itself (the runner parks
+///   on a parker of its own, which no other code consumes).
 /// - Once signalled, it stays signalled: [`is_signalled`](AgentTermination::is_signalled) never
 ///   goes back to `false`. A `false` answer may be out of date the moment it is returned.
 /// - [`AgentTermination::from_signals`] makes the process's SIGINT and SIGTERM signal it.
@@ -64,7 +66,7 @@ const NOT_SIGNALLED: usize = 0;
 #[derive(Default)]
 struct Registry {
     next_id: u64,
-    entries: Vec<(u64, Arc<StopFlag>, Thread)>,
+    entries: Vec<(u64, Arc<StopFlag>, Arc<Parker>)>,
 }
 
 impl AgentTermination {
@@ -153,9 +155,9 @@ impl AgentTermination {
             return;
         }
         let registry = lock(&self.inner.registry);
-        for (_, stop, thread) in &registry.entries {
+        for (_, stop, parker) in &registry.entries {
             stop.request(cause);
-            thread.unpark();
+            parker.stop();
         }
         // Under the lock: a waiter checks the flag under the same lock before it sleeps, so
         // it cannot miss this notification.
@@ -205,19 +207,20 @@ impl AgentTermination {
         }
     }
 
-    /// Registers a runner's stop flag and thread: `signal` sets the flag and unparks the
-    /// thread. If the latch is already signalled the flag is set at once. The registration
+    /// Registers a runner's stop flag and parker: `signal` sets the flag and stops the parker
+    /// (ending its park). If the latch is already signalled both happen at once. The registration
     /// ends when the returned guard drops.
-    pub(crate) fn register(&self, stop: Arc<StopFlag>, thread: Thread) -> Registration {
+    pub(crate) fn register(&self, stop: Arc<StopFlag>, parker: Arc<Parker>) -> Registration {
         let mut registry = lock(&self.inner.registry);
         // Under the lock, so either `signal` (which takes the lock after setting the flag)
         // sees this entry, or this load sees the flag.
         if let Some(cause) = self.cause() {
             stop.request(cause);
+            parker.stop();
         }
         let id = registry.next_id;
         registry.next_id += 1;
-        registry.entries.push((id, stop, thread));
+        registry.entries.push((id, stop, parker));
         Registration { termination: self.clone(), id }
     }
 
@@ -344,13 +347,13 @@ mod tests {
     fn registration_sets_the_flag_of_a_late_runner_and_is_removed_on_drop() {
         let termination = AgentTermination::new();
         let early = Arc::new(StopFlag::new());
-        let guard = termination.register(Arc::clone(&early), std::thread::current());
+        let guard = termination.register(Arc::clone(&early), Arc::new(Parker::new()));
         assert_eq!(termination.registered(), 1);
         assert!(!early.is_set());
         termination.signal();
         assert!(early.is_set());
         let late = Arc::new(StopFlag::new());
-        let late_guard = termination.register(Arc::clone(&late), std::thread::current());
+        let late_guard = termination.register(Arc::clone(&late), Arc::new(Parker::new()));
         assert!(late.is_set());
         assert_eq!(late.cause(), Some(StopCause::Latch { signal: None }));
         drop(guard);
@@ -362,7 +365,7 @@ mod tests {
     fn the_first_cause_of_a_stop_is_kept() {
         let termination = AgentTermination::new();
         let stop = Arc::new(StopFlag::new());
-        let _guard = termination.register(Arc::clone(&stop), std::thread::current());
+        let _guard = termination.register(Arc::clone(&stop), Arc::new(Parker::new()));
         termination.signal_for(StopCause::Latch { signal: Some(15) });
         termination.signal();
         termination.signal_for(StopCause::Latch { signal: Some(2) });
@@ -394,18 +397,19 @@ mod tests {
     }
 
     #[test]
-    fn signal_unparks_a_registered_thread() {
+    fn signal_ends_the_park_of_a_registered_runner() {
         let termination = AgentTermination::new();
         let stop = Arc::new(StopFlag::new());
         let (tx, rx) = std::sync::mpsc::channel();
         let remote = termination.clone();
         let flag = Arc::clone(&stop);
         let t = std::thread::spawn(move || {
-            let _reg = remote.register(Arc::clone(&flag), std::thread::current());
+            let parker = Arc::new(Parker::new());
+            let _reg = remote.register(Arc::clone(&flag), Arc::clone(&parker));
             tx.send(()).unwrap();
             let start = Instant::now();
             while !flag.is_set() {
-                std::thread::park_timeout(Duration::from_secs(60));
+                parker.park_timeout(Duration::from_secs(60));
             }
             start.elapsed()
         });

@@ -1,26 +1,30 @@
 //! [`AgentWaker`]: wake an agent from its idle strategy's park.
 
-use crate::primitive::thread::Thread;
 use std::fmt;
+
+use crate::parker::Parker;
+use crate::primitive::sync::Arc;
 
 /// Wakes a runner's agent from a park, so that work handed to it is seen now rather than at
 /// the end of the park period (`Clone + Send + Sync`; from
 /// [`AgentRunner::waker`](crate::AgentRunner::waker)).
 ///
 /// A producer that has just given the agent work (pushed to its queue, say) calls
-/// [`wake`](AgentWaker::wake). If the agent is parked by [`BackoffIdleStrategy`],
-/// [`SleepingIdleStrategy`] or [`SleepingMillisIdleStrategy`], the park ends at once. If it is
-/// not parked, the wake-up is remembered and its next park returns at once, so no wake-up is
-/// lost: the agent sees the work no later than the end of one park period, and in practice on
-/// its next cycle.
+/// [`wake`](AgentWaker::wake). If the agent is parked by its idle strategy
+/// ([`BackoffIdleStrategy`], [`SleepingIdleStrategy`], [`SleepingMillisIdleStrategy`],
+/// [`ControllableIdleStrategy`]), the park ends at once. If it is not parked, the wake-up is
+/// remembered and its next park returns at once, so no wake-up is lost: the agent sees the
+/// work on its next cycle. The runner's idle strategy parks on a parker of the runner's own, so
+/// code in `do_work` that parks the thread itself (a channel's `recv_timeout`, a client
+/// library's wait) can neither consume the wake-up nor be ended by it.
 ///
-/// `wake` on an agent that is not parked costs one atomic swap and no system call (the
-/// standard library's thread parker: only a thread that is actually parked is woken with a
-/// `futex` call).
+/// `wake` on an agent that is not parked costs one atomic read-modify-write and no system call:
+/// only a parked agent is woken through its condition variable (a `futex` call).
 ///
 /// [`BackoffIdleStrategy`]: crate::BackoffIdleStrategy
 /// [`SleepingIdleStrategy`]: crate::SleepingIdleStrategy
 /// [`SleepingMillisIdleStrategy`]: crate::SleepingMillisIdleStrategy
+/// [`ControllableIdleStrategy`]: crate::ControllableIdleStrategy
 ///
 /// # Examples
 ///
@@ -55,23 +59,23 @@ use std::fmt;
 /// ```
 #[derive(Clone)]
 pub struct AgentWaker {
-    thread: Thread,
+    parker: Arc<Parker>,
 }
 
 impl AgentWaker {
-    pub(crate) fn new(thread: Thread) -> Self {
-        AgentWaker { thread }
+    pub(crate) fn new(parker: Arc<Parker>) -> Self {
+        AgentWaker { parker }
     }
 
     /// Ends the agent's current park, or makes its next park return at once.
     #[inline]
     pub fn wake(&self) {
-        self.thread.unpark();
+        self.parker.unpark();
     }
 }
 
 impl fmt::Debug for AgentWaker {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AgentWaker").field("thread", &self.thread.name()).finish()
+        f.debug_struct("AgentWaker").finish_non_exhaustive()
     }
 }

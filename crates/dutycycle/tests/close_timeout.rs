@@ -116,3 +116,68 @@ fn a_process_exits_normally_with_a_detached_thread_still_stuck_whose_agent_is_ne
     assert!(out.stdout.iter().any(|l| l == "agent started"));
     assert!(!out.stdout.iter().any(|l| l == "on_close returned"), "{:#?}", out.stdout);
 }
+
+#[test]
+fn close_ends_the_park_that_follows_a_do_work_that_parked_the_thread_itself() {
+    let (waiting_tx, waiting) = mpsc::channel::<()>();
+    let (never, quiet) = mpsc::channel::<()>();
+    let (spec, events) = ProbeSpec::new("blocks-in-do-work");
+    let spec = spec.work(move |cycle| {
+        if cycle == 1 {
+            waiting_tx.send(()).unwrap();
+            // Nobody sends: this parks the thread for 500 ms, and takes its park token.
+            let _ = quiet.recv_timeout(Duration::from_millis(500));
+        }
+        Ok(0)
+    });
+    let runner = AgentRunner::builder().idle_strategy(parks_long()).start(spec.factory()).unwrap();
+    waiting.recv_timeout(PATIENCE).expect("the first do_work began");
+    let asked = Instant::now();
+    let report = match runner.close_timeout(Duration::from_secs(5)) {
+        Ok(report) => report,
+        Err(err) => panic!("after {:?}: {err}: the 10 s park after do_work was waited out", asked.elapsed()),
+    };
+    drop(never);
+    assert!(matches!(report.ending(), Ending::Closed));
+    assert_eq!(report.duty_cycles(), 1);
+    assert_eq!(names(&events.logged()), ["factory", "on_start", "do_work", "on_close", "drop"]);
+}
+
+/// Sleeps in its `Drop`: a thread-local of this type delays the end of its thread.
+struct SlowToDrop(Duration);
+
+impl Drop for SlowToDrop {
+    fn drop(&mut self) {
+        std::thread::sleep(self.0);
+    }
+}
+
+thread_local! {
+    static SLOW_THREAD_EXIT: std::cell::RefCell<Option<SlowToDrop>> = const { std::cell::RefCell::new(None) };
+}
+
+#[test]
+fn close_timeout_hands_the_report_back_without_waiting_for_thread_local_destructors() {
+    let (tid_tx, tid) = mpsc::channel();
+    let (spec, events) = ProbeSpec::new("slow-exit");
+    let spec = spec.on_start(move || {
+        SLOW_THREAD_EXIT.with(|slot| *slot.borrow_mut() = Some(SlowToDrop(Duration::from_secs(4))));
+        tid_tx.send(gettid()).unwrap();
+        Ok(())
+    });
+    let runner = AgentRunner::builder().idle_strategy(parks_long()).start(spec.factory()).unwrap();
+    let tid = tid.recv_timeout(PATIENCE).unwrap();
+    let timeout = Duration::from_millis(500);
+    let asked = Instant::now();
+    let report = runner.close_timeout(timeout).expect("the agent closed in time");
+    let took = asked.elapsed();
+    assert!(report.is_clean(), "{report}");
+    assert!(
+        took < Duration::from_secs(3),
+        "close_timeout({timeout:?}) returned after {took:?}: it waited for the thread-local's 4 s destructor"
+    );
+    assert!(names(&events.logged()).ends_with(&["on_close", "drop"]), "{:?}", events.logged());
+    // The thread ends once its thread-locals are gone, and nothing is left of it.
+    let task = format!("/proc/self/task/{tid}");
+    eventually("the agent thread is gone from /proc/self/task", || !Path::new(&task).exists());
+}

@@ -135,6 +135,18 @@ fn do_work_sums_the_sub_agents_work() {
 }
 
 #[test]
+fn the_sum_of_the_sub_agents_work_saturates_at_usize_max() {
+    let log = log();
+    let mut composite = CompositeAgent::new(vec![
+        Probe::boxed("a", &log, usize::MAX, Faults::default()),
+        Probe::boxed("b", &log, 1, Faults::default()),
+        Probe::boxed("c", &log, usize::MAX, Faults::default()),
+    ]);
+    assert_eq!(composite.do_work().unwrap(), usize::MAX);
+    assert_eq!(*log.borrow(), ["a.work", "b.work", "c.work"], "every sub-agent still works");
+}
+
+#[test]
 fn after_a_sub_agent_fails_the_next_cycle_resumes_after_it_so_it_cannot_starve_the_rest() {
     let log = log();
     let always_fails = Faults { work: Some(Fault::Error), ..Faults::default() };

@@ -38,9 +38,9 @@ use std::time::Duration;
 
 use common::*;
 use dutycycle::{
-    Agent, AgentError, AgentFailure, AgentRunner, AgentRunnerBuilder, CloseError, CompositeAgent,
-    CompositeAgentError, DynamicCompositeAgent, DynamicCompositeControl, DynamicCompositeError, Ending,
-    ErrorAction, SleepingIdleStrategy, StartError,
+    Agent, AgentError, AgentFailure, AgentReport, AgentRunner, AgentRunnerBuilder, CloseError,
+    CompositeAgent, CompositeAgentError, DynamicCompositeAgent, DynamicCompositeControl,
+    DynamicCompositeError, Ending, ErrorAction, IdleStrategy, SleepingIdleStrategy, StartError,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -918,4 +918,115 @@ fn a_removed_agent_whose_on_close_and_drop_both_fail_reports_both() {
         assert!(shown.contains(&message("removed", place, how)), "{place:?} is not reported: {shown}");
     }
     dynamic.runner.close().unwrap();
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the runner holds for the agent: its idle strategy and its error handler
+
+/// An idle strategy whose `Drop` panics.
+struct IdleThatPanicsOnDrop;
+
+impl IdleStrategy for IdleThatPanicsOnDrop {
+    fn idle_once(&mut self) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    fn reset(&mut self) {}
+    fn alias(&self) -> &'static str {
+        "panics-on-drop"
+    }
+}
+
+impl Drop for IdleThatPanicsOnDrop {
+    fn drop(&mut self) {
+        panic!("the idle strategy's drop blew up");
+    }
+}
+
+/// A value whose `Drop` panics, for an error handler to capture.
+struct PanicsOnDrop;
+
+impl Drop for PanicsOnDrop {
+    fn drop(&mut self) {
+        panic!("the error handler's capture blew up");
+    }
+}
+
+/// Idles, and fails its `on_close` with "the real on_close error".
+struct FailsToClose;
+
+impl Agent for FailsToClose {
+    fn role_name(&self) -> &str {
+        "fails-to-close"
+    }
+    fn do_work(&mut self) -> Result<usize, AgentError> {
+        Ok(0)
+    }
+    fn on_close(&mut self) -> Result<(), AgentError> {
+        Err(AgentError::msg("the real on_close error"))
+    }
+}
+
+/// The report of a runner of [`FailsToClose`] named "real-report", closed.
+fn closed_report<I: IdleStrategy + Send + 'static>(builder: AgentRunnerBuilder<I>) -> AgentReport {
+    let runner = builder.name("real-report").start(|| Ok(FailsToClose)).unwrap();
+    runner.close().expect_err("on_close failed").into_report()
+}
+
+fn assert_the_real_report_with(report: &AgentReport, drop_panics: &[&str]) {
+    assert!(matches!(report.ending(), Ending::Closed), "{report}");
+    assert_eq!(report.thread_name(), "real-report", "{report}");
+    assert_eq!(report.role(), "fails-to-close", "{report}");
+    let close = report.close_failure().map(ToString::to_string);
+    assert_eq!(close.as_deref(), Some("the real on_close error"), "{report}");
+    let dropped = report.drop_failure().map(ToString::to_string).unwrap_or_default();
+    for panic in drop_panics {
+        assert!(dropped.contains(panic), "{panic:?} is not reported: {report}");
+    }
+    assert!(!report.is_clean());
+}
+
+#[test]
+fn a_panic_in_the_idle_strategys_drop_is_reported_beside_the_real_report() {
+    let report = closed_report(AgentRunner::builder().idle_strategy(IdleThatPanicsOnDrop));
+    assert_the_real_report_with(&report, &["the idle strategy's drop blew up"]);
+}
+
+#[test]
+fn a_panic_in_the_drop_of_what_the_error_handler_captured_is_reported_beside_the_real_report() {
+    let capture = PanicsOnDrop;
+    let builder = AgentRunner::builder().error_handler(move |_, _| {
+        let _keep = &capture;
+        ErrorAction::Continue
+    });
+    let report = closed_report(builder);
+    assert_the_real_report_with(&report, &["the error handler's capture blew up"]);
+}
+
+/// The child of the next test: both drops panic in one runner.
+fn idle_and_handler_drops_both_panic_child() {
+    let capture = PanicsOnDrop;
+    let builder = AgentRunner::builder().idle_strategy(IdleThatPanicsOnDrop).error_handler(move |_, _| {
+        let _keep = &capture;
+        ErrorAction::Continue
+    });
+    let report = closed_report(builder);
+    assert_the_real_report_with(
+        &report,
+        &["the idle strategy's drop blew up", "the error handler's capture blew up"],
+    );
+    println!("reported: {report}");
+    println!("child-done");
+}
+
+#[test]
+fn an_idle_strategy_and_an_error_handler_whose_drops_both_panic_do_not_abort_the_process() {
+    if child_mode().is_some() {
+        return idle_and_handler_drops_both_panic_child();
+    }
+    let out = ChildProcess::spawn(
+        "an_idle_strategy_and_an_error_handler_whose_drops_both_panic_do_not_abort_the_process",
+        "idle-and-handler-drops",
+    )
+    .wait();
+    out.assert_success_with("child-done");
 }

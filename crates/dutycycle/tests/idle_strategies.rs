@@ -183,3 +183,39 @@ fn a_strategy_chosen_at_run_time_is_boxed() {
     idle.idle(1);
     assert!(!by_alias("spin").parks());
 }
+
+/// A strategy of the user's own that parks a minute at a time with `dutycycle::park_timeout`.
+#[derive(Debug)]
+struct MinuteNap;
+
+impl IdleStrategy for MinuteNap {
+    fn idle_once(&mut self) {
+        dutycycle::park_timeout(Duration::from_secs(60));
+    }
+    fn reset(&mut self) {}
+    fn alias(&self) -> &'static str {
+        "minute-nap"
+    }
+}
+
+/// An agent that never has work.
+struct Idle;
+
+impl dutycycle::Agent for Idle {
+    fn do_work(&mut self) -> Result<usize, dutycycle::AgentError> {
+        Ok(0)
+    }
+}
+
+#[test]
+fn a_custom_strategy_that_parks_with_park_timeout_is_woken_by_close() {
+    let runner = dutycycle::AgentRunner::builder().idle_strategy(MinuteNap).start(|| Ok(Idle)).unwrap();
+    while runner.stats().duty_cycles == 0 {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    std::thread::sleep(Duration::from_millis(20)); // now in its minute-long park
+    let started = Instant::now();
+    let report = runner.close_timeout(Duration::from_secs(30)).expect("close did not end the park");
+    assert!(report.is_clean(), "{report}");
+    assert!(started.elapsed() < Duration::from_secs(20), "close took {:?}", started.elapsed());
+}

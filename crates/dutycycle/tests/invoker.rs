@@ -1,9 +1,12 @@
 //! `AgentInvoker`: the agent lifecycle driven from the caller's own loop and thread.
 
+mod common;
+
 use std::cell::RefCell;
 use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
 
+use common::{child_mode, ChildProcess};
 use dutycycle::{Agent, AgentError, AgentInvoker, ErrorAction};
 
 type Log = Rc<RefCell<Vec<String>>>;
@@ -292,6 +295,57 @@ fn a_panic_in_do_work_unwinds_into_the_caller_and_drop_still_closes_the_agent() 
     let payload = result.expect_err("the panic was swallowed");
     assert_eq!(payload.downcast_ref::<&str>(), Some(&"do_work blew up"));
     assert_eq!(calls(&log), ["on_start", "do_work", "on_close"]);
+}
+
+/// The child of the next test: `do_work` panics, and so does `on_close` while that panic
+/// unwinds through the invoker's drop.
+fn on_close_panics_while_unwinding_child() {
+    struct PanicsTwice;
+    impl Agent for PanicsTwice {
+        fn role_name(&self) -> &str {
+            "panics-twice"
+        }
+        fn do_work(&mut self) -> Result<usize, AgentError> {
+            panic!("do_work blew up")
+        }
+        fn on_close(&mut self) -> Result<(), AgentError> {
+            panic!("on_close blew up")
+        }
+    }
+    let handled = Log::default();
+    let log = Rc::clone(&handled);
+    let result = panic::catch_unwind(AssertUnwindSafe(move || {
+        let mut invoker = AgentInvoker::with_error_handler(PanicsTwice, move |role, err| {
+            log.borrow_mut().push(format!("{role}: {err}"));
+            ErrorAction::Continue
+        });
+        invoker.start();
+        invoker.invoke();
+    }));
+    let payload = result.expect_err("the panic was swallowed");
+    assert_eq!(payload.downcast_ref::<&str>(), Some(&"do_work blew up"), "the first panic goes on");
+    for line in handled.borrow().iter() {
+        println!("handled {line}");
+    }
+    println!("child-done");
+}
+
+#[test]
+fn an_on_close_that_panics_while_do_works_panic_unwinds_does_not_abort_the_process() {
+    if child_mode().is_some() {
+        return on_close_panics_while_unwinding_child();
+    }
+    let out = ChildProcess::spawn(
+        "an_on_close_that_panics_while_do_works_panic_unwinds_does_not_abort_the_process",
+        "on-close-panics-while-unwinding",
+    )
+    .wait();
+    out.assert_success_with("child-done");
+    assert!(
+        out.stdout.iter().any(|l| l == "handled panics-twice: panicked: on_close blew up"),
+        "the on_close panic was not passed to the error handler: {:#?}",
+        out.stdout
+    );
 }
 
 #[test]

@@ -446,7 +446,7 @@ fn the_duty_cycle_calls_do_work_then_idle_with_its_work_count() {
         .unwrap()
         .join()
         .unwrap();
-    assert_eq!(report.duty_cycles(), 4);
+    assert_eq!(report.duty_cycles(), 5, "every do_work call, the one that ended the agent too");
     let calls: Vec<String> = rx.try_iter().collect();
     assert_eq!(
         calls,
@@ -488,7 +488,7 @@ fn do_work_errors_go_to_the_error_handler_and_the_counter_and_the_loop_goes_on()
     let agent_thread = assert_one_agent_thread(&events.logged());
     assert!(handled.iter().all(|(_, at)| *at == agent_thread), "the error handler ran off the agent thread");
     assert_eq!(report.errors(), 3);
-    assert_eq!(report.duty_cycles(), 9, "the loop went on after the errors");
+    assert_eq!(report.duty_cycles(), 10, "the loop went on after the errors");
     assert!(matches!(report.ending(), Ending::Terminated));
     assert!(report.is_clean(), "errors taken by the handler do not make the report unclean");
 }
@@ -590,7 +590,7 @@ fn terminate_ends_the_agent_and_is_not_counted_as_an_error() {
     let report = runner.join().unwrap();
     assert!(matches!(report.ending(), Ending::Terminated), "{:?}", report.ending());
     assert_eq!(report.errors(), 0);
-    assert_eq!(report.duty_cycles(), 1);
+    assert_eq!(report.duty_cycles(), 2, "the call that returned terminate is a cycle");
     assert!(handled.try_iter().next().is_none(), "terminate went to the error handler");
     assert_eq!(names(&events.logged()), ["factory", "on_start", "do_work", "on_close", "drop"]);
 }
@@ -886,4 +886,96 @@ fn dropping_the_runner_stops_and_joins_the_agent() {
     assert_eq!(names.last_chunk::<2>(), Some(&["on_close", "drop"]), "{names:?}");
     assert!(events.iter().all(|(_, at)| *at == started_on));
     assert!(!termination.is_signalled(), "dropping one runner signalled the shared latch");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Defined ends of unusual calls
+
+fn closed_stderr_child() {
+    // The parent closes the reading end of our stderr, then says go: from here every write to
+    // stderr fails with EPIPE.
+    let mut go = String::new();
+    std::io::stdin().read_line(&mut go).unwrap();
+    let (spec, _events) = ProbeSpec::new("no-stderr");
+    let spec =
+        spec.work(
+            |cycle| if cycle <= 3 { Err(AgentError::msg("feed lost")) } else { Err(AgentError::terminate()) },
+        );
+    let report = match AgentRunner::start(spec.factory()).unwrap().join() {
+        Ok(report) => report,
+        Err(failed) => failed.into_report(),
+    };
+    println!("report {report}");
+    println!("child-done");
+}
+
+#[test]
+fn the_default_error_handler_never_panics_when_stderr_is_closed() {
+    use std::io::{Read, Write};
+    use std::process::{Command, Stdio};
+
+    if child_mode().is_some() {
+        return closed_stderr_child();
+    }
+    let test = "the_default_error_handler_never_panics_when_stderr_is_closed";
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", test, "--nocapture", "--test-threads=1"])
+        .env(CHILD_ENV, "closed-stderr")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take());
+    child.stdin.take().unwrap().write_all(b"go\n").unwrap();
+    let mut stdout = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut stdout).unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "child failed: {status:?}\nstdout:\n{stdout}");
+    assert!(stdout.contains("child-done"), "{stdout}");
+    let report = stdout.lines().find(|l| l.contains("report no-stderr: ")).unwrap_or_default();
+    assert!(
+        report.contains("ended itself") && report.contains("3 errors") && !report.contains("panicked"),
+        "the errors did not go through the handler and on: {stdout}"
+    );
+}
+
+#[test]
+fn dropping_a_runner_inside_its_own_agent_stops_it_without_a_panic_and_the_thread_ends() {
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    use std::sync::Mutex;
+
+    let slot: Arc<Mutex<Option<AgentRunner>>> = Arc::default();
+    let agent_slot = Arc::clone(&slot);
+    let (dropped_tx, dropped) = mpsc::channel::<(libc::pid_t, Result<(), String>)>();
+    let (spec, events) = ProbeSpec::new("self-dropper");
+    let spec = spec.work(move |_| {
+        let runner = agent_slot.lock().unwrap().take();
+        if let Some(runner) = runner {
+            let outcome = catch_unwind(AssertUnwindSafe(move || drop(runner))).map_err(|payload| {
+                payload
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                    .unwrap_or_default()
+            });
+            dropped_tx.send((gettid(), outcome)).unwrap();
+        }
+        Ok(0)
+    });
+    let runner = AgentRunner::builder()
+        .idle_strategy(SleepingMillisIdleStrategy::new(1).unwrap())
+        .start(spec.factory())
+        .unwrap();
+    let reader = runner.stats_reader();
+    *slot.lock().unwrap() = Some(runner);
+    let (tid, outcome) = dropped.recv_timeout(PATIENCE).expect("the agent dropped its runner");
+    assert_eq!(outcome, Ok(()), "dropping the runner inside its agent panicked");
+    // The drop asked the agent to stop: it is closed and dropped on its own thread, which ends.
+    events.wait_for("on_close");
+    events.wait_for("drop");
+    let task = format!("/proc/self/task/{tid}");
+    eventually("the agent thread is gone from /proc/self/task", || !std::path::Path::new(&task).exists());
+    let cycles = reader.read().duty_cycles;
+    assert!(cycles >= 1, "{cycles}");
 }

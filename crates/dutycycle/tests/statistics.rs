@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use dutycycle::{
-    Agent, AgentError, AgentRunner, ErrorAction, NoOpIdleStrategy, SleepingIdleStrategy, Statistics,
+    Agent, AgentError, AgentRunner, CompositeAgent, ErrorAction, NoOpIdleStrategy, SleepingIdleStrategy,
+    Statistics,
 };
 
 /// Returns work from a script, one entry per cycle, then ends itself.
@@ -55,9 +56,9 @@ fn counters_add_up_to_what_the_agent_did() {
         let reader = runner.stats_reader();
         let report = runner.join().unwrap();
         let stats = report.stats();
-        assert_eq!(stats.duty_cycles, 1000, "{statistics:?}");
+        assert_eq!(stats.duty_cycles, 1001, "{statistics:?}: the script, and the call that ended it");
         assert_eq!(stats.total_work, 200 * 4);
-        assert_eq!(stats.idle_cycles, 200 * 3, "cycles with 0 work or an error");
+        assert_eq!(stats.idle_cycles, 200 * 3 + 1, "cycles with 0 work or an error, terminate too");
         assert_eq!(stats.errors, 200);
         assert_eq!(report.errors(), 200);
         assert_eq!(reader.read(), *stats, "the reader shows the final figures");
@@ -153,4 +154,118 @@ fn with_statistics_off_nothing_is_published_until_the_end() {
     assert_eq!(runner.stats().duty_cycles, 0);
     let report = runner.close().unwrap();
     assert!(report.duty_cycles() >= 10_000);
+}
+
+/// Works (1) on each of its first 49 calls; the 50th ends it, by `end`.
+struct Fifty {
+    calls: u32,
+    end: fn() -> AgentError,
+}
+
+impl Agent for Fifty {
+    fn do_work(&mut self) -> Result<usize, AgentError> {
+        self.calls += 1;
+        if self.calls == 50 {
+            return Err((self.end)());
+        }
+        Ok(1)
+    }
+}
+
+#[test]
+fn every_do_work_call_is_a_duty_cycle_also_the_one_that_ends_the_agent() {
+    let modes =
+        [Statistics::Off, Statistics::Counters, Statistics::Timed { threshold: Duration::from_secs(1) }];
+    type End = (&'static str, fn() -> AgentError);
+    let ends: [End; 2] = [
+        ("terminate", AgentError::terminate),
+        ("an error the handler stops on", || AgentError::msg("fatal")),
+    ];
+    for statistics in modes {
+        for (how, end) in ends {
+            let runner = AgentRunner::builder()
+                .idle_strategy(NoOpIdleStrategy)
+                .statistics(statistics)
+                .error_handler(|_, _| ErrorAction::Stop)
+                .start(move || Ok(Fifty { calls: 0, end }))
+                .unwrap();
+            let reader = runner.stats_reader();
+            let report = match runner.join() {
+                Ok(report) => report,
+                Err(failed) => failed.into_report(),
+            };
+            let stats = report.stats();
+            let what = format!("{statistics:?}, ended by {how}");
+            assert_eq!(stats.duty_cycles, 50, "{what}");
+            assert_eq!(stats.total_work, 49, "{what}");
+            assert_eq!(stats.idle_cycles, 1, "{what}: the last cycle did no work");
+            assert_eq!(reader.read(), *stats, "{what}: the published figures are the report's");
+        }
+    }
+
+    // A composite ended by one of its sub-agents: 50 calls of the composite's do_work.
+    let runner = AgentRunner::builder()
+        .idle_strategy(NoOpIdleStrategy)
+        .start(|| {
+            Ok(CompositeAgent::new(vec![
+                Box::new(Fifty { calls: 0, end: AgentError::terminate }),
+                Box::new(Fifty { calls: 0, end: || AgentError::msg("never reached") }),
+            ]))
+        })
+        .unwrap();
+    let report = runner.join().unwrap();
+    assert_eq!(report.duty_cycles(), 50);
+    assert_eq!(report.stats().total_work, 2 * 49);
+}
+
+#[test]
+fn work_counts_of_usize_max_saturate_the_total_instead_of_overflowing() {
+    struct Huge(u32);
+    impl Agent for Huge {
+        fn do_work(&mut self) -> Result<usize, AgentError> {
+            self.0 += 1;
+            if self.0 > 3 {
+                return Err(AgentError::terminate());
+            }
+            Ok(usize::MAX)
+        }
+    }
+    for statistics in [Statistics::Off, Statistics::Counters, Statistics::Timed { threshold: Duration::ZERO }]
+    {
+        let report = AgentRunner::builder()
+            .idle_strategy(NoOpIdleStrategy)
+            .statistics(statistics)
+            .start(|| Ok(Huge(0)))
+            .unwrap()
+            .join()
+            .unwrap_or_else(|failed| panic!("{statistics:?}: {failed}"));
+        assert_eq!(report.stats().total_work, u64::MAX, "{statistics:?}");
+        assert_eq!(report.stats().idle_cycles, 1, "{statistics:?}");
+    }
+}
+
+#[test]
+fn with_statistics_off_errors_are_still_counted_while_the_agent_runs() {
+    struct Failing;
+    impl Agent for Failing {
+        fn do_work(&mut self) -> Result<usize, AgentError> {
+            Err(AgentError::msg("no route"))
+        }
+    }
+    let runner = AgentRunner::builder()
+        .idle_strategy(SleepingIdleStrategy::new(Duration::from_millis(1)).unwrap())
+        .statistics(Statistics::Off)
+        .error_handler(|_, _| ErrorAction::Continue)
+        .start(|| Ok(Failing))
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while runner.stats().errors < 3 {
+        assert!(std::time::Instant::now() < deadline, "the errors were not published: {}", runner.stats());
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let live = runner.stats();
+    assert!(runner.error_count() >= 3);
+    assert_eq!((live.duty_cycles, live.total_work, live.idle_cycles), (0, 0, 0), "{live}");
+    let report = runner.close().unwrap();
+    assert!(report.errors() >= live.errors);
 }

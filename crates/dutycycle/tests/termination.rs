@@ -193,3 +193,36 @@ fn debug_shows_whether_the_latch_is_signalled() {
     termination.signal();
     assert_eq!(format!("{termination:?}"), "AgentTermination { signalled: true }");
 }
+
+#[test]
+fn signal_ends_the_park_that_follows_a_do_work_that_parked_the_thread_itself() {
+    let termination = AgentTermination::new();
+    let (waiting_tx, waiting) = mpsc::channel::<()>();
+    let (spec, _events) = ProbeSpec::new("blocks-in-do-work");
+    let (never, quiet) = mpsc::channel::<()>();
+    let spec = spec.work(move |cycle| {
+        if cycle == 1 {
+            waiting_tx.send(()).unwrap();
+            // Nobody sends: this parks the thread for 500 ms, and takes its park token.
+            let _ = quiet.recv_timeout(Duration::from_millis(500));
+        }
+        Ok(0)
+    });
+    let runner = AgentRunner::builder()
+        .termination(termination.clone())
+        .idle_strategy(SleepingMillisIdleStrategy::new(20_000).unwrap())
+        .start(spec.factory())
+        .unwrap();
+    waiting.recv_timeout(PATIENCE).expect("the first do_work began");
+    let signalled = Instant::now();
+    termination.signal();
+    let report = runner.join().unwrap();
+    let took = signalled.elapsed();
+    drop(never);
+    assert!(
+        took < Duration::from_secs(10),
+        "stopping took {took:?}: the 20 s park after do_work was waited out"
+    );
+    assert!(matches!(report.ending(), Ending::LatchSignalled { signal: None }));
+    assert_eq!(report.duty_cycles(), 1);
+}

@@ -123,3 +123,50 @@ impl Agent for Gated {
         self.inner.do_work()
     }
 }
+
+/// In its first `do_work`, parks the thread itself (a channel's `recv_timeout`, as a client
+/// library might) and is given work and woken while it waits there; ends once it sees the work.
+struct BlocksInDoWork {
+    work: Arc<AtomicBool>,
+    waiting: std::sync::mpsc::Sender<()>,
+    quiet: std::sync::mpsc::Receiver<()>,
+    cycles: u32,
+}
+
+impl Agent for BlocksInDoWork {
+    fn do_work(&mut self) -> Result<usize, AgentError> {
+        self.cycles += 1;
+        if self.work.load(Ordering::Acquire) {
+            return Err(AgentError::terminate());
+        }
+        if self.cycles == 1 {
+            self.waiting.send(()).unwrap();
+            // Nobody sends: this parks the thread for 500 ms, and takes its park token.
+            let _ = self.quiet.recv_timeout(Duration::from_millis(500));
+        }
+        Ok(0)
+    }
+}
+
+#[test]
+fn a_wake_up_during_a_do_work_that_parks_the_thread_itself_ends_the_next_park() {
+    let work = Arc::new(AtomicBool::new(false));
+    let agent_work = Arc::clone(&work);
+    let (waiting_tx, waiting) = std::sync::mpsc::channel();
+    let runner = AgentRunner::builder()
+        .idle_strategy(SleepingMillisIdleStrategy::new(60_000).unwrap())
+        .start(move || {
+            let (_never, quiet) = std::sync::mpsc::channel();
+            std::mem::forget(_never);
+            Ok(BlocksInDoWork { work: agent_work, waiting: waiting_tx, quiet, cycles: 0 })
+        })
+        .unwrap();
+    waiting.recv_timeout(PROMPT).expect("the first do_work began");
+    let start = Instant::now();
+    work.store(true, Ordering::Release);
+    runner.waker().wake();
+    let report = runner.join().unwrap();
+    let took = start.elapsed();
+    assert!(took < PROMPT, "the work was seen after {took:?}: the wake-up was lost to do_work's own park");
+    assert_eq!(report.duty_cycles(), 2);
+}

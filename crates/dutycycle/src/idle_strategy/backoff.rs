@@ -3,7 +3,7 @@ use std::time::Duration;
 
 use crossbeam_utils::CachePadded;
 
-use super::{check_period, park, IdleStrategy, IdleStrategyError};
+use super::{check_period, park_timeout, IdleStrategy, IdleStrategyError};
 
 /// Spins, then yields, then parks with a doubling period, until work comes
 /// (Agrona's `BackoffIdleStrategy`, alias `backoff`).
@@ -195,7 +195,7 @@ impl Backoff {
 impl IdleStrategy for BackoffIdleStrategy {
     #[inline]
     fn idle_once(&mut self) {
-        self.inner.step(std::hint::spin_loop, std::thread::yield_now, park);
+        self.inner.step(std::hint::spin_loop, std::thread::yield_now, park_timeout);
     }
 
     #[inline]

@@ -3,7 +3,7 @@ use std::time::Duration;
 
 use crossbeam_utils::CachePadded;
 
-use super::{park, IdleStrategy};
+use super::{park_timeout, IdleStrategy};
 use crate::primitive::sync::{Arc, AtomicU64, Ordering};
 
 /// What a [`ControllableIdleStrategy`] does on a call with no work, chosen at run time through
@@ -368,7 +368,7 @@ impl IdleStrategy for ControllableIdleStrategy {
 
     #[inline]
     fn idle_once(&mut self) {
-        self.step(std::hint::spin_loop, std::thread::yield_now, park);
+        self.step(std::hint::spin_loop, std::thread::yield_now, park_timeout);
     }
 
     #[inline]

@@ -6,9 +6,14 @@
 //! matches Agrona's class of the same name, and [`IdleStrategy::alias`] returns Aeron's name.
 //!
 //! Strategies that park ([`SleepingIdleStrategy`], [`SleepingMillisIdleStrategy`],
-//! [`BackoffIdleStrategy`]) park the thread with [`std::thread::park_timeout`], not `sleep`,
-//! so whoever holds the thread's handle can end the park early: the runner's termination latch
-//! does this, so shutdown never waits out a park period.
+//! [`BackoffIdleStrategy`], [`ControllableIdleStrategy`]) park, not `sleep`, so that the park
+//! can end early. Run by an [`AgentRunner`](crate::AgentRunner), they park on a parker of the
+//! runner's own, which its stop, its termination latch and its [`AgentWaker`](crate::AgentWaker)
+//! end at once, and which no other code on the thread can consume (a channel's
+//! `recv_timeout` in `do_work` parks on the thread's own token): shutdown never waits out a
+//! park period, and no wake-up is lost. Used elsewhere, they park with
+//! [`std::thread::park_timeout`], which the thread's [`unpark`](std::thread::Thread::unpark)
+//! ends.
 
 mod any;
 mod backoff;
@@ -84,7 +89,9 @@ pub trait IdleStrategy {
     /// Whether [`idle`](IdleStrategy::idle) may park the thread for a noticeable time (true by
     /// default). Runners publish [statistics](crate::DutyCycleStats) before each idle call that
     /// may park and every 64 cycles, so that readers are never more than one park behind and a
-    /// spinning duty cycle does not pay for stores it does not need.
+    /// spinning duty cycle does not pay for stores it does not need. Only in such a call do
+    /// the built-in strategies park on the runner's own parker, which the runner's stop and
+    /// waker end: a strategy that parks must say so.
     #[inline]
     fn parks(&self) -> bool {
         true
@@ -169,10 +176,43 @@ pub(crate) fn check_period(what: &'static str, period: Duration) -> Result<(), I
     }
 }
 
-/// Parks the calling thread for up to `period`. It returns earlier when the thread is
-/// unparked (by a runner's termination or waker), and may return spuriously; while the runner
-/// on this thread drains, also at the drain deadline.
+/// Parks the calling thread for up to `period`, the way the crate's own idle strategies park:
+/// the park to use in an [`IdleStrategy`] of your own.
+///
+/// Inside a runner's idle call it parks on the runner's own parker, so it returns early when
+/// the runner is stopped (`close`, its termination latch, a signal) or woken by an
+/// [`AgentWaker`](crate::AgentWaker), and agent code that consumes the thread's park token
+/// (a channel's `recv_timeout`, say) cannot swallow those wake-ups. Anywhere else it is
+/// [`std::thread::park_timeout`]. It may return spuriously, like any park. While the runner
+/// (or [`AgentInvoker::drain_and_close`](crate::AgentInvoker::drain_and_close)) on this
+/// thread drains, it also returns at the drain deadline.
+///
+/// A custom strategy that calls `std::thread::park_timeout` itself is not woken by a stop or
+/// a wake-up: it waits out its period.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use dutycycle::{park_timeout, IdleStrategy};
+///
+/// /// Parks 50 µs whenever a cycle found no work.
+/// #[derive(Debug)]
+/// struct Nap;
+///
+/// impl IdleStrategy for Nap {
+///     fn idle_once(&mut self) {
+///         park_timeout(Duration::from_micros(50));
+///     }
+///     fn reset(&mut self) {}
+///     fn alias(&self) -> &'static str { "nap" }
+/// }
+///
+/// let started = std::time::Instant::now();
+/// Nap.idle(0); // outside a runner: the thread's own park
+/// assert!(started.elapsed() < Duration::from_secs(5));
+/// ```
 #[inline]
-pub(crate) fn park(period: Duration) {
-    crate::primitive::thread::park_timeout(crate::runner::park_period(period));
+pub fn park_timeout(period: Duration) {
+    crate::parker::park_timeout(crate::runner::park_period(period));
 }

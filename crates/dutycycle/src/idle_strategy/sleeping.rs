@@ -1,7 +1,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use super::{check_period, park, IdleStrategy, IdleStrategyError};
+use super::{check_period, park_timeout, IdleStrategy, IdleStrategyError};
 
 /// Parks the thread for a fixed period when there is no work. Alias `sleep-ns` (Agrona's
 /// `SleepingIdleStrategy`, default period 1 µs).
@@ -53,7 +53,7 @@ impl Default for SleepingIdleStrategy {
 impl IdleStrategy for SleepingIdleStrategy {
     #[inline]
     fn idle_once(&mut self) {
-        park(self.period);
+        park_timeout(self.period);
     }
 
     #[inline]
@@ -118,7 +118,7 @@ impl Default for SleepingMillisIdleStrategy {
 impl IdleStrategy for SleepingMillisIdleStrategy {
     #[inline]
     fn idle_once(&mut self) {
-        park(self.period);
+        park_timeout(self.period);
     }
 
     #[inline]

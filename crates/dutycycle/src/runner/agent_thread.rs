@@ -14,11 +14,11 @@ use super::stats::{Counting, Off, Timing, Totals};
 use super::stop_order::Seat;
 use super::thread_setup as thread;
 use crate::error_handler::print_error;
-use crate::failure::{catch, close_and_drop};
+use crate::failure::{catch, close_and_drop, drop_caught};
 use crate::primitive::sync::Arc;
 use crate::{
-    Agent, AgentError, AgentReport, AgentTermination, AgentWaker, Drain, DutyCycleStats, Ending,
-    IdleStrategy, StartError, Statistics,
+    Agent, AgentError, AgentFailure, AgentReport, AgentTermination, AgentWaker, Drain, DutyCycleStats,
+    Ending, IdleStrategy, StartError, Statistics,
 };
 
 /// Everything the agent thread takes with it.
@@ -39,8 +39,9 @@ pub(super) struct ThreadSetup<I> {
 pub(super) type Started = mpsc::SyncSender<Result<String, StartError>>;
 
 impl<I: IdleStrategy> ThreadSetup<I> {
-    /// The agent thread's body: set-up, factory, `on_start`, duty cycle, `on_close`, drop.
-    pub(super) fn run<A, F>(self, factory: F, started: Started) -> Option<AgentReport>
+    /// The agent thread's body: set-up, factory, `on_start`, duty cycle, `on_close`, drop;
+    /// then the report is handed to the runner's handle.
+    pub(super) fn run<A, F>(self, factory: F, started: Started)
     where
         A: Agent,
         F: FnOnce() -> Result<A, AgentError>,
@@ -58,7 +59,12 @@ impl<I: IdleStrategy> ThreadSetup<I> {
             }
         }
         let _finish = Finish(Arc::clone(&self.shared), self.seat.clone());
-        self.run_agent(factory, &started)
+        let shared = Arc::clone(&self.shared);
+        if let Some(report) = self.run_agent(factory, &started) {
+            // Before the thread is marked finished (by `_finish`): a handle that sees it
+            // finished finds the report, without waiting for the thread's own end.
+            shared.put_report(report);
+        }
     }
 
     /// `None` when the agent did not start (the error went to `started`).
@@ -68,6 +74,11 @@ impl<I: IdleStrategy> ThreadSetup<I> {
         F: FnOnce() -> Result<A, AgentError>,
     {
         let shared = Arc::clone(&self.shared);
+        // What the runner holds for the agent: dropped after it, each on its own, on every path.
+        let mut held = Held {
+            idle: Some(self.idle),
+            handler: Some(self.error_handler.take().unwrap_or_else(|| Box::new(print_error))),
+        };
         let fail = |error: StartError| {
             let _ = started.send(Err(error));
             None
@@ -103,10 +114,9 @@ impl<I: IdleStrategy> ThreadSetup<I> {
             thread::set_current_name(&thread_name);
         }
         if let Some(seat) = &self.seat {
-            seat.take(AgentWaker::new(crate::primitive::thread::current()));
+            seat.take(AgentWaker::new(Arc::clone(&shared.parker)));
         }
-        let _registration =
-            self.termination.register(Arc::clone(&shared.stop), crate::primitive::thread::current());
+        let _registration = self.termination.register(Arc::clone(&shared.stop), Arc::clone(&shared.parker));
 
         let report = |ending, drain, (close_failure, drop_failure), stats| AgentReport {
             role: role.clone(),
@@ -123,26 +133,30 @@ impl<I: IdleStrategy> ThreadSetup<I> {
             None => catch(|| agent.on_start()),
         };
         if let Err(failure) = on_start {
-            let closed = close_and_drop(agent);
+            let (close_failure, drop_failure) = close_and_drop(agent);
+            let ended = (close_failure, held.drop_each(drop_failure));
             let report =
-                report(Ending::StartFailed(failure), Drain::NotRequested, closed, DutyCycleStats::default());
+                report(Ending::StartFailed(failure), Drain::NotRequested, ended, DutyCycleStats::default());
             return fail(StartError::OnStart { report: Box::new(report) });
         }
         let _ = started.send(Ok(role.clone()));
 
-        let mut handler = self.error_handler.take().unwrap_or_else(|| Box::new(print_error));
         let mut totals = Totals::default();
         let published = &*shared.published;
         let mut drain_start: DrainStart = None;
         let (timeout, seat) = (self.drain_timeout, self.seat.as_ref());
         let ended = panic::catch_unwind(AssertUnwindSafe(|| {
+            let (Some(idle), Some(error_handler)) = (held.idle.as_mut(), held.handler.as_mut()) else {
+                unreachable!("the idle strategy and the handler are held until the agent is dropped")
+            };
             let cycle = DutyCycle {
                 agent: &mut agent,
                 role: &role,
-                idle: &mut self.idle,
+                idle,
                 stop: &shared.stop,
+                parker: &shared.parker,
                 published,
-                error_handler: &mut handler,
+                error_handler,
             };
             let (totals, start) = (&mut totals, &mut drain_start);
             match self.statistics {
@@ -159,7 +173,48 @@ impl<I: IdleStrategy> ThreadSetup<I> {
             (Ending::Panicked(crate::failure::take_panic_message(payload)), drain)
         });
         published.publish_all(&totals);
-        let closed = close_and_drop(agent);
-        Some(report(ending, drain, closed, published.read()))
+        let (close_failure, drop_failure) = close_and_drop(agent);
+        let ended = (close_failure, held.drop_each(drop_failure));
+        Some(report(ending, drain, ended, published.read()))
+    }
+}
+
+/// The idle strategy and the error handler: dropped on the agent thread after the agent, each
+/// under `catch_unwind`, so that a `Drop` that panics neither replaces the agent's report nor,
+/// by panicking while another unwinds, aborts the process.
+struct Held<I> {
+    idle: Option<I>,
+    handler: Option<ErrorHandler>,
+}
+
+impl<I> Held<I> {
+    /// Drops what is held; returns `agent_drop` (how the agent's own `Drop` failed) with the
+    /// panics of these drops added, each named.
+    fn drop_each(&mut self, agent_drop: Option<AgentFailure>) -> Option<AgentFailure> {
+        let failed = [
+            ("error handler", self.handler.take().map(drop_caught)),
+            ("idle strategy", self.idle.take().map(drop_caught)),
+        ];
+        let mut panics = Vec::new();
+        for (what, dropped) in failed {
+            if let Some(Err(failure)) = dropped {
+                panics.push(format!("{what}: {}", failure.panic_message().unwrap_or_default()));
+            }
+        }
+        if panics.is_empty() {
+            return agent_drop;
+        }
+        if let Some(agent) = agent_drop {
+            panics.insert(0, agent.panic_message().map_or_else(|| agent.to_string(), str::to_owned));
+        }
+        Some(AgentFailure::Panic(panics.join("; ")))
+    }
+}
+
+impl<I> Drop for Held<I> {
+    fn drop(&mut self) {
+        // On a path without a report (a start that failed before `on_start`): the panics are
+        // caught, and were printed by the panic hook.
+        let _ = self.drop_each(None);
     }
 }

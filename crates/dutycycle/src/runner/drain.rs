@@ -175,6 +175,7 @@ mod phases {
                 role: self.role,
                 idle: self.idle,
                 stop: self.stop,
+                parker: self.parker,
                 published: self.published,
                 error_handler: self.error_handler,
             }
@@ -194,6 +195,8 @@ mod phases {
             if !matches!(ending, Ending::Closed | Ending::LatchSignalled { .. }) {
                 return (ending, Drain::NotRequested);
             }
+            // The stop is seen: from here on the idle strategy parks again between cycles.
+            self.parker.begin_drain();
             if let (Some(seat), Ending::LatchSignalled { .. }) = (seat, &ending) {
                 if let Some(own_end) = self.cycle_until(recorder, totals, |_| seat.later_members_finished()) {
                     return (own_end, Drain::NotRequested);
@@ -252,14 +255,21 @@ mod phases {
                             return own_end;
                         }
                         recorder.publish(self.published, totals);
-                        self.idle.idle(0);
+                        let idle = &mut *self.idle;
+                        self.parker.idle_with(|| idle.idle(0));
                         continue;
                     }
                 };
                 totals.count(work);
                 recorder.end(start, totals);
                 recorder.publish(self.published, totals);
-                self.idle.idle(work);
+                if work == 0 && self.idle.parks() {
+                    // On the runner's parker, which wakers reach and `do_work` cannot consume.
+                    let idle = &mut *self.idle;
+                    self.parker.idle_with(|| idle.idle(0));
+                } else {
+                    self.idle.idle(work);
+                }
             }
         }
     }

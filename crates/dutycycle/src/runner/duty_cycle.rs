@@ -3,6 +3,7 @@
 use super::builder::ErrorHandler;
 use super::state::{StopCause, StopFlag};
 use super::stats::{Published, Recorder, Totals};
+use crate::parker::Parker;
 use crate::{Agent, AgentError, AgentFailure, Ending, ErrorAction, IdleStrategy};
 
 /// Cycles per turn of the outer loop. The compiler unrolls the inner loop of a small agent, so
@@ -22,6 +23,8 @@ pub(super) struct DutyCycle<'a, A, I> {
     pub(super) role: &'a str,
     pub(super) idle: &'a mut I,
     pub(super) stop: &'a StopFlag,
+    /// What the idle strategy parks on: the runner's own, which only its stop and waker end.
+    pub(super) parker: &'a Parker,
     pub(super) published: &'a Published,
     pub(super) error_handler: &'a mut ErrorHandler,
 }
@@ -33,7 +36,7 @@ impl<A: Agent, I: IdleStrategy> DutyCycle<'_, A, I> {
     /// handler is called out of line, on errors only.
     #[inline(never)]
     pub(super) fn run<R: Recorder>(self, recorder: R, totals: &mut Totals) -> Ending {
-        let DutyCycle { agent, role, idle, stop, published, error_handler } = self;
+        let DutyCycle { agent, role, idle, stop, parker, published, error_handler } = self;
         let parks = idle.parks();
         let mut totals = WriteBack::new(totals);
         loop {
@@ -45,8 +48,13 @@ impl<A: Agent, I: IdleStrategy> DutyCycle<'_, A, I> {
                 let work = match agent.do_work() {
                     Ok(work) => work,
                     Err(error) => match handle_error(error, role, published, error_handler) {
-                        Some(ending) => return ending,
                         None => 0,
+                        Some(ending) => {
+                            // Every call of `do_work` is a cycle, the one that ends the agent too.
+                            totals.count(0);
+                            recorder.end(start, &mut totals);
+                            return ending;
+                        }
                     },
                 };
                 totals.count(work);
@@ -54,8 +62,11 @@ impl<A: Agent, I: IdleStrategy> DutyCycle<'_, A, I> {
                 if parks && work == 0 {
                     // Before an idle call that may park: a reader is never a park behind.
                     recorder.publish(published, &totals);
+                    // It parks on the runner's parker, which code in `do_work` cannot consume.
+                    parker.idle_with(|| idle.idle(0));
+                } else {
+                    idle.idle(work);
                 }
-                idle.idle(work);
             }
             if totals.duty_cycles % CHECKPOINT_CYCLES == 0 {
                 recorder.publish(published, &totals);

@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::state::RunnerState;
 use crate::primitive::sync::Arc;
@@ -40,7 +40,9 @@ use crate::{
 /// The handle is `Send + Sync` and gives no access to the agent. Stop the agent with
 /// [`close`](AgentRunner::close) (this runner only) or by signalling its
 /// [`AgentTermination`] (every runner on that latch), then [`join`](AgentRunner::join) for the
-/// [`AgentReport`]. Dropping the handle closes and joins.
+/// [`AgentReport`]. Dropping the handle closes and joins; dropped on the agent's own thread
+/// (by its agent), it asks the agent to stop and lets the thread end on its own, since no
+/// thread can wait for its own end.
 ///
 /// # Examples
 ///
@@ -74,7 +76,7 @@ use crate::{
 #[must_use = "dropping the runner stops the agent at once"]
 pub struct AgentRunner {
     role: String,
-    handle: Option<JoinHandle<Option<AgentReport>>>,
+    handle: Option<JoinHandle<()>>,
     shared: Arc<RunnerState>,
     termination: AgentTermination,
     drain_timeout: Duration,
@@ -83,7 +85,7 @@ pub struct AgentRunner {
 impl AgentRunner {
     pub(super) fn new(
         role: String,
-        handle: JoinHandle<Option<AgentReport>>,
+        handle: JoinHandle<()>,
         shared: Arc<RunnerState>,
         termination: AgentTermination,
         drain_timeout: Duration,
@@ -133,13 +135,14 @@ impl AgentRunner {
         !self.shared.is_finished()
     }
 
-    /// Errors `do_work` has returned so far.
+    /// Errors `do_work` has returned so far, in every [`Statistics`](crate::Statistics) mode.
     pub fn error_count(&self) -> u64 {
         self.shared.published.errors()
     }
 
-    /// The duty-cycle statistics now (see [`DutyCycleStats`] for how current they are; all
-    /// zero while the agent runs under [`Statistics::Off`](crate::Statistics::Off)).
+    /// The duty-cycle statistics now (see [`DutyCycleStats`] for how current they are; while
+    /// the agent runs under [`Statistics::Off`](crate::Statistics::Off), all zero but
+    /// `errors`, which is always current).
     pub fn stats(&self) -> DutyCycleStats {
         self.shared.published.read()
     }
@@ -151,7 +154,7 @@ impl AgentRunner {
 
     /// A handle that wakes the agent from a park (see [`AgentWaker`]).
     pub fn waker(&self) -> AgentWaker {
-        AgentWaker::new(self.thread().clone())
+        AgentWaker::new(Arc::clone(&self.shared.parker))
     }
 
     /// Asks this runner's agent to stop (its termination latch is left alone), without
@@ -173,7 +176,7 @@ impl AgentRunner {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn request_stop(&self) {
-        self.shared.request_stop(self.thread());
+        self.shared.request_stop();
     }
 
     /// Waits for the agent to end (its termination latch signalled, or the agent ending
@@ -183,8 +186,13 @@ impl AgentRunner {
     ///
     /// [`AgentFailed`], with the report, when the agent did not end cleanly: it failed or
     /// panicked, its drain was cut short by the deadline, or its `on_close` or `Drop` failed.
+    ///
+    /// # Panics
+    ///
+    /// When called on the agent's own thread (from inside its agent): no thread can wait for
+    /// its own end. Drop the runner there instead (see [`AgentRunner`]).
     pub fn join(mut self) -> Result<AgentReport, AgentFailed> {
-        let report = self.join_thread();
+        let report = self.join_thread(None);
         if report.is_clean() {
             Ok(report)
         } else {
@@ -203,6 +211,10 @@ impl AgentRunner {
     /// # Errors
     ///
     /// As [`join`](AgentRunner::join).
+    ///
+    /// # Panics
+    ///
+    /// As [`join`](AgentRunner::join), on the agent's own thread.
     pub fn close(self) -> Result<AgentReport, AgentFailed> {
         self.request_stop();
         self.join()
@@ -212,12 +224,19 @@ impl AgentRunner {
     /// drain and `on_close` both: a `timeout` shorter than the drain deadline may return
     /// while the agent still drains.
     ///
+    /// The report is handed back once the agent is closed and dropped on its thread. What is
+    /// left of the thread then, its exit (the destructors of its thread-locals), is waited for
+    /// until `timeout` has passed, no longer: a thread still exiting then is detached, and the
+    /// OS frees it when it ends.
+    ///
     /// # Errors
     ///
     /// [`CloseError::TimedOut`] names the role of an agent that did not finish in time (a
-    /// `do_work` or `on_close` that blocks); see [`CloseTimedOut`] for what then happens to the
-    /// thread. [`CloseError::Failed`] when it finished but not cleanly.
-    pub fn close_timeout(self, timeout: Duration) -> Result<AgentReport, CloseError> {
+    /// `do_work` or `on_close` that blocks, or a call on the agent's own thread, which cannot
+    /// wait for its own end); see [`CloseTimedOut`] for what then happens to the thread.
+    /// [`CloseError::Failed`] when it finished but not cleanly.
+    pub fn close_timeout(mut self, timeout: Duration) -> Result<AgentReport, CloseError> {
+        let deadline = Instant::now().checked_add(timeout);
         self.request_stop();
         if !self.shared.wait_finished(Some(timeout)) {
             return Err(CloseError::TimedOut(CloseTimedOut {
@@ -226,19 +245,36 @@ impl AgentRunner {
                 runner: Some(self),
             }));
         }
-        self.join().map_err(CloseError::Failed)
+        // A deadline past the clock's range: no limit, as `wait_finished` took it.
+        let report = match deadline {
+            Some(deadline) => self.join_thread(Some(deadline)),
+            None => self.join_thread(None),
+        };
+        if report.is_clean() {
+            Ok(report)
+        } else {
+            Err(CloseError::Failed(AgentFailed::new(report)))
+        }
     }
 
-    fn thread(&self) -> &std::thread::Thread {
-        self.handle.as_ref().expect("the handle is present until join or detach").thread()
-    }
-
-    fn join_thread(&mut self) -> AgentReport {
+    /// The report, once the thread has closed and dropped the agent. The thread is joined;
+    /// with a deadline (only once the thread is finished) the report is taken at once and the
+    /// thread joined until then, or else detached.
+    fn join_thread(&mut self, deadline: Option<Instant>) -> AgentReport {
         let handle = self.handle.take().expect("join_thread is called once");
-        let ending = match handle.join() {
-            Ok(Some(report)) => return report,
-            // A runner exists only for an agent that started, so its thread returns a report.
-            Ok(None) => Ending::Panicked("the agent thread returned no report".to_owned()),
+        if let Some(deadline) = deadline {
+            if let Some(report) = self.shared.take_report() {
+                join_until(handle, deadline);
+                return report;
+            }
+        }
+        let joined = handle.join();
+        let ending = match joined {
+            Ok(()) => match self.shared.take_report() {
+                Some(report) => return report,
+                // A runner exists only for an agent that started, so its thread made a report.
+                None => Ending::Panicked("the agent thread returned no report".to_owned()),
+            },
             // The thread body catches every panic of agent code; this would be a panic of ours.
             Err(payload) => Ending::Panicked(crate::failure::take_panic_message(payload)),
         };
@@ -261,10 +297,46 @@ impl AgentRunner {
 
 impl Drop for AgentRunner {
     fn drop(&mut self) {
-        if self.handle.is_some() {
-            self.request_stop();
-            let _ = self.join_thread();
+        let Some(handle) = &self.handle else { return };
+        self.request_stop();
+        if handle.thread().id() == std::thread::current().id() {
+            // Dropped by its own agent: no thread can wait for its own end. The stop stands: the
+            // thread closes and drops the agent once its current call returns, and ends
+            // detached (the OS frees it); its report is dropped with the shared state.
+            self.handle.take();
+            return;
         }
+        let _ = self.join_thread(None);
+    }
+}
+
+/// Joins the thread of `handle` if it ends before `deadline`; else detaches it, and the OS frees
+/// it when it ends. For a thread that has closed and dropped its agent: what it has left to do
+/// is its exit (the destructors of its thread-locals), which may take any time.
+fn join_until(handle: JoinHandle<()>, deadline: Instant) {
+    use std::os::unix::thread::JoinHandleExt;
+
+    let left = deadline.saturating_duration_since(Instant::now());
+    let mut now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `now` is a valid, writable timespec; CLOCK_REALTIME always exists.
+    unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &mut now) };
+    // pthread_timedjoin_np takes an absolute CLOCK_REALTIME time.
+    let nanos = now.tv_nsec + libc::c_long::from(left.subsec_nanos());
+    let abstime = libc::timespec {
+        tv_sec: now
+            .tv_sec
+            .saturating_add(libc::time_t::try_from(left.as_secs()).unwrap_or(libc::time_t::MAX))
+            .saturating_add(libc::time_t::from(nanos >= 1_000_000_000)),
+        tv_nsec: nanos % 1_000_000_000,
+    };
+    let thread = handle.into_pthread_t();
+    // SAFETY: `thread` is a joinable thread that nothing else joins or detaches:
+    // `into_pthread_t` made us the owner of the only handle. `abstime` is a valid timespec and
+    // the result pointer may be null.
+    let joined = unsafe { libc::pthread_timedjoin_np(thread, std::ptr::null_mut(), &abstime) };
+    if joined != 0 {
+        // SAFETY: the join failed (timed out), so the thread is still joinable, and ours alone.
+        unsafe { libc::pthread_detach(thread) };
     }
 }
 

@@ -124,7 +124,7 @@ impl fmt::Display for SignalName {
 /// let report = AgentRunner::start(|| Ok(Three { n: 0 }))?.join()?;
 /// assert_eq!(report.role(), "three");
 /// assert!(matches!(report.ending(), Ending::Terminated));
-/// assert_eq!(report.duty_cycles(), 2);
+/// assert_eq!(report.duty_cycles(), 3); // every do_work call, the one that ended it too
 /// assert!(report.is_clean());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -161,7 +161,8 @@ impl AgentReport {
         &self.drain
     }
 
-    /// Duty cycles completed.
+    /// Duty cycles completed: every `do_work` call that returned (see
+    /// [`DutyCycleStats::duty_cycles`]).
     pub fn duty_cycles(&self) -> u64 {
         self.stats.duty_cycles
     }

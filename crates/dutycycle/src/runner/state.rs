@@ -6,40 +6,58 @@ use std::time::Duration;
 
 use crossbeam_utils::CachePadded;
 
+use crate::parker::Parker;
 use crate::primitive::sync::{fence, Arc, AtomicBool, AtomicUsize, Condvar, Mutex, Ordering};
-use crate::primitive::thread::Thread;
 use crate::primitive::{lock, wait_until};
 use crate::runner::stats::Published;
-use crate::Ending;
+use crate::{AgentReport, Ending};
 
 pub(crate) struct RunnerState {
     /// Checked by the duty cycle once per cycle; set by `close` and by the termination latch.
     pub(crate) stop: Arc<StopFlag>,
+    /// What the idle strategy parks on; stopped after the stop flag is set, woken by wakers.
+    pub(crate) parker: Arc<Parker>,
     pub(crate) published: Arc<Published>,
     /// Set once, by the agent thread, last. Written under `finished_lock` so that a waiter,
     /// which checks it under the same lock before it sleeps, cannot miss the notification.
     finished: AtomicBool,
     finished_lock: Mutex<()>,
     finished_cv: Condvar,
+    /// The agent's report, put by the agent thread before it marks itself finished, and
+    /// taken by the handle: it does not wait for the thread's own end to get it.
+    report: Mutex<Option<AgentReport>>,
 }
 
 impl RunnerState {
     pub(crate) fn new(published: Arc<Published>) -> Self {
         RunnerState {
             stop: Arc::new(StopFlag::new()),
+            parker: Arc::new(Parker::new()),
             published,
             finished: AtomicBool::new(false),
             finished_lock: Mutex::new(()),
             finished_cv: Condvar::new(),
+            report: Mutex::new(None),
         }
     }
 
-    /// Asks the agent on `agent_thread` to stop and ends its park. Idempotent; never blocks.
-    pub(crate) fn request_stop(&self, agent_thread: &Thread) {
+    /// Asks the agent to stop and ends its park. Idempotent; never blocks.
+    pub(crate) fn request_stop(&self) {
         self.stop.request(StopCause::Runner);
-        // After the flag: a park that this ends re-checks the flag on the next cycle; a park not
-        // yet begun returns at once (the unpark token).
-        agent_thread.unpark();
+        // After the flag: a park that this ends is followed by the flag's check; a park not yet
+        // begun returns at once, and so does every later one (a stopped parker stays stopped).
+        self.parker.stop();
+    }
+
+    /// Called by the agent thread once the agent is closed and dropped, before `mark_finished`.
+    pub(crate) fn put_report(&self, report: AgentReport) {
+        *lock(&self.report) = Some(report);
+    }
+
+    /// The report, once the thread is finished (`None` before, or if the thread ended without
+    /// one: a panic of the runner's own code).
+    pub(crate) fn take_report(&self) -> Option<AgentReport> {
+        lock(&self.report).take()
     }
 
     /// Called by the agent thread last, once the agent is closed and dropped.

@@ -34,14 +34,16 @@ use crate::primitive::sync::{Arc, AtomicU64, Ordering};
 ///     .start(|| Ok(Slow(0)))?
 ///     .join()?;
 /// let stats = report.stats();
-/// assert_eq!((stats.duty_cycles, stats.total_work, stats.idle_cycles), (4, 4, 0));
+/// assert_eq!((stats.duty_cycles, stats.total_work, stats.idle_cycles), (5, 4, 1));
 /// assert_eq!(stats.slow_cycles, Some(1));
 /// assert!(stats.max_cycle.unwrap() >= Duration::from_millis(5));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Statistics {
-    /// Nothing is published while the agent runs; the report still has the totals.
+    /// Nothing but the error count is published while the agent runs (errors are counted
+    /// out of the duty cycle's hot path, so they cost the loop nothing); the report still has
+    /// the totals.
     Off,
     /// Duty cycles, total work, cycles without work and errors (the default).
     #[default]
@@ -63,17 +65,23 @@ pub enum Statistics {
 /// publishes them every 64 duty cycles, and also before each idle call that may park (a cycle
 /// without work, under a strategy whose [`IdleStrategy::parks`](crate::IdleStrategy::parks) is
 /// true): a reader is at most 63 short cycles or one park behind. Each figure only grows. With
-/// [`Statistics::Off`] nothing is published until the agent has ended.
+/// [`Statistics::Off`] only `errors` is published (as each error happens) until the agent has
+/// ended; the other figures read zero until then.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct DutyCycleStats {
-    /// Duty cycles completed.
+    /// Duty cycles completed: every call of `do_work` that returned, with work, with none or
+    /// with an error, the one that ended the agent too ([`AgentError::terminate`], or an
+    /// error its handler stopped on). A `do_work` that panicked is not counted.
+    ///
+    /// [`AgentError::terminate`]: crate::AgentError::terminate
     pub duty_cycles: u64,
-    /// Sum of the work counts `do_work` returned.
+    /// Sum of the work counts `do_work` returned, saturating at `u64::MAX`.
     pub total_work: u64,
-    /// Duty cycles in which `do_work` returned 0 or failed.
+    /// Duty cycles in which `do_work` returned 0 or an error (terminate included).
     pub idle_cycles: u64,
-    /// Errors returned by `do_work` (not counting [`AgentError::terminate`](crate::AgentError::terminate)).
+    /// Errors returned by `do_work` (not counting [`AgentError::terminate`](crate::AgentError::terminate)),
+    /// published as each happens, whatever the [`Statistics`] mode.
     pub errors: u64,
     /// The longest duty cycle, when timing is on.
     pub max_cycle: Option<Duration>,
@@ -218,11 +226,12 @@ pub(crate) struct Totals {
 }
 
 impl Totals {
-    /// Counts one duty cycle that did `work`.
+    /// Counts one duty cycle that did `work`. The total saturates at `u64::MAX` rather than
+    /// overflow (a `do_work` may return any `usize`).
     #[inline(always)]
     pub(crate) fn count(&mut self, work: usize) {
         self.duty_cycles += 1;
-        self.total_work += work as u64;
+        self.total_work = self.total_work.saturating_add(work as u64);
         self.idle_cycles += u64::from(work == 0);
     }
 }
