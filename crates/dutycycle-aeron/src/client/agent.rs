@@ -53,6 +53,18 @@ pub trait ClientAgent {
     /// completed adds of this turn are already visible). Returns the work done.
     fn do_work(&mut self, client: &mut AeronClient) -> Result<usize, AgentError>;
 
+    /// Called once when a graceful stop begins ([`Agent::on_drain`]): stop taking new work;
+    /// the client still runs, and `do_work` goes on until [`is_drained`](ClientAgent::is_drained).
+    fn on_drain(&mut self, client: &mut AeronClient) -> Result<(), AgentError> {
+        let _ = client;
+        Ok(())
+    }
+
+    /// Whether the logic holds no more work ([`Agent::is_drained`]; default `true`).
+    fn is_drained(&self) -> bool {
+        true
+    }
+
     /// Called once at the end, before the client closes: close publications and
     /// subscriptions here.
     fn on_close(&mut self, client: &mut AeronClient) -> Result<(), AgentError> {
@@ -74,6 +86,8 @@ pub trait ClientAgent {
 /// - `do_work`: the client's turn ([`AeronClient::do_work`]: with the conductor invoker, the
 ///   client conductor itself), then the logic's turn; the work is the sum. An error the client
 ///   reports goes to the runner's error handler, and the logic still gets its turn next cycle;
+/// - `on_drain` and `is_drained`: the logic's, the client still running, so that a drain
+///   (see [`Agent::on_drain`]) can still publish and poll;
 /// - `on_close`: the logic's `on_close` (closing its publications and subscriptions), then
 ///   the client's close. Both run even if the first fails.
 ///
@@ -168,6 +182,17 @@ impl<A: ClientAgent> Agent for AeronAgent<A> {
         let Some(client) = self.client.as_mut() else { return Ok(0) };
         let work = client.do_work()?;
         Ok(work + self.logic.do_work(client)?)
+    }
+
+    fn on_drain(&mut self) -> Result<(), AgentError> {
+        match self.client.as_mut() {
+            Some(client) => self.logic.on_drain(client),
+            None => Ok(()),
+        }
+    }
+
+    fn is_drained(&self) -> bool {
+        self.logic.is_drained()
     }
 
     fn on_close(&mut self) -> Result<(), AgentError> {
