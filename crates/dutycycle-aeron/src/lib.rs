@@ -22,8 +22,9 @@
 //! slot runs, the kinds, image events and their routing), beside `channel.rs`, `idle.rs`,
 //! `call_error.rs` and `cause.rs`.
 //!
-//! `docs/AERON.md` explains the patterns; `examples/gateway.rs` is the whole of it in one
-//! program: a gateway and a service that fails over, stopped by SIGTERM.
+//! `docs/AERON.md` explains the patterns; the gateway demo (`examples/gateway/`, with
+//! `--embedded`) is the whole of it in one program: a gateway and a service that fails over,
+//! stopped by SIGTERM.
 //!
 //! # Examples
 //!
@@ -94,6 +95,7 @@ mod cause;
 mod channel;
 mod client;
 mod driver;
+mod events;
 mod idle;
 mod slot;
 
@@ -104,8 +106,8 @@ pub use client::{AeronAgent, AeronClient, ClientAgent, ClientConfig, ClientError
 pub use driver::{DriverError, MediaDriverAgent, MediaDriverConfig, ThreadingMode, UnknownThreadingMode};
 pub use idle::RusteronIdle;
 pub use slot::{
-    ExclusivePublicationSlot, ImageEvent, ImageInfo, PublicationKind, PublicationSlot, ResourceKind,
-    SlotKind, SubscriptionSlot,
+    AddErrorPolicy, ExclusivePublicationSlot, ImageEvent, ImageInfo, PublicationKind, PublicationSlot,
+    ResourceKind, SlotKind, SubscriptionSlot,
 };
 
 /// The rusteron client crate this crate is built on: its types appear in this crate's API

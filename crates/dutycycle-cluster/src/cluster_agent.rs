@@ -108,8 +108,17 @@ pub trait ClusterClientAgent: EgressListener {
 /// - `on_close`: the logic's `on_close`, then [`ClusterClient::close`] (a SessionCloseRequest
 ///   while connected), then the Aeron client's close; all three run even if one fails.
 ///
-/// A signal handler cannot reach any of it: the agent and everything in it stay on the agent
-/// thread. Signal the runner's termination instead; the runner calls `on_close` here.
+/// # Closed on its own thread, never from a signal handler
+///
+/// An Aeron Cluster gateway died with SIGSEGV during a cluster failover because the main
+/// thread's signal handler closed the `AeronCluster` client while the gateway thread was still
+/// polling egress on it. This agent holds the Aeron client and the session, and like them it is
+/// neither `Send` nor `Sync`: a handler registered with `signal_hook::low_level::register`
+/// that calls its `on_close`, or another thread that does, does not compile ("cannot be sent
+/// between threads safely"). The runner builds it on the agent thread from a `Send` factory
+/// and calls `on_close` there, after the last duty cycle, when no poll can be running; a signal
+/// handler only signals the runner's termination
+/// ([`AgentTermination::from_signals`](dutycycle::AgentTermination::from_signals)).
 ///
 /// # Examples
 ///

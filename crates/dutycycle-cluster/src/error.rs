@@ -110,7 +110,8 @@ pub enum ClusterError {
         /// The message timeout.
         timeout: Duration,
     },
-    /// The ingress publication reached its maximum position. Ends the session.
+    /// The ingress publication reached its maximum position: an offer met it (and returned
+    /// [`OfferError::MaxPositionExceeded`]), and the next poll closed the session.
     #[error("the cluster ingress publication reached its maximum position")]
     MaxPositionExceeded,
     /// A message on egress that does not decode; the client goes on.
@@ -157,6 +158,7 @@ pub enum ClusterError {
 /// assert!(err.is_retryable());
 /// assert_eq!(err.to_string(), "not connected to the cluster leader (awaiting a new leader)");
 /// assert!(!OfferError::NotConnected { state: ClusterState::Closed }.is_retryable());
+/// assert!(!OfferError::NotConnected { state: ClusterState::PendingClose }.is_retryable());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -175,7 +177,8 @@ pub enum OfferError {
     /// The publication is busy with an administrative action: try again.
     #[error("cluster ingress is busy with an administrative action")]
     AdminAction,
-    /// The ingress publication reached its maximum position: the client closed the session.
+    /// The ingress publication reached its maximum position: the session is
+    /// [`PendingClose`](ClusterState::PendingClose), and the next poll closes it.
     #[error("the cluster ingress publication reached its maximum position")]
     MaxPositionExceeded,
     /// Aeron refused the offer (a message longer than the publication allows, say).
@@ -187,7 +190,7 @@ impl OfferError {
     /// Whether trying again later can succeed (the session is not over).
     pub fn is_retryable(&self) -> bool {
         match self {
-            OfferError::NotConnected { state } => !state.is_closed(),
+            OfferError::NotConnected { state } => !state.is_ending(),
             OfferError::BackPressured | OfferError::AdminAction => true,
             OfferError::MaxPositionExceeded | OfferError::Aeron(_) => false,
         }

@@ -4,17 +4,23 @@
 //!
 //! # Why
 //!
-//! An Aeron Cluster gateway died with SIGSEGV during a cluster failover: a signal handler
-//! closed its `AeronCluster` client while the gateway thread was polling egress with it.
-//! Aeron's client objects are single-threaded; nothing in Java or C stops a second thread from
-//! closing one under the first.
+//! An Aeron Cluster gateway died with SIGSEGV during a cluster failover because the main
+//! thread's signal handler closed the `AeronCluster` client while the gateway thread was still
+//! polling egress on it. Aeron's client objects are single-threaded; nothing in Java or C stops
+//! a second thread, or a handler interrupting one, from closing one under the first.
 //!
 //! Here that program does not compile. A [`ClusterClient`] holds rusteron's `Rc` handles and
-//! is neither `Send` nor `Sync`: it is made in the agent's factory on the agent thread, polled
-//! and offered to there, and closed there in `on_close` (or when dropped, also there). A
-//! signal handler can only signal the runner's termination latch; the agent then sends the
-//! SessionCloseRequest and closes its publications, its subscription and its Aeron client, in
-//! that order, on its own thread.
+//! is neither `Send` nor `Sync`, and so are the [`ClusterAgent`] that owns it and
+//! `dutycycle_aeron`'s Aeron client and publication slots: a
+//! `signal_hook::low_level::register(SIGTERM, move || cluster.close())` or a
+//! `std::thread::spawn(move || cluster.close())` fails with "cannot be sent between threads
+//! safely" (the crate's `tests/ui` holds one such program per handle, and the right way,
+//! which runs). The client is made in the agent's factory on the agent thread, polled and
+//! offered to there, and closed there in `on_close` (or when dropped, also there). A signal
+//! handler can only signal the runner's termination latch
+//! ([`AgentTermination::from_signals`](dutycycle::AgentTermination::from_signals)); the agent
+//! then sends the SessionCloseRequest and closes its publications, its subscription and its
+//! Aeron client, in that order, on its own thread.
 //!
 //! # The pieces
 //!
@@ -31,6 +37,11 @@
 //!   wrong, typed.
 //! - [`codec`]: the protocol's SBE messages (schema 111), byte for byte as Aeron's own Java
 //!   codecs, decoded without allocating and without panicking on any input.
+//!
+//! The guide, `docs/CLUSTER.md` in the repository, has a whole gateway in about 30 lines
+//! (`examples/gateway_in_30_lines.rs`), what is lost across a failover and how to resend and
+//! deduplicate, the timeouts and their defaults, tuning on small machines, and how to run a
+//! real cluster and the tests.
 //!
 //! # Contract
 //!
@@ -102,20 +113,17 @@
 #![deny(missing_docs, missing_debug_implementations, unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
-mod assembler;
+mod client;
 mod cluster_agent;
-mod cluster_client;
 pub mod codec;
 mod config;
-mod egress;
 mod endpoints;
 mod error;
-mod ingress;
 mod listener;
 mod state;
 
+pub use client::{CloseOutcome, ClusterClient};
 pub use cluster_agent::{ClusterAgent, ClusterClientAgent};
-pub use cluster_client::{CloseOutcome, ClusterClient};
 pub use config::{ClusterClientConfig, ConfigError, CredentialsSupplier};
 pub use endpoints::{EndpointsError, IngressEndpoints};
 pub use error::{ClusterError, OfferError};

@@ -5,17 +5,19 @@ use std::fmt;
 /// Where a [`ClusterClient`](crate::ClusterClient) is, after its last call on the owning
 /// thread. The states of Java's `AeronCluster` (with its `AsyncConnect` as `Connecting`):
 ///
-/// - `Connecting` → `Connected` on the cluster's OK; → `Closed` on a refusal or the message
-///   timeout.
+/// - `Connecting` → `Connected` on the cluster's OK.
 /// - `Connected` → `AwaitingNewLeader` when the leader's egress image closes or an offer finds
 ///   ingress not connected; → `AwaitingNewLeaderConnection` on a NewLeaderEvent.
-/// - `AwaitingNewLeader` → `AwaitingNewLeaderConnection` on a NewLeaderEvent; → `Closed` after
-///   the new leader timeout.
+/// - `AwaitingNewLeader` → `AwaitingNewLeaderConnection` on a NewLeaderEvent; → `PendingClose`
+///   after the new leader timeout.
 /// - `AwaitingNewLeaderConnection` → `Connected` once the keep-alive to the new leader went
-///   out; → `AwaitingNewLeader` when its egress image closes; → `Closed` after the message
-///   timeout.
-/// - Any state → `Closed` on a CLOSED session event, a publication past its maximum position,
-///   or [`close`](crate::ClusterClient::close).
+///   out; → `AwaitingNewLeader` when its egress image closes; → `PendingClose` after the
+///   message timeout.
+/// - An open state → `PendingClose` on a CLOSED session event, an offer that finds the
+///   ingress publication past its maximum position, or an expired deadline; `PendingClose` →
+///   `Closed` at the end of that poll, or of the next one after an offer.
+/// - Any state → `Closed` on [`close`](crate::ClusterClient::close), and from `Connecting` on
+///   a refusal or the message timeout.
 ///
 /// # Examples
 ///
@@ -26,6 +28,7 @@ use std::fmt;
 /// assert!(!state.is_connected());
 /// assert_eq!(state.to_string(), "connecting (awaiting the cluster's response)");
 /// assert!(ClusterState::Connected.is_connected());
+/// assert!(ClusterState::PendingClose.is_ending() && !ClusterState::PendingClose.is_closed());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ClusterState {
@@ -39,6 +42,12 @@ pub enum ClusterState {
     /// A new leader was announced: connecting ingress to it, then sending a keep-alive,
     /// within the message timeout.
     AwaitingNewLeaderConnection,
+    /// The session is ending (Java's `PENDING_CLOSE`): its ingress publication is closed and
+    /// nothing more is sent; the next [`poll`](crate::ClusterClient::poll) delivers what egress
+    /// still holds, closes the rest and returns why the session ended. Seen between an
+    /// [`offer`](crate::ClusterClient::offer) that met the publication's maximum position and
+    /// that poll.
+    PendingClose,
     /// The session is over (closed by the client or the cluster, or timed out); every Aeron
     /// resource of the client is closed.
     Closed,
@@ -54,6 +63,11 @@ impl ClusterState {
     pub fn is_closed(&self) -> bool {
         matches!(self, ClusterState::Closed)
     }
+
+    /// Whether the session is over or ending: nothing can be sent in it any more.
+    pub fn is_ending(&self) -> bool {
+        matches!(self, ClusterState::PendingClose | ClusterState::Closed)
+    }
 }
 
 impl fmt::Display for ClusterState {
@@ -63,6 +77,7 @@ impl fmt::Display for ClusterState {
             ClusterState::Connected => f.write_str("connected"),
             ClusterState::AwaitingNewLeader => f.write_str("awaiting a new leader"),
             ClusterState::AwaitingNewLeaderConnection => f.write_str("connecting to the new leader"),
+            ClusterState::PendingClose => f.write_str("closing"),
             ClusterState::Closed => f.write_str("closed"),
         }
     }

@@ -328,10 +328,45 @@ fn unusable_endpoints_in_a_new_leader_event_are_reported_and_the_client_goes_on(
 fn the_new_leader_timeout_is_twice_the_leaders_heartbeat_timeout() {
     let _serial = serial();
     let mut world = World::udp(1);
-    world.fake.script.heartbeat_ns = Some(1_500_000_000);
+    world.fake.script.heartbeat_ns = Some(250_000_000);
+    world.connect(&config(&world));
+    assert_eq!(world.cluster().new_leader_timeout(), Duration::from_secs(20), "until OK: the fallback");
+    world.run_until("the session", LONG, connected);
+    let timeout = Duration::from_millis(500);
+    assert_eq!(world.cluster().new_leader_timeout(), timeout);
+
+    // And it is the timeout the client waits for a new leader with.
+    world.fake.drop_egress();
+    world.run_until("the leader's loss", LONG, |w| w.cluster().state() == ClusterState::AwaitingNewLeader);
+    let lost = Instant::now();
+    world.run_until("the timeout", LONG, |w| !w.errors.is_empty());
+    let waited = lost.elapsed();
+    assert!(waited >= timeout - Duration::from_millis(50) && waited < timeout * 10, "{waited:?}");
+    assert!(
+        matches!(world.errors[0], ClusterError::NewLeaderTimeout { timeout: t } if t == timeout),
+        "{:?}",
+        world.errors
+    );
+    world.close();
+}
+
+#[test]
+fn without_the_leaders_heartbeat_timeout_the_new_leader_timeout_is_20_s_unless_configured() {
+    let _serial = serial();
+    let mut world = World::udp(1);
+    world.fake.script.heartbeat_ns = None; // an older cluster, or a null value
     world.connect(&config(&world));
     world.run_until("the session", LONG, connected);
-    assert_eq!(world.cluster().new_leader_timeout(), Duration::from_secs(3));
+    assert_eq!(world.cluster().new_leader_timeout(), ClusterClientConfig::FALLBACK_NEW_LEADER_TIMEOUT);
+    assert_eq!(ClusterClientConfig::FALLBACK_NEW_LEADER_TIMEOUT, Duration::from_secs(20));
+
+    let configured = Duration::from_millis(1234);
+    world.cluster = None;
+    world.connect(&config(&world).new_leader_timeout(configured));
+    assert_eq!(world.cluster().new_leader_timeout(), configured);
+    world.fake.script.heartbeat_ns = Some(250_000_000);
+    world.run_until("the second session", LONG, connected);
+    assert_eq!(world.cluster().new_leader_timeout(), configured, "the configured value wins");
     world.close();
 }
 
@@ -342,9 +377,15 @@ fn a_closed_session_event_ends_the_session() {
     world.connect(&config(&world));
     world.run_until("the session", LONG, connected);
     let session = world.cluster().cluster_session_id().unwrap();
+    let last_words =
+        SessionMessage { leadership_term_id: 1, cluster_session_id: session, timestamp: 0, payload: b"bye" };
+    let mut bytes = vec![0; last_words.encoded_length()];
+    last_words.encode(&mut bytes).unwrap();
+    world.fake.send(session, bytes);
     world.fake.close_session(session, "timeout");
     world.run_until("the close", LONG, |w| !w.errors.is_empty());
     assert_eq!(world.heard.events, vec![(EventCode::Closed, "timeout".to_owned())]);
+    assert_eq!(world.heard.messages.len(), 1, "what came before the event is delivered");
     match &world.errors[0] {
         ClusterError::SessionClosed { cluster_session_id, detail } => {
             assert_eq!((*cluster_session_id, detail.as_str()), (session, "timeout"));
@@ -352,6 +393,58 @@ fn a_closed_session_event_ends_the_session() {
         other => panic!("{other:?}"),
     }
     assert_eq!(world.cluster().state(), ClusterState::Closed);
+    assert_eq!(world.cluster().close().expect("close"), CloseOutcome::AlreadyClosed);
+    world.run_for(Duration::from_millis(100));
+    assert!(
+        !world.fake.seen.iter().any(|s| matches!(s, Seen::Close { .. })),
+        "a session the cluster closed gets no close request"
+    );
+    world.close();
+}
+
+#[test]
+fn an_offer_at_the_maximum_position_leaves_the_session_pending_close_until_the_next_poll() {
+    let _serial = serial();
+    let mut world = World::udp(1);
+    // Ingress starts 2 KiB before the end of the last term a publication can have (term
+    // count 2^31 - 1): the connect request fits, three 512-byte messages fit, the fourth
+    // meets the maximum position.
+    let channel = "aeron:udp?term-length=64k|init-term-id=0|term-id=2147483647|term-offset=63488";
+    world.connect(&config(&world).ingress_channel(channel));
+    world.run_until("the session", LONG, connected);
+    let payload = [5u8; 512];
+    let mut accepted = 0;
+    let refused = loop {
+        match world.cluster().offer(&payload) {
+            Ok(_) => accepted += 1,
+            Err(OfferError::BackPressured | OfferError::AdminAction) => {}
+            Err(error) => break error,
+        }
+        assert!(accepted <= 4, "the maximum position was not met");
+        world.turn_others();
+    };
+    assert_eq!(refused, OfferError::MaxPositionExceeded);
+    assert_eq!(accepted, 3);
+    assert_eq!(world.cluster().state(), ClusterState::PendingClose);
+    let again = world.cluster().offer(&payload).unwrap_err();
+    assert_eq!(again, OfferError::NotConnected { state: ClusterState::PendingClose });
+    assert!(!again.is_retryable());
+
+    // The echoes of what went out still reach the listener in the poll that closes.
+    world.run_until("the three messages", LONG, |w| {
+        w.turn_others();
+        w.fake.seen.iter().filter(|s| matches!(s, Seen::Message { .. })).count() == 3
+    });
+    let deadline = Instant::now() + Duration::from_millis(300);
+    while Instant::now() < deadline {
+        world.turn_others();
+    }
+    let mut heard = common::Heard::default();
+    let closing = world.cluster().poll(&mut heard);
+    assert!(matches!(closing, Err(ClusterError::MaxPositionExceeded)), "{closing:?}");
+    assert_eq!(heard.messages.len(), 3);
+    assert_eq!(world.cluster().state(), ClusterState::Closed);
+    assert!(matches!(world.cluster().poll(&mut heard), Ok(0)), "reported once");
     world.close();
 }
 

@@ -1,8 +1,11 @@
-//! The codecs against Aeron's own: Java's generated encoders and decoders from aeron-all
-//! (`$AERON_ALL_JAR`), through the small program `tests/java/CodecVectors.java`.
+//! The codecs against Aeron's own: Java's generated encoders and decoders from aeron-all,
+//! through the small program `tests/java/CodecVectors.java`.
 //!
-//! Without `AERON_ALL_JAR` these tests print a SKIPPED line to the terminal and pass; with it,
-//! a missing `javac`/`java` or jar fails them.
+//! The jar is `$AERON_ALL_JAR`, else where `bash scripts/setup.sh` puts it:
+//! `$HOME/.m2/repository/io/aeron/aeron-all/$AERON_ALL_VERSION/aeron-all-$AERON_ALL_VERSION.jar`
+//! (version 1.51.0 unless `AERON_ALL_VERSION` says otherwise, as `scripts/env.sh`). Without
+//! a jar, `javac` or `java` these tests fail, naming `bash scripts/setup.sh`: they never pass
+//! without comparing.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -233,22 +236,39 @@ fn header_of(message: &Any<'_>) -> (u16, u16) {
     (header.block_length, header.template_id)
 }
 
-/// The compiled `CodecVectors` program, or `None` (after a SKIPPED line on the terminal) when
-/// `AERON_ALL_JAR` is not set.
-fn java() -> Option<&'static Java> {
-    static JAVA: OnceLock<Option<Java>> = OnceLock::new();
+/// The aeron-all version `scripts/env.sh` and `scripts/setup.sh` use unless
+/// `AERON_ALL_VERSION` is set.
+const DEFAULT_AERON_ALL_VERSION: &str = "1.51.0";
+
+/// What to do when the jar or the JDK is missing.
+const SETUP: &str =
+    "run `bash scripts/setup.sh` (it installs a JDK and fetches aeron-all from Maven Central)";
+
+/// The aeron-all jar: `$AERON_ALL_JAR`, else the one `scripts/setup.sh` put in the local
+/// Maven repository.
+fn aeron_all_jar() -> PathBuf {
+    if let Some(jar) = std::env::var_os("AERON_ALL_JAR") {
+        return PathBuf::from(jar);
+    }
+    let version = std::env::var("AERON_ALL_VERSION").unwrap_or_else(|_| DEFAULT_AERON_ALL_VERSION.to_owned());
+    let home = std::env::var_os("HOME").unwrap_or_default();
+    PathBuf::from(home)
+        .join(".m2/repository/io/aeron/aeron-all")
+        .join(&version)
+        .join(format!("aeron-all-{version}.jar"))
+}
+
+/// The compiled `CodecVectors` program. Panics, naming the setup script, when the jar or the
+/// JDK is missing.
+fn java() -> &'static Java {
+    static JAVA: OnceLock<Java> = OnceLock::new();
     JAVA.get_or_init(|| {
-        let Some(jar) = std::env::var_os("AERON_ALL_JAR") else {
-            // Straight to the terminal: the test harness captures `eprintln!` of passing tests.
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED java_codecs: AERON_ALL_JAR is not set (source scripts/env.sh after scripts/setup.sh); \
-                 the codecs were NOT compared with Java's"
-            );
-            return None;
+        let jar = aeron_all_jar();
+        let named_by = match std::env::var_os("AERON_ALL_JAR") {
+            Some(_) => "named by AERON_ALL_JAR",
+            None => "where scripts/setup.sh puts it; AERON_ALL_JAR is unset",
         };
-        let jar = PathBuf::from(jar);
-        assert!(jar.is_file(), "AERON_ALL_JAR={} is not a file", jar.display());
+        assert!(jar.is_file(), "no aeron-all jar at {} ({named_by}): {SETUP}", jar.display());
         let classes = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("codec-vectors");
         std::fs::create_dir_all(&classes).expect("class directory");
         let source = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/java/CodecVectors.java");
@@ -259,11 +279,10 @@ fn java() -> Option<&'static Java> {
             .arg(&classes)
             .arg(&source)
             .status()
-            .expect("javac runs (a JDK is installed by scripts/setup.sh)");
+            .unwrap_or_else(|error| panic!("cannot run javac ({error}): {SETUP}"));
         assert!(status.success(), "javac failed on {}", source.display());
-        Some(Java { jar, classes })
+        Java { jar, classes }
     })
-    .as_ref()
 }
 
 #[derive(Debug)]
@@ -282,7 +301,7 @@ impl Java {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
-            .expect("java runs");
+            .unwrap_or_else(|error| panic!("cannot run java ({error}): {SETUP}"));
         child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write to java");
         let output = child.wait_with_output().expect("java finishes");
         assert!(output.status.success(), "CodecVectors {mode} failed: {:?}", output.status);
@@ -307,7 +326,7 @@ fn unhex(hex: &str) -> Vec<u8> {
 
 #[test]
 fn rust_encodes_every_message_byte_for_byte_as_java() {
-    let Some(java) = java() else { return };
+    let java = java();
     let java_bytes = java.encodings();
     let examples = examples();
     assert_eq!(java_bytes.len(), examples.len(), "one Java encoding per example");
@@ -319,7 +338,7 @@ fn rust_encodes_every_message_byte_for_byte_as_java() {
 
 #[test]
 fn rust_decodes_what_java_encoded() {
-    let Some(java) = java() else { return };
+    let java = java();
     for ((name, message), (_, java_bytes)) in examples().iter().zip(java.encodings()) {
         assert_eq!(decode(message, &java_bytes), *message, "{name}");
     }
@@ -327,7 +346,7 @@ fn rust_decodes_what_java_encoded() {
 
 #[test]
 fn java_decodes_what_rust_encoded() {
-    let Some(java) = java() else { return };
+    let java = java();
     let examples = examples();
     let input: String = examples
         .iter()
@@ -342,4 +361,12 @@ fn java_decodes_what_rust_encoded() {
     for ((name, message), line) in examples.iter().zip(lines) {
         assert_eq!(line, java_line(name, message), "{name}");
     }
+}
+
+#[test]
+fn the_default_jar_version_is_the_setup_scripts() {
+    let env = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/env.sh"))
+        .expect("scripts/env.sh");
+    let expected = format!("AERON_ALL_VERSION:-{DEFAULT_AERON_ALL_VERSION}}}");
+    assert!(env.contains(&expected), "scripts/env.sh does not default to {DEFAULT_AERON_ALL_VERSION}");
 }

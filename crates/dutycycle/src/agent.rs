@@ -13,8 +13,9 @@ use std::fmt;
 /// 2. [`do_work`](Agent::do_work) is called over and over (the *duty cycle*). It returns how
 ///    much work it did: `0` means "nothing to do", and the idle strategy then backs off; more
 ///    than `0` means work was done, and the idle strategy resets. An `Err` goes to the error
-///    handler and the cycle goes on, unless it is [`AgentError::terminate`], which ends the
-///    agent on purpose (Agrona's `AgentTerminationException`).
+///    handler, whose [`ErrorAction`](crate::ErrorAction) says whether the cycle goes on,
+///    unless it is [`AgentError::terminate`], which ends the agent on purpose (Agrona's
+///    `AgentTerminationException`), or [`AgentError::fail`], which ends it with that cause.
 /// 3. When a stop is asked for (the runner's `close`, `close_timeout`, `request_stop` or drop,
 ///    or its [`AgentTermination`](crate::AgentTermination) latch, which SIGINT and SIGTERM
 ///    signal through `from_signals`), the agent **drains**: [`on_drain`](Agent::on_drain) is
@@ -183,8 +184,10 @@ impl<A: Agent + ?Sized> Agent for Box<A> {
 
 /// The error an [`Agent`] method (or an agent factory) returns.
 ///
-/// Any `std::error::Error + Send + Sync + 'static` converts into it with `?`, and
-/// [`AgentError::terminate`] is the request to end the agent. Like `anyhow::Error`, this type
+/// Any `std::error::Error + Send + Sync + 'static` converts into it with `?`: such an error
+/// goes to the error handler, which decides whether the agent goes on.
+/// [`AgentError::terminate`] is the request to end the agent, and [`AgentError::fail`] ends it
+/// with a cause, whatever the error handler would say. Like `anyhow::Error`, this type
 /// does not itself implement `std::error::Error` (that would make the blanket `From`
 /// impossible); it dereferences to one with [`AgentError::as_error`] and converts into
 /// `Box<dyn Error + Send + Sync>`.
@@ -215,6 +218,8 @@ pub struct AgentError {
 enum Inner {
     Terminate,
     Error(Box<dyn StdError + Send + Sync + 'static>),
+    /// An error that ends the agent: [`AgentError::fail`].
+    Failure(Box<dyn StdError + Send + Sync + 'static>),
 }
 
 impl AgentError {
@@ -223,6 +228,73 @@ impl AgentError {
     /// the agent ended itself.
     pub fn terminate() -> Self {
         AgentError { inner: Inner::Terminate }
+    }
+
+    /// The agent ends itself with `cause` as its failure: returned from `do_work`, the agent
+    /// is closed (`on_close`, then dropped) and a runner's report says
+    /// [`Ending::Failed`](crate::Ending::Failed) with this cause, which is not a clean end;
+    /// returned from `on_start`, the agent does not start
+    /// ([`Ending::StartFailed`](crate::Ending::StartFailed)). The error handler is not asked
+    /// (the agent has decided), but the error is counted. The cause stays typed:
+    /// [`downcast_ref`](AgentError::downcast_ref) and
+    /// [`as_error`](AgentError::as_error) reach it, and an
+    /// [`AgentFailed`](crate::AgentFailed) gives it as its `source()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use dutycycle::{Agent, AgentError, AgentRunner, Ending};
+    ///
+    /// #[derive(Debug)]
+    /// struct FeedLost { feed: u32 }
+    /// impl std::fmt::Display for FeedLost {
+    ///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    ///         write!(f, "feed {} lost", self.feed)
+    ///     }
+    /// }
+    /// impl std::error::Error for FeedLost {}
+    ///
+    /// struct Reader;
+    /// impl Agent for Reader {
+    ///     fn role_name(&self) -> &str { "reader" }
+    ///     fn do_work(&mut self) -> Result<usize, AgentError> {
+    ///         Err(AgentError::fail(FeedLost { feed: 7 }))
+    ///     }
+    /// }
+    ///
+    /// // The default error handler would go on after an error; this one ends the agent.
+    /// let failed = AgentRunner::start(|| Ok(Reader))?.join().unwrap_err();
+    /// let Ending::Failed(failure) = failed.report().ending() else { panic!("{failed}") };
+    /// assert_eq!(failure.error().unwrap().downcast_ref::<FeedLost>().unwrap().feed, 7);
+    /// assert!(!failed.report().is_clean());
+    /// assert_eq!(failed.report().errors(), 1);
+    /// let cause = std::error::Error::source(&failed).unwrap();
+    /// assert_eq!(cause.to_string(), "feed 7 lost");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn fail<E>(cause: E) -> Self
+    where
+        E: Into<Box<dyn StdError + Send + Sync + 'static>>,
+    {
+        AgentError { inner: Inner::Failure(cause.into()) }
+    }
+
+    /// This error, made one that ends the agent (see [`AgentError::fail`]);
+    /// [`AgentError::terminate`] stays what it is.
+    ///
+    /// ```
+    /// use dutycycle::AgentError;
+    ///
+    /// let err = AgentError::msg("port taken").into_failure();
+    /// assert!(err.is_failure());
+    /// assert_eq!(err.to_string(), "port taken");
+    /// assert!(AgentError::terminate().into_failure().is_terminate());
+    /// ```
+    pub fn into_failure(self) -> Self {
+        match self.inner {
+            Inner::Error(e) => AgentError { inner: Inner::Failure(e) },
+            inner => AgentError { inner },
+        }
     }
 
     /// Wraps an error.
@@ -248,11 +320,17 @@ impl AgentError {
         matches!(self.inner, Inner::Terminate)
     }
 
+    /// Whether this error ends the agent: made by [`AgentError::fail`] or
+    /// [`into_failure`](AgentError::into_failure).
+    pub fn is_failure(&self) -> bool {
+        matches!(self.inner, Inner::Failure(_))
+    }
+
     /// The wrapped error, or `None` for [`AgentError::terminate`].
     pub fn as_error(&self) -> Option<&(dyn StdError + Send + Sync + 'static)> {
         match &self.inner {
             Inner::Terminate => None,
-            Inner::Error(e) => Some(&**e),
+            Inner::Error(e) | Inner::Failure(e) => Some(&**e),
         }
     }
 
@@ -281,7 +359,7 @@ impl From<AgentError> for Box<dyn StdError + Send + Sync + 'static> {
     fn from(error: AgentError) -> Self {
         match error.inner {
             Inner::Terminate => Box::new(Message("agent terminated".to_owned())),
-            Inner::Error(e) => e,
+            Inner::Error(e) | Inner::Failure(e) => e,
         }
     }
 }
@@ -296,7 +374,7 @@ impl fmt::Display for AgentError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.inner {
             Inner::Terminate => f.write_str("agent terminated"),
-            Inner::Error(e) => fmt::Display::fmt(e, f),
+            Inner::Error(e) | Inner::Failure(e) => fmt::Display::fmt(e, f),
         }
     }
 }
@@ -306,6 +384,7 @@ impl fmt::Debug for AgentError {
         match &self.inner {
             Inner::Terminate => f.write_str("AgentError::Terminate"),
             Inner::Error(e) => f.debug_tuple("AgentError").field(e).finish(),
+            Inner::Failure(e) => f.debug_tuple("AgentError::Failure").field(e).finish(),
         }
     }
 }

@@ -16,7 +16,9 @@ use crate::{Agent, AgentError, AgentFailure, Drain, ErrorAction, IdleStrategy};
 /// [`close`](AgentInvoker::close) are idempotent and follow the agent contract: a failing
 /// `on_start` is reported and the agent closed; an error from `do_work` goes to the error
 /// handler and is counted, and closes the agent when the handler returns
-/// [`ErrorAction::Stop`]; [`AgentError::terminate`] closes the agent. Dropping a started
+/// [`ErrorAction::Stop`]; [`AgentError::terminate`] closes the agent, and so does
+/// [`AgentError::fail`] (counted, kept as the [`failure`](AgentInvoker::failure), not passed
+/// to the handler). Dropping a started
 /// invoker that is not yet closed closes it, so `on_close` runs even when the caller's loop
 /// panics. Panics in agent code are not caught: they unwind into the caller, who owns the
 /// thread. The one exception is a drop during such a panic: then a panic in `on_close` (or in
@@ -257,8 +259,8 @@ impl<A: Agent, H: FnMut(&str, &AgentError) -> ErrorAction> AgentInvoker<A, H> {
         self.errors
     }
 
-    /// The first error for which the error handler returned [`ErrorAction::Stop`]: the cause
-    /// the agent was closed for, if it was.
+    /// The first error for which the error handler returned [`ErrorAction::Stop`], or that the
+    /// agent returned as [`AgentError::fail`]: the cause the agent was closed for, if it was.
     pub fn failure(&self) -> Option<&AgentError> {
         self.failure.as_ref()
     }
@@ -273,13 +275,18 @@ impl<A: Agent, H: FnMut(&str, &AgentError) -> ErrorAction> AgentInvoker<A, H> {
         &mut self.agent
     }
 
-    /// Passes `error` to the handler and counts it. Returns whether the handler decided that
-    /// it ends the agent (then kept as the [`failure`](AgentInvoker::failure)).
+    /// Counts `error` and passes it to the handler, unless it is a failure (which ends the
+    /// agent without asking). Returns whether it ends the agent (then kept as the
+    /// [`failure`](AgentInvoker::failure)).
     fn report(&mut self, error: AgentError) -> bool {
         if error.is_terminate() {
             return false;
         }
         self.errors += 1;
+        if error.is_failure() {
+            self.failure.get_or_insert(error);
+            return true;
+        }
         match (self.error_handler)(self.agent.role_name(), &error) {
             ErrorAction::Continue => false,
             ErrorAction::Stop => {

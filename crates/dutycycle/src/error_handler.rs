@@ -9,8 +9,10 @@ use crate::AgentError;
 /// and an invoker ([`AgentInvoker::with_error_handler`](crate::AgentInvoker::with_error_handler))
 /// take the same handler: `FnMut(&str, &AgentError) -> ErrorAction`, called with the agent's
 /// [`role_name`](crate::Agent::role_name) and the error, on the thread that runs the agent.
-/// The default handler prints one line naming the role to stderr and returns `Continue`; it
-/// never panics, also when stderr is closed (the line is then lost).
+/// The default handler prints one line naming the role to stderr (with the `tracing`
+/// feature and a subscriber that takes it: logs an `ERROR` event with the role, the thread
+/// and the error instead) and returns `Continue`; it never panics, also when stderr is closed
+/// (the line is then lost).
 ///
 /// # Examples
 ///
@@ -45,10 +47,17 @@ pub enum ErrorAction {
     Stop,
 }
 
-/// The default error handler: one line on stderr, the role and the error, and go on. It never
-/// panics: a line that cannot be written (stderr closed by the parent: `EPIPE`) is dropped,
-/// where `eprintln!` would panic and end the agent.
+/// The default error handler: one line on stderr, the role and the error, and go on. With
+/// the `tracing` feature and a subscriber that takes it, an `ERROR` event instead (target
+/// `dutycycle`, fields `role`, `thread` and `error`), so that no error is lost to a program
+/// that installed no subscriber. It never panics: a line that cannot be written (stderr
+/// closed by the parent: `EPIPE`) is dropped, where `eprintln!` would panic and end the agent.
 pub(crate) fn print_error(role: &str, error: &AgentError) -> ErrorAction {
+    #[cfg(feature = "tracing")]
+    if tracing::enabled!(target: "dutycycle", tracing::Level::ERROR) {
+        crate::events::agent_error(role, error);
+        return ErrorAction::Continue;
+    }
     use std::io::Write;
     let _ = writeln!(std::io::stderr().lock(), "{role}: {error}");
     ErrorAction::Continue

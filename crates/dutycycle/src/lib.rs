@@ -61,6 +61,7 @@ mod agent_invoker;
 mod composite_agent;
 mod dynamic_composite_agent;
 mod error_handler;
+mod events;
 mod failure;
 mod idle_strategy;
 #[cfg(all(test, loom))]

@@ -396,7 +396,10 @@ fn runner_on_close_fails(how: How) {
     assert!(matches!(report.ending(), Ending::Closed), "{report}");
     assert_is_planted(report.close_failure().expect("the close failure"), "flusher", Place::OnClose, how);
     assert!(report.drop_failure().is_none());
-    assert!(failed.to_string().contains(&message("flusher", Place::OnClose, how)), "{failed}");
+    // What failed in the Display, the failure itself as the source (printed once).
+    let cause = std::error::Error::source(&failed).expect("the close failure is the source");
+    assert!(cause.to_string().contains(&message("flusher", Place::OnClose, how)), "{failed}: {cause}");
+    assert!(!failed.to_string().contains(&message("flusher", Place::OnClose, how)), "{failed}");
     assert_closed_once_on_its_thread("flusher", &logged(&log));
 }
 

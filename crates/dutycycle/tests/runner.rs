@@ -522,7 +522,9 @@ fn an_error_handler_that_returns_stop_ends_the_agent_with_that_error_as_its_caus
     assert_eq!(io.kind(), std::io::ErrorKind::AddrInUse);
     assert!(!report.is_clean());
     assert_eq!(report.errors(), 2, "both errors were counted");
-    assert!(failed.to_string().contains("failed: port taken"), "{failed}");
+    // The Display says what failed; the failure itself is the source.
+    let cause = std::error::Error::source(&failed).expect("the failure is the source").to_string();
+    assert!(cause.contains("port taken"), "{failed}: {cause}");
 
     let handled: Vec<(String, String, Where)> = handled.try_iter().collect();
     let seen: Vec<(&str, &str)> = handled.iter().map(|(r, m, _)| (r.as_str(), m.as_str())).collect();
@@ -643,7 +645,9 @@ fn a_panic_in_on_close_is_reported() {
     assert!(matches!(report.ending(), Ending::Terminated));
     assert_eq!(report.close_failure().unwrap().panic_message(), Some("on_close blew up"));
     assert!(!report.is_clean());
-    assert!(failed.to_string().contains("on_close blew up"), "{failed}");
+    // The Display says what failed; the failure itself is the source.
+    let cause = std::error::Error::source(&failed).expect("the failure is the source").to_string();
+    assert!(cause.contains("on_close blew up"), "{failed}: {cause}");
     let events = events.logged();
     assert_eq!(names(&events).last(), Some(&"drop"), "the agent is still dropped");
     assert_one_agent_thread(&events);
@@ -672,7 +676,9 @@ fn a_panic_in_drop_is_reported() {
     assert!(matches!(report.ending(), Ending::Terminated));
     assert!(report.close_failure().is_none());
     assert_eq!(report.drop_failure().unwrap().panic_message(), Some("drop blew up"));
-    assert!(failed.to_string().contains("drop blew up"), "{failed}");
+    // The Display says what failed; the failure itself is the source.
+    let cause = std::error::Error::source(&failed).expect("the failure is the source").to_string();
+    assert!(cause.contains("drop blew up"), "{failed}: {cause}");
     assert_one_agent_thread(&events.logged());
 }
 

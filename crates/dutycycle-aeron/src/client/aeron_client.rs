@@ -10,7 +10,7 @@ use rusteron_client::{Aeron, AeronCError, AeronContext, AeronErrorHandlerCallbac
 
 use crate::driver::dir::{c_path, driver_active};
 use crate::slot::image_router::ImageRouter;
-use crate::{AeronCallError, ClientConfig, ClientError, ConductorMode};
+use crate::{events, AeronCallError, ClientConfig, ClientError, ConductorMode};
 
 /// An Aeron client (`aeron_t`) owned by one agent: made, used and closed on the agent's thread.
 ///
@@ -91,6 +91,17 @@ impl AeronClient {
     /// [`ClientError::InvalidSetting`], [`ClientError::NoDriver`], or
     /// [`ClientError::Aeron`] when Aeron refuses.
     pub fn connect(config: &ClientConfig) -> Result<AeronClient, ClientError> {
+        events::client_connecting(config.dir.as_deref());
+        let connected = Self::connect_checked(config);
+        match &connected {
+            Ok(client) => events::client_connected(&client.dir, client.client_id()),
+            Err(error) => events::client_connect_failed(error),
+        }
+        connected
+    }
+
+    /// [`connect`](AeronClient::connect) but for its events.
+    fn connect_checked(config: &ClientConfig) -> Result<AeronClient, ClientError> {
         config.validate()?;
         let aeron_err = |call| move |e: AeronCError| ClientError::Aeron(AeronCallError::client(call, e));
         let context = AeronContext::new().map_err(aeron_err("aeron_context_init"))?;
@@ -161,6 +172,7 @@ impl AeronClient {
         }
         if self.aeron.is_closed() {
             self.closed_reported = true;
+            events::client_lost_driver(&self.dir);
             return Err(ClientError::Closed { dir: self.dir.clone() });
         }
         Ok(work)
@@ -205,7 +217,11 @@ impl AeronClient {
     ///
     /// [`ClientError::Aeron`] when Aeron's close fails.
     pub fn close(self) -> Result<(), ClientError> {
-        self.aeron.close().map_err(|e| ClientError::Aeron(AeronCallError::client("aeron_close", e)))
+        events::client_closing(&self.dir);
+        let closed =
+            self.aeron.close().map_err(|e| ClientError::Aeron(AeronCallError::client("aeron_close", e)));
+        events::client_closed(&self.dir, closed.is_ok());
+        closed
     }
 }
 

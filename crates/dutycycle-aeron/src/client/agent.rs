@@ -85,7 +85,11 @@ pub trait ClientAgent {
 ///   it, in the runner's factory, so a missing driver fails `start` with a typed error);
 /// - `do_work`: the client's turn ([`AeronClient::do_work`]: with the conductor invoker, the
 ///   client conductor itself), then the logic's turn; the work is the sum. An error the client
-///   reports goes to the runner's error handler, and the logic still gets its turn next cycle;
+///   reports goes to the runner's error handler, and the logic still gets its turn next cycle.
+///   An error of the logic goes there too, except a [`ClientError`] that
+///   [ends the agent](ClientError::ends_agent) (a failed add, under the slot's default
+///   [`AddErrorPolicy`](crate::AddErrorPolicy)): that one ends the agent with
+///   [`Ending::Failed`](dutycycle::Ending::Failed) and the add's error as the cause;
 /// - `on_drain` and `is_drained`: the logic's, the client still running, so that a drain
 ///   (see [`Agent::on_drain`]) can still publish and poll;
 /// - `on_close`: the logic's `on_close` (closing its publications and subscriptions), then
@@ -181,7 +185,7 @@ impl<A: ClientAgent> Agent for AeronAgent<A> {
     fn do_work(&mut self) -> Result<usize, AgentError> {
         let Some(client) = self.client.as_mut() else { return Ok(0) };
         let work = client.do_work()?;
-        Ok(work + self.logic.do_work(client)?)
+        Ok(work + self.logic.do_work(client).map_err(ends_agent)?)
     }
 
     fn on_drain(&mut self) -> Result<(), AgentError> {
@@ -205,6 +209,16 @@ impl<A: ClientAgent> Agent for AeronAgent<A> {
 
     fn role_name(&self) -> &str {
         self.logic.role_name()
+    }
+}
+
+/// The logic's error, made one that ends the agent when it is a [`ClientError`] that
+/// [`ends_agent`](ClientError::ends_agent). Out of the duty cycle's path: errors only.
+#[cold]
+fn ends_agent(error: AgentError) -> AgentError {
+    match error.downcast_ref::<ClientError>() {
+        Some(client_error) if client_error.ends_agent() => error.into_failure(),
+        _ => error,
     }
 }
 

@@ -12,7 +12,8 @@ use crate::{AeronCallError, ResourceKind};
 /// From [`AeronClient::connect`](crate::AeronClient::connect) (in a runner's factory) it comes
 /// back from `start` inside [`StartError::Factory`](dutycycle::StartError::Factory);
 /// [`cause`](crate::cause) finds it there. From a duty cycle it goes to the runner's error
-/// handler, and the agent goes on.
+/// handler, and the agent goes on, except for an error that
+/// [ends the agent](ClientError::ends_agent) (a failed add).
 ///
 /// # Examples
 ///
@@ -51,7 +52,9 @@ pub enum ClientError {
     /// The client conductor reported an error on its own (a failed command, a timeout).
     #[error("the Aeron client conductor reported an error")]
     Conductor(#[source] AeronCallError),
-    /// Adding a publication or subscription failed (a channel the driver refused, say).
+    /// Adding a publication or subscription failed (a channel the driver refused, a port
+    /// taken, a driver gone) under [`AddErrorPolicy::Fail`](crate::AddErrorPolicy::Fail): it
+    /// [ends the owning agent](ClientError::ends_agent).
     #[error("adding {kind} on {channel} stream {stream_id} failed")]
     Add {
         /// What was being added.
@@ -60,6 +63,23 @@ pub enum ClientError {
         channel: String,
         /// The stream id.
         stream_id: i32,
+        /// The failed call.
+        #[source]
+        source: AeronCallError,
+    },
+    /// An attempt to add a publication or subscription failed under
+    /// [`AddErrorPolicy::Retry`](crate::AddErrorPolicy::Retry): the slot adds again after
+    /// `backoff`, and the agent goes on.
+    #[error("adding {kind} on {channel} stream {stream_id} failed; trying again in {backoff:?}")]
+    AddRetrying {
+        /// What was being added.
+        kind: ResourceKind,
+        /// The channel.
+        channel: String,
+        /// The stream id.
+        stream_id: i32,
+        /// How long until the next attempt.
+        backoff: std::time::Duration,
         /// The failed call.
         #[source]
         source: AeronCallError,
@@ -84,4 +104,37 @@ pub enum ClientError {
         /// The driver directory.
         dir: PathBuf,
     },
+}
+
+impl ClientError {
+    /// Whether this error ends the agent that owns the client: a failed add under
+    /// [`AddErrorPolicy::Fail`](crate::AddErrorPolicy::Fail) ([`ClientError::Add`]), since
+    /// an agent without its publication or subscription would run on doing nothing.
+    /// [`AeronAgent`](crate::AeronAgent) ends with such an error as its cause
+    /// ([`Ending::Failed`](dutycycle::Ending::Failed)); an agent of your own does the same
+    /// with [`into_agent_error`](ClientError::into_agent_error).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use dutycycle_aeron::ClientError;
+    ///
+    /// let no_driver = ClientError::NoDriver { dir: "/dev/shm/nowhere".into() };
+    /// assert!(!no_driver.ends_agent());
+    /// assert!(!no_driver.into_agent_error().is_failure());
+    /// ```
+    pub fn ends_agent(&self) -> bool {
+        matches!(self, ClientError::Add { .. })
+    }
+
+    /// This error as an agent's error: one that [ends the agent](dutycycle::AgentError::fail)
+    /// when [`ends_agent`](ClientError::ends_agent) says so, otherwise one for the error
+    /// handler. For `?` in an [`Agent`](dutycycle::Agent) of your own:
+    /// `self.input.poll().map_err(ClientError::into_agent_error)?`.
+    pub fn into_agent_error(self) -> dutycycle::AgentError {
+        if self.ends_agent() {
+            dutycycle::AgentError::fail(self)
+        } else {
+            dutycycle::AgentError::new(self)
+        }
+    }
 }

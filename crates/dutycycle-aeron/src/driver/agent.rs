@@ -8,7 +8,7 @@ use dutycycle::{Agent, AgentError};
 use rusteron_media_driver::{AeronCError, AeronDriver, AeronDriverContext};
 
 use crate::driver::dir::{self, c_path, DirLock, DriverIdentity, PrepareError, DIR_LOCK_TIMEOUT};
-use crate::{AeronCallError, DriverError, MediaDriverConfig, ThreadingMode};
+use crate::{events, AeronCallError, DriverError, MediaDriverConfig, ThreadingMode};
 
 /// Aeron's C media driver, embedded, as an [`Agent`]: its duty cycle is the driver's own
 /// (`aeron_driver_main_do_work`), run by whatever drives the agent — a runner on a thread of
@@ -83,6 +83,18 @@ impl MediaDriverAgent {
     /// ([`Aeron`](DriverError::Aeron)). No driver runs afterwards; a directory this call
     /// created is removed unless a driver of someone else's runs in it, and nothing else is.
     pub fn launch(config: MediaDriverConfig) -> Result<MediaDriverAgent, DriverError> {
+        events::driver_launching(&config.dir);
+        let dir = config.dir.clone();
+        let launched = Self::launch_checked(config);
+        match &launched {
+            Ok(agent) => events::driver_started(&agent.dir),
+            Err(error) => events::driver_launch_failed(&dir, error),
+        }
+        launched
+    }
+
+    /// [`launch`](MediaDriverAgent::launch) but for its events.
+    fn launch_checked(config: MediaDriverConfig) -> Result<MediaDriverAgent, DriverError> {
         config.validate()?;
         let dir = config.dir.clone();
         let _lock = DirLock::acquire(&dir, DIR_LOCK_TIMEOUT).map_err(|source| lock_error(&dir, source))?;
@@ -135,6 +147,14 @@ impl MediaDriverAgent {
         if self.driver.is_none() && self.context.is_none() {
             return Ok(());
         }
+        events::driver_closing(&self.dir);
+        let closed = self.close_and_remove_dir();
+        events::driver_closed(&self.dir, closed.is_ok());
+        closed
+    }
+
+    /// [`close_driver`](MediaDriverAgent::close_driver) but for its events.
+    fn close_and_remove_dir(&mut self) -> Result<(), DriverError> {
         // aeron_driver_close: stops and joins Aeron's own agent threads (other modes than
         // Shared), closes the conductor, unmaps the CnC file. The context goes after it.
         drop(self.driver.take());

@@ -44,6 +44,7 @@ impl ImageRouter {
     /// Queues `event` for the subscription it names; drops it when that subscription's route
     /// is gone (its slot closed it: Aeron's conductor thread may still report its images).
     fn deliver(&self, event: ImageEvent) {
+        crate::events::image(&event);
         let id = event.info().subscription_registration_id;
         if let Some((_, queue)) = self.routes().iter().find(|(route, _)| *route == id) {
             // A slot dropped with its queue's receiver: nobody to tell.

@@ -4,8 +4,8 @@ use std::ffi::CStr;
 use std::fmt;
 
 use rusteron_client::{
-    AeronAsyncAddExclusivePublication, AeronAsyncAddPublication, AeronCError, AeronExclusivePublication,
-    AeronOfferError, AeronPublication,
+    Aeron, AeronAsyncAddExclusivePublication, AeronAsyncAddPublication, AeronCError,
+    AeronExclusivePublication, AeronOfferError, AeronPublication,
 };
 
 use super::state::{shared_slot_methods, Slot};
@@ -19,7 +19,7 @@ use crate::{AeronClient, Channel, ClientError};
 pub trait PublicationKind: SlotKind {
     /// Starts the asynchronous add.
     #[doc(hidden)]
-    fn start(client: &AeronClient, channel: &CStr, stream_id: i32) -> Result<Self::Pending, AeronCError>;
+    fn start(client: &Aeron, channel: &CStr, stream_id: i32) -> Result<Self::Pending, AeronCError>;
     /// Offers a message.
     #[doc(hidden)]
     fn offer(&self, message: &[u8]) -> Result<i64, AeronOfferError>;
@@ -53,8 +53,8 @@ macro_rules! publication_kind {
         }
 
         impl PublicationKind for $publication {
-            fn start(client: &AeronClient, channel: &CStr, stream_id: i32) -> Result<$pending, AeronCError> {
-                client.aeron().$async_add(channel, stream_id)
+            fn start(client: &Aeron, channel: &CStr, stream_id: i32) -> Result<$pending, AeronCError> {
+                client.$async_add(channel, stream_id)
             }
 
             #[inline]
@@ -140,9 +140,12 @@ impl<P: PublicationKind> PublicationSlot<P> {
     ///
     /// # Errors
     ///
-    /// [`ClientError::Add`] when Aeron refuses to start the add.
+    /// [`ClientError::Add`] when Aeron refuses to start the add (under
+    /// [`AddErrorPolicy::Retry`](crate::AddErrorPolicy::Retry), never: the next `poll`
+    /// reports it).
     pub fn add(&mut self, client: &AeronClient) -> Result<(), ClientError> {
-        self.slot.add(|channel, stream_id| P::start(client, channel, stream_id))
+        let aeron = client.aeron().clone();
+        self.slot.add(move |channel, stream_id| P::start(&aeron, channel, stream_id))
     }
 
     /// Offers `message`: the new stream position, or why not. A slot that is not ready

@@ -3,6 +3,7 @@
 use std::ffi::CStr;
 use std::fmt;
 use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::Arc;
 
 use rusteron_client::bindings::{
     aeron_async_add_subscription, aeron_async_add_subscription_cancel,
@@ -10,7 +11,7 @@ use rusteron_client::bindings::{
 };
 use rusteron_client::{Aeron, AeronAsyncAddSubscription, AeronCError, AeronHeader, AeronSubscription};
 
-use super::image_router::{on_available_image, on_unavailable_image, Route};
+use super::image_router::{on_available_image, on_unavailable_image, ImageRouter, Route};
 use super::state::{shared_slot_methods, Slot};
 use super::{ResourceKind, SlotKind};
 use crate::{AeronCallError, AeronClient, Channel, ClientError, ImageEvent};
@@ -107,12 +108,12 @@ impl PendingSubscription {
     /// Starts adding a subscription on `channel` and `stream_id` whose image events go to
     /// `queue`.
     fn start(
-        client: &AeronClient,
+        client: &Aeron,
+        router: &Arc<ImageRouter>,
         channel: &CStr,
         stream_id: i32,
         queue: &Sender<ImageEvent>,
     ) -> Result<PendingSubscription, AeronCError> {
-        let router = client.image_router();
         // Under the router's lock, so that no image of the subscription (Aeron's conductor
         // thread may report one before this returns) finds its route missing.
         let mut routes = router.routes();
@@ -125,7 +126,7 @@ impl PendingSubscription {
         let rc = unsafe {
             aeron_async_add_subscription(
                 &mut add,
-                client.aeron().get_inner(),
+                client.get_inner(),
                 channel.as_ptr(),
                 stream_id,
                 Some(on_available_image),
@@ -140,7 +141,7 @@ impl PendingSubscription {
         // SAFETY: `add` is the live add Aeron just made.
         let registration_id = unsafe { aeron_async_add_subscription_get_registration_id(add) };
         let route = Route::add(router, &mut routes, registration_id, queue.clone());
-        Ok(PendingSubscription { add, client: client.aeron().clone(), route: Some(route) })
+        Ok(PendingSubscription { add, client: client.clone(), route: Some(route) })
     }
 
     /// Polls the add: the subscription once the driver made it.
@@ -227,10 +228,15 @@ impl SubscriptionSlot {
     ///
     /// # Errors
     ///
-    /// [`ClientError::Add`] when Aeron refuses to start the add.
+    /// [`ClientError::Add`] when Aeron refuses to start the add (under
+    /// [`AddErrorPolicy::Retry`](crate::AddErrorPolicy::Retry), never: the next `poll`
+    /// reports it).
     pub fn add(&mut self, client: &AeronClient) -> Result<(), ClientError> {
-        let queue = &self.events_in;
-        self.slot.add(|channel, stream_id| PendingSubscription::start(client, channel, stream_id, queue))
+        let (aeron, router, queue) =
+            (client.aeron().clone(), Arc::clone(client.image_router()), self.events_in.clone());
+        self.slot.add(move |channel, stream_id| {
+            PendingSubscription::start(&aeron, &router, channel, stream_id, &queue)
+        })
     }
 
     /// Polls up to `fragment_limit` fragments, each to `handler`; returns how many were read

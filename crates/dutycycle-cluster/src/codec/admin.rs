@@ -1,9 +1,7 @@
 //! The admin messages: a privileged client's [`AdminRequest`] and the cluster's
 //! [`AdminResponse`].
 
-use super::private::Codec;
-use super::wire::{Block, Var, VarData, Writer};
-use super::{AdminRequestType, AdminResponseCode, DecodeError, Message};
+use super::{AdminRequestType, AdminResponseCode};
 
 /// An admin request (template 26), such as a snapshot; needs the cluster's authorisation.
 ///
@@ -39,32 +37,15 @@ pub struct AdminRequest<'a> {
     pub payload: &'a [u8],
 }
 
-impl<'a> Message<'a> for AdminRequest<'a> {
-    const NAME: &'static str = "AdminRequest";
-    const TEMPLATE_ID: u16 = 26;
-    const BLOCK_LENGTH: u16 = 28;
-}
-
-impl<'a> Codec<'a> for AdminRequest<'a> {
-    fn decode_parts(block: Block<'a>, mut var: VarData<'a>) -> Result<Self, DecodeError> {
-        Ok(AdminRequest {
-            leadership_term_id: block.i64(0, "leadershipTermId")?,
-            cluster_session_id: block.i64(8, "clusterSessionId")?,
-            correlation_id: block.i64(16, "correlationId")?,
-            request_type: AdminRequestType::from(block.i32(24, "requestType")?),
-            payload: var.bytes("payload")?,
-        })
+layout! {
+    impl<'a> AdminRequest<'a> = "AdminRequest", template 26, block 28 {
+        leadership_term_id: 0 = "leadershipTermId",
+        cluster_session_id: 8 = "clusterSessionId",
+        correlation_id: 16 = "correlationId",
+        request_type: 24 = "requestType",
     }
-
-    fn write_block(&self, writer: &mut Writer<'_>) {
-        writer.i64(self.leadership_term_id);
-        writer.i64(self.cluster_session_id);
-        writer.i64(self.correlation_id);
-        writer.i32(self.request_type.into());
-    }
-
-    fn var_data(&self) -> [Option<Var<'_>>; 3] {
-        [Some(Var::data("payload", self.payload)), None, None]
+    var {
+        payload: data = "payload",
     }
 }
 
@@ -104,32 +85,15 @@ pub struct AdminResponse<'a> {
     pub payload: &'a [u8],
 }
 
-impl<'a> Message<'a> for AdminResponse<'a> {
-    const NAME: &'static str = "AdminResponse";
-    const TEMPLATE_ID: u16 = 27;
-    const BLOCK_LENGTH: u16 = 24;
-}
-
-impl<'a> Codec<'a> for AdminResponse<'a> {
-    fn decode_parts(block: Block<'a>, mut var: VarData<'a>) -> Result<Self, DecodeError> {
-        Ok(AdminResponse {
-            cluster_session_id: block.i64(0, "clusterSessionId")?,
-            correlation_id: block.i64(8, "correlationId")?,
-            request_type: AdminRequestType::from(block.i32(16, "requestType")?),
-            response_code: AdminResponseCode::from(block.i32(20, "responseCode")?),
-            message: var.ascii("message")?,
-            payload: var.bytes("payload")?,
-        })
+layout! {
+    impl<'a> AdminResponse<'a> = "AdminResponse", template 27, block 24 {
+        cluster_session_id: 0 = "clusterSessionId",
+        correlation_id: 8 = "correlationId",
+        request_type: 16 = "requestType",
+        response_code: 20 = "responseCode",
     }
-
-    fn write_block(&self, writer: &mut Writer<'_>) {
-        writer.i64(self.cluster_session_id);
-        writer.i64(self.correlation_id);
-        writer.i32(self.request_type.into());
-        writer.i32(self.response_code.into());
-    }
-
-    fn var_data(&self) -> [Option<Var<'_>>; 3] {
-        [Some(Var::ascii("message", self.message)), Some(Var::data("payload", self.payload)), None]
+    var {
+        message: ascii = "message",
+        payload: data = "payload",
     }
 }

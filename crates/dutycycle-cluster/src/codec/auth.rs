@@ -1,10 +1,6 @@
 //! The authentication messages: the cluster's [`Challenge`] and the client's
 //! [`ChallengeResponse`]. Both are a correlation id, a session id and one binary field.
 
-use super::private::Codec;
-use super::wire::{Block, Var, VarData, Writer};
-use super::{DecodeError, Message};
-
 /// Defines a message of a correlation id, a session id and one binary field.
 macro_rules! correlated_data_message {
     (
@@ -26,28 +22,13 @@ macro_rules! correlated_data_message {
             pub $data: &'a [u8],
         }
 
-        impl<'a> Message<'a> for $name<'a> {
-            const NAME: &'static str = stringify!($name);
-            const TEMPLATE_ID: u16 = $template;
-            const BLOCK_LENGTH: u16 = 16;
-        }
-
-        impl<'a> Codec<'a> for $name<'a> {
-            fn decode_parts(block: Block<'a>, mut var: VarData<'a>) -> Result<Self, DecodeError> {
-                Ok($name {
-                    correlation_id: block.i64(0, "correlationId")?,
-                    cluster_session_id: block.i64(8, "clusterSessionId")?,
-                    $data: var.bytes($field)?,
-                })
+        layout! {
+            impl<'a> $name<'a> = stringify!($name), template $template, block 16 {
+                correlation_id: 0 = "correlationId",
+                cluster_session_id: 8 = "clusterSessionId",
             }
-
-            fn write_block(&self, writer: &mut Writer<'_>) {
-                writer.i64(self.correlation_id);
-                writer.i64(self.cluster_session_id);
-            }
-
-            fn var_data(&self) -> [Option<Var<'_>>; 3] {
-                [Some(Var::data($field, self.$data)), None, None]
+            var {
+                $data: data = $field,
             }
         }
     };

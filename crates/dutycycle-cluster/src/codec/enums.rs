@@ -2,6 +2,9 @@
 //! [`AdminResponseCode`]. A value this crate does not know (a newer cluster's, or SBE's null
 //! value `i32::MIN`) is kept as `Unknown(value)` and encodes back to itself.
 
+use super::wire::{Block, Field, Writer};
+use super::DecodeError;
+
 macro_rules! wire_enum {
     (
         $(#[$meta:meta])*
@@ -30,6 +33,21 @@ macro_rules! wire_enum {
                     $( $name::$variant => $value, )*
                     $name::Unknown(other) => other,
                 }
+            }
+        }
+
+        /// An `int32` field on the wire.
+        impl Field for $name {
+            fn read(block: &Block<'_>, offset: usize, field: &'static str) -> Result<Self, DecodeError> {
+                i32::read(block, offset, field).map($name::from)
+            }
+
+            fn read_since(block: &Block<'_>, offset: usize, since: u16) -> Self {
+                $name::from(i32::read_since(block, offset, since))
+            }
+
+            fn write(&self, writer: &mut Writer<'_>) {
+                i32::from(*self).write(writer);
             }
         }
     };

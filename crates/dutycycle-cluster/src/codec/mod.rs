@@ -43,6 +43,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+// First: the messages' files use its macro.
+#[macro_use]
+mod layout;
+
 mod admin;
 mod auth;
 mod dispatch;

@@ -1,9 +1,7 @@
 //! The session messages: connect, session events, session messages, keep-alive, close and
 //! new leader.
 
-use super::private::Codec;
-use super::wire::{Block, Var, VarData, Writer};
-use super::{DecodeError, EventCode, Message};
+use super::EventCode;
 
 /// A session message (template 1, `SessionMessageHeader`) and the application payload that
 /// follows its header: what a client offers on ingress and what a clustered service sends
@@ -36,31 +34,13 @@ pub struct SessionMessage<'a> {
     pub payload: &'a [u8],
 }
 
-impl<'a> Message<'a> for SessionMessage<'a> {
-    const NAME: &'static str = "SessionMessageHeader";
-    const TEMPLATE_ID: u16 = 1;
-    const BLOCK_LENGTH: u16 = 24;
-}
-
-impl<'a> Codec<'a> for SessionMessage<'a> {
-    fn decode_parts(block: Block<'a>, var: VarData<'a>) -> Result<Self, DecodeError> {
-        Ok(SessionMessage {
-            leadership_term_id: block.i64(0, "leadershipTermId")?,
-            cluster_session_id: block.i64(8, "clusterSessionId")?,
-            timestamp: block.i64(16, "timestamp")?,
-            payload: var.rest(),
-        })
+layout! {
+    impl<'a> SessionMessage<'a> = "SessionMessageHeader", template 1, block 24 {
+        leadership_term_id: 0 = "leadershipTermId",
+        cluster_session_id: 8 = "clusterSessionId",
+        timestamp: 16 = "timestamp",
     }
-
-    fn write_block(&self, writer: &mut Writer<'_>) {
-        writer.i64(self.leadership_term_id);
-        writer.i64(self.cluster_session_id);
-        writer.i64(self.timestamp);
-    }
-
-    fn tail(&self) -> &[u8] {
-        self.payload
-    }
+    tail { payload }
 }
 
 /// A session event (template 2): the cluster's answer to a connect request (OK, ERROR,
@@ -118,41 +98,18 @@ impl Default for SessionEvent<'_> {
     }
 }
 
-/// SBE's null value of an optional `int64`.
-const NULL_I64: i64 = i64::MIN;
-
-impl<'a> Message<'a> for SessionEvent<'a> {
-    const NAME: &'static str = "SessionEvent";
-    const TEMPLATE_ID: u16 = 2;
-    const BLOCK_LENGTH: u16 = 44;
-}
-
-impl<'a> Codec<'a> for SessionEvent<'a> {
-    fn decode_parts(block: Block<'a>, mut var: VarData<'a>) -> Result<Self, DecodeError> {
-        Ok(SessionEvent {
-            cluster_session_id: block.i64(0, "clusterSessionId")?,
-            correlation_id: block.i64(8, "correlationId")?,
-            leadership_term_id: block.i64(16, "leadershipTermId")?,
-            leader_member_id: block.i32(24, "leaderMemberId")?,
-            code: EventCode::from(block.i32(28, "code")?),
-            version: block.i32_since(32, 6).unwrap_or(0),
-            leader_heartbeat_timeout_ns: block.i64_since(36, 13).filter(|&ns| ns != NULL_I64),
-            detail: var.ascii("detail")?,
-        })
+layout! {
+    impl<'a> SessionEvent<'a> = "SessionEvent", template 2, block 44 {
+        cluster_session_id: 0 = "clusterSessionId",
+        correlation_id: 8 = "correlationId",
+        leadership_term_id: 16 = "leadershipTermId",
+        leader_member_id: 24 = "leaderMemberId",
+        code: 28 = "code",
+        version: 32 since 6 = "version",
+        leader_heartbeat_timeout_ns: 36 since 13 = "leaderHeartbeatTimeoutNs",
     }
-
-    fn write_block(&self, writer: &mut Writer<'_>) {
-        writer.i64(self.cluster_session_id);
-        writer.i64(self.correlation_id);
-        writer.i64(self.leadership_term_id);
-        writer.i32(self.leader_member_id);
-        writer.i32(self.code.into());
-        writer.i32(self.version);
-        writer.i64(self.leader_heartbeat_timeout_ns.unwrap_or(NULL_I64));
-    }
-
-    fn var_data(&self) -> [Option<Var<'_>>; 3] {
-        [Some(Var::ascii("detail", self.detail)), None, None]
+    var {
+        detail: ascii = "detail",
     }
 }
 
@@ -195,36 +152,16 @@ pub struct SessionConnectRequest<'a> {
     pub client_info: &'a str,
 }
 
-impl<'a> Message<'a> for SessionConnectRequest<'a> {
-    const NAME: &'static str = "SessionConnectRequest";
-    const TEMPLATE_ID: u16 = 3;
-    const BLOCK_LENGTH: u16 = 16;
-}
-
-impl<'a> Codec<'a> for SessionConnectRequest<'a> {
-    fn decode_parts(block: Block<'a>, mut var: VarData<'a>) -> Result<Self, DecodeError> {
-        Ok(SessionConnectRequest {
-            correlation_id: block.i64(0, "correlationId")?,
-            response_stream_id: block.i32(8, "responseStreamId")?,
-            version: block.i32_since(12, 2).unwrap_or(0),
-            response_channel: var.ascii("responseChannel")?,
-            encoded_credentials: var.bytes("encodedCredentials")?,
-            client_info: var.ascii_since("clientInfo", 14)?,
-        })
+layout! {
+    impl<'a> SessionConnectRequest<'a> = "SessionConnectRequest", template 3, block 16 {
+        correlation_id: 0 = "correlationId",
+        response_stream_id: 8 = "responseStreamId",
+        version: 12 since 2 = "version",
     }
-
-    fn write_block(&self, writer: &mut Writer<'_>) {
-        writer.i64(self.correlation_id);
-        writer.i32(self.response_stream_id);
-        writer.i32(self.version);
-    }
-
-    fn var_data(&self) -> [Option<Var<'_>>; 3] {
-        [
-            Some(Var::ascii("responseChannel", self.response_channel)),
-            Some(Var::data("encodedCredentials", self.encoded_credentials)),
-            Some(Var::ascii("clientInfo", self.client_info)),
-        ]
+    var {
+        response_channel: ascii = "responseChannel",
+        encoded_credentials: data = "encodedCredentials",
+        client_info: ascii since 14 = "clientInfo",
     }
 }
 
@@ -241,23 +178,10 @@ macro_rules! term_and_session_message {
             pub cluster_session_id: i64,
         }
 
-        impl Message<'_> for $name {
-            const NAME: &'static str = stringify!($name);
-            const TEMPLATE_ID: u16 = $template;
-            const BLOCK_LENGTH: u16 = 16;
-        }
-
-        impl<'a> Codec<'a> for $name {
-            fn decode_parts(block: Block<'a>, _var: VarData<'a>) -> Result<Self, DecodeError> {
-                Ok($name {
-                    leadership_term_id: block.i64(0, "leadershipTermId")?,
-                    cluster_session_id: block.i64(8, "clusterSessionId")?,
-                })
-            }
-
-            fn write_block(&self, writer: &mut Writer<'_>) {
-                writer.i64(self.leadership_term_id);
-                writer.i64(self.cluster_session_id);
+        layout! {
+            impl<'a> $name = stringify!($name), template $template, block 16 {
+                leadership_term_id: 0 = "leadershipTermId",
+                cluster_session_id: 8 = "clusterSessionId",
             }
         }
     };
@@ -328,29 +252,13 @@ pub struct NewLeaderEvent<'a> {
     pub ingress_endpoints: &'a str,
 }
 
-impl<'a> Message<'a> for NewLeaderEvent<'a> {
-    const NAME: &'static str = "NewLeaderEvent";
-    const TEMPLATE_ID: u16 = 6;
-    const BLOCK_LENGTH: u16 = 20;
-}
-
-impl<'a> Codec<'a> for NewLeaderEvent<'a> {
-    fn decode_parts(block: Block<'a>, mut var: VarData<'a>) -> Result<Self, DecodeError> {
-        Ok(NewLeaderEvent {
-            leadership_term_id: block.i64(0, "leadershipTermId")?,
-            cluster_session_id: block.i64(8, "clusterSessionId")?,
-            leader_member_id: block.i32(16, "leaderMemberId")?,
-            ingress_endpoints: var.ascii("ingressEndpoints")?,
-        })
+layout! {
+    impl<'a> NewLeaderEvent<'a> = "NewLeaderEvent", template 6, block 20 {
+        leadership_term_id: 0 = "leadershipTermId",
+        cluster_session_id: 8 = "clusterSessionId",
+        leader_member_id: 16 = "leaderMemberId",
     }
-
-    fn write_block(&self, writer: &mut Writer<'_>) {
-        writer.i64(self.leadership_term_id);
-        writer.i64(self.cluster_session_id);
-        writer.i32(self.leader_member_id);
-    }
-
-    fn var_data(&self) -> [Option<Var<'_>>; 3] {
-        [Some(Var::ascii("ingressEndpoints", self.ingress_endpoints)), None, None]
+    var {
+        ingress_endpoints: ascii = "ingressEndpoints",
     }
 }

@@ -60,6 +60,74 @@ impl<'a> Block<'a> {
     }
 }
 
+/// SBE's null value of an optional `int64`.
+pub const NULL_I64: i64 = i64::MIN;
+
+/// A type a root block field has: how it is read from the received block and written.
+pub trait Field: Sized {
+    /// A field every schema version has: an error when the block ends before it.
+    fn read(block: &Block<'_>, offset: usize, field: &'static str) -> Result<Self, DecodeError>;
+    /// A field added in schema version `since`: its absent value when the sender's version
+    /// predates it or its block ends before it.
+    fn read_since(block: &Block<'_>, offset: usize, since: u16) -> Self;
+    /// Writes the field at the writer's position.
+    fn write(&self, writer: &mut Writer<'_>);
+}
+
+impl Field for i64 {
+    fn read(block: &Block<'_>, offset: usize, field: &'static str) -> Result<Self, DecodeError> {
+        block.i64(offset, field)
+    }
+
+    fn read_since(block: &Block<'_>, offset: usize, since: u16) -> Self {
+        block.i64_since(offset, since).unwrap_or(0)
+    }
+
+    fn write(&self, writer: &mut Writer<'_>) {
+        writer.i64(*self);
+    }
+}
+
+impl Field for i32 {
+    fn read(block: &Block<'_>, offset: usize, field: &'static str) -> Result<Self, DecodeError> {
+        block.i32(offset, field)
+    }
+
+    fn read_since(block: &Block<'_>, offset: usize, since: u16) -> Self {
+        block.i32_since(offset, since).unwrap_or(0)
+    }
+
+    fn write(&self, writer: &mut Writer<'_>) {
+        writer.i32(*self);
+    }
+}
+
+/// An optional `int64`: `None` is SBE's null value on the wire.
+impl Field for Option<i64> {
+    fn read(block: &Block<'_>, offset: usize, field: &'static str) -> Result<Self, DecodeError> {
+        Ok(Some(block.i64(offset, field)?).filter(|&value| value != NULL_I64))
+    }
+
+    fn read_since(block: &Block<'_>, offset: usize, since: u16) -> Self {
+        block.i64_since(offset, since).filter(|&value| value != NULL_I64)
+    }
+
+    fn write(&self, writer: &mut Writer<'_>) {
+        writer.i64(self.unwrap_or(NULL_I64));
+    }
+}
+
+/// A message's variable-length fields, in schema order, as [`Codec::var_data`] returns them.
+///
+/// [`Codec::var_data`]: super::private::Codec::var_data
+pub fn vars<const N: usize>(fields: [Var<'_>; N]) -> [Option<Var<'_>>; 3] {
+    let mut vars = [None; 3];
+    for (slot, field) in vars.iter_mut().zip(fields) {
+        *slot = Some(field);
+    }
+    vars
+}
+
 /// What follows the root block: variable-length fields in schema order, each a `u32` length
 /// and its bytes.
 #[derive(Debug, Clone, Copy)]

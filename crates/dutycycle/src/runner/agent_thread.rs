@@ -14,7 +14,8 @@ use super::stats::{Counting, Off, Timing, Totals};
 use super::stop_order::Seat;
 use super::thread_setup as thread;
 use crate::error_handler::print_error;
-use crate::failure::{catch, close_and_drop, drop_caught};
+use crate::events;
+use crate::failure::{catch, drop_caught};
 use crate::primitive::sync::Arc;
 use crate::{
     Agent, AgentError, AgentFailure, AgentReport, AgentTermination, AgentWaker, Drain, DutyCycleStats,
@@ -79,6 +80,7 @@ impl<I: IdleStrategy> ThreadSetup<I> {
             idle: Some(self.idle),
             handler: Some(self.error_handler.take().unwrap_or_else(|| Box::new(print_error))),
         };
+        events::thread_spawned(self.name.as_deref().unwrap_or(""));
         let fail = |error: StartError| {
             let _ = started.send(Err(error));
             None
@@ -87,16 +89,19 @@ impl<I: IdleStrategy> ThreadSetup<I> {
             if let Err(source) = thread::pin_current(core) {
                 return fail(StartError::Thread { step: ThreadStep::Pin { core }, source });
             }
+            events::pinned(self.name.as_deref().unwrap_or(""), core);
         }
         if let Some(slack) = self.timer_slack {
             if let Err(source) = thread::set_timer_slack(slack) {
                 return fail(StartError::Thread { step: ThreadStep::SetTimerSlack { slack }, source });
             }
+            events::timer_slack_set(self.name.as_deref().unwrap_or(""), slack);
         }
 
         let mut agent = match catch(factory) {
             Ok(agent) => agent,
             Err(failure) => {
+                events::factory_failed(self.name.as_deref().unwrap_or(""), &failure);
                 let name = self.name.clone().unwrap_or_else(|| "agent".to_owned());
                 return fail(StartError::Factory { name, failure });
             }
@@ -113,27 +118,34 @@ impl<I: IdleStrategy> ThreadSetup<I> {
         if self.name.is_none() {
             thread::set_current_name(&thread_name);
         }
+        events::factory_built(&role);
         if let Some(seat) = &self.seat {
             seat.take(AgentWaker::new(Arc::clone(&shared.parker)));
         }
         let _registration = self.termination.register(Arc::clone(&shared.stop), Arc::clone(&shared.parker));
 
-        let report = |ending, drain, (close_failure, drop_failure), stats| AgentReport {
-            role: role.clone(),
-            thread_name: thread_name.clone(),
-            ending,
-            drain,
-            stats,
-            close_failure,
-            drop_failure,
+        let report = |ending, drain, (close_failure, drop_failure), stats| {
+            let report = AgentReport {
+                role: role.clone(),
+                thread_name: thread_name.clone(),
+                ending,
+                drain,
+                stats,
+                close_failure,
+                drop_failure,
+            };
+            events::report(&role, &report);
+            report
         };
 
+        events::on_start_begun(&role);
         let on_start = match role_failure {
             Some(failure) => Err(failure),
             None => catch(|| agent.on_start()),
         };
+        events::on_start_ended(&role, on_start.as_ref().err().map(|f| f as &dyn std::fmt::Display));
         if let Err(failure) = on_start {
-            let (close_failure, drop_failure) = close_and_drop(agent);
+            let (close_failure, drop_failure) = close_and_drop(agent, &role);
             let ended = (close_failure, held.drop_each(drop_failure));
             let report =
                 report(Ending::StartFailed(failure), Drain::NotRequested, ended, DutyCycleStats::default());
@@ -167,13 +179,24 @@ impl<I: IdleStrategy> ThreadSetup<I> {
                 }
             }
         }));
+        // The duty cycle's end and the drain's are told by `run_then_drain`; a panic's here.
         let (ending, drain) = ended.unwrap_or_else(|payload| {
-            let drain = drain_start
-                .map_or(Drain::NotRequested, |began| Drain::Interrupted { after: began.elapsed() });
-            (Ending::Panicked(crate::failure::take_panic_message(payload)), drain)
+            let ending = Ending::Panicked(crate::failure::take_panic_message(payload));
+            let drain = match drain_start {
+                None => {
+                    events::duty_cycle_ended(&role, &ending);
+                    Drain::NotRequested
+                }
+                Some(began) => {
+                    let drain = Drain::Interrupted { after: began.elapsed() };
+                    events::drain_ended(&role, &drain);
+                    drain
+                }
+            };
+            (ending, drain)
         });
         published.publish_all(&totals);
-        let (close_failure, drop_failure) = close_and_drop(agent);
+        let (close_failure, drop_failure) = close_and_drop(agent, &role);
         let ended = (close_failure, held.drop_each(drop_failure));
         Some(report(ending, drain, ended, published.read()))
     }
@@ -217,4 +240,15 @@ impl<I> Drop for Held<I> {
         // caught, and were printed by the panic hook.
         let _ = self.drop_each(None);
     }
+}
+
+/// Ends the agent on this thread: `on_close`, then its `Drop`, each caught and each a
+/// lifecycle event; returns how each failed, if it did.
+fn close_and_drop<A: Agent>(mut agent: A, role: &str) -> (Option<AgentFailure>, Option<AgentFailure>) {
+    events::on_close_begun(role);
+    let close = catch(|| agent.on_close()).err();
+    events::on_close_ended(role, close.is_none());
+    let drop = drop_caught(agent).err();
+    events::dropped(role, drop.is_none());
+    (close, drop)
 }

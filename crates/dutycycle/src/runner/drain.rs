@@ -158,6 +158,7 @@ mod phases {
     use std::time::{Duration, Instant};
 
     use super::{Drain, ParkDeadline};
+    use crate::events;
     use crate::runner::duty_cycle::{handle_error, DutyCycle};
     use crate::runner::stats::{Recorder, Totals};
     use crate::runner::stop_order::Seat;
@@ -192,6 +193,7 @@ mod phases {
             drain_start: &mut DrainStart,
         ) -> (Ending, Drain) {
             let ending = self.reborrow().run(recorder, totals);
+            events::duty_cycle_ended(self.role, &ending);
             if !matches!(ending, Ending::Closed | Ending::LatchSignalled { .. }) {
                 return (ending, Drain::NotRequested);
             }
@@ -205,12 +207,18 @@ mod phases {
             if timeout.is_zero() {
                 return (ending, Drain::NotRequested);
             }
+            events::drain_begun(self.role);
             let began = Instant::now();
             *drain_start = Some(began);
             // A deadline past the clock's range (not possible below MAX_DRAIN_TIMEOUT) is none.
             let deadline = began.checked_add(timeout);
             let _parks = deadline.map(ParkDeadline::set);
-            let interrupted = |own_end| (own_end, Drain::Interrupted { after: began.elapsed() });
+            let role = self.role;
+            let interrupted = |own_end| {
+                let drain = Drain::Interrupted { after: began.elapsed() };
+                events::drain_ended(role, &drain);
+                (own_end, drain)
+            };
             if let Err(error) = self.agent.on_drain() {
                 if let Some(own_end) = handle_error(error, self.role, self.published, self.error_handler) {
                     return interrupted(own_end);
@@ -226,7 +234,10 @@ mod phases {
             });
             match own_end {
                 Some(own_end) => interrupted(own_end),
-                None => (ending, outcome),
+                None => {
+                    events::drain_ended(self.role, &outcome);
+                    (ending, outcome)
+                }
             }
         }
 

@@ -83,9 +83,9 @@ fn stopped(stop: &StopFlag) -> Ending {
     stop.cause().map_or(Ending::Closed, StopCause::ending)
 }
 
-/// An error from `do_work`: the end of the agent for [`AgentError::terminate`]; otherwise
-/// counted and passed to the handler, which says whether the duty cycle goes on or the error
-/// ends the agent. Out of the hot loop.
+/// An error from `do_work`: the end of the agent for [`AgentError::terminate`]; counted, and
+/// the end of the agent for [`AgentError::fail`]; otherwise counted and passed to the handler,
+/// which says whether the duty cycle goes on or the error ends the agent. Out of the hot loop.
 #[cold]
 #[inline(never)]
 pub(super) fn handle_error(
@@ -98,6 +98,9 @@ pub(super) fn handle_error(
         return Some(Ending::Terminated);
     }
     published.add_error();
+    if error.is_failure() {
+        return Some(Ending::Failed(AgentFailure::Error(error)));
+    }
     match handler(role, &error) {
         ErrorAction::Continue => None,
         ErrorAction::Stop => Some(Ending::Failed(AgentFailure::Error(error))),

@@ -4,7 +4,7 @@ use std::fmt;
 use std::io;
 use std::time::Duration;
 
-use crate::{AgentFailure, AgentReport, AgentRunner};
+use crate::{AgentFailure, AgentReport, AgentRunner, Ending};
 
 /// Why [`AgentRunner`] could not start an agent. When `start` returns this, no agent code is
 /// running: a factory that failed built nothing; an agent whose `on_start` failed has already
@@ -158,13 +158,18 @@ impl StartError {
     }
 }
 
-/// An agent that did not end cleanly: it panicked, or its `on_close` or `Drop` failed.
-/// [`AgentFailed::report`] has the whole account.
+/// An agent that did not end cleanly: a failure ended it, it panicked, or its `on_close` or
+/// `Drop` failed. [`AgentFailed::report`] has the whole account.
+///
+/// Its `Display` says what failed; its [`source`](std::error::Error::source) is the first
+/// failure, an [`AgentFailure`]: the one that ended the agent ([`Ending::Failed`],
+/// [`Ending::StartFailed`]), else `on_close`'s, else `Drop`'s. Failures after the first are
+/// named in the `Display`, so that a reporter walking the chain prints each once.
 ///
 /// # Examples
 ///
 /// ```
-/// use dutycycle::{Agent, AgentError, AgentRunner};
+/// use dutycycle::{Agent, AgentError, AgentFailure, AgentRunner};
 ///
 /// struct Leaky;
 /// impl Agent for Leaky {
@@ -175,7 +180,10 @@ impl StartError {
 ///
 /// let failed = AgentRunner::start(|| Ok(Leaky))?.join().unwrap_err();
 /// assert_eq!(failed.report().close_failure().unwrap().to_string(), "flush failed");
-/// assert!(failed.to_string().contains("on_close failed: flush failed"));
+/// assert_eq!(failed.to_string(), "agent \"leaky\" ended itself, then its on_close failed");
+/// let cause = std::error::Error::source(&failed).unwrap();
+/// assert_eq!(cause.to_string(), "flush failed");
+/// assert!(cause.downcast_ref::<AgentFailure>().is_some());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
@@ -199,13 +207,57 @@ impl AgentFailed {
     }
 }
 
-impl fmt::Display for AgentFailed {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "agent {}", self.report)
+impl AgentFailed {
+    /// The failure that ended the agent, if one did.
+    fn ending_failure(&self) -> Option<&AgentFailure> {
+        match &self.report.ending {
+            Ending::Failed(failure) | Ending::StartFailed(failure) => Some(failure),
+            _ => None,
+        }
+    }
+
+    /// The first failure: the `source()`.
+    fn first_failure(&self) -> Option<&AgentFailure> {
+        self.ending_failure().or(self.report.close_failure.as_ref()).or(self.report.drop_failure.as_ref())
     }
 }
 
-impl std::error::Error for AgentFailed {}
+impl fmt::Display for AgentFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let report = &*self.report;
+        write!(f, "agent {:?} ", report.role)?;
+        match &report.ending {
+            Ending::Failed(_) => f.write_str("failed")?,
+            Ending::StartFailed(_) => f.write_str("failed to start")?,
+            // A panic's message is not an error of its own: it is said here.
+            Ending::Panicked(message) => write!(f, "panicked: {message}")?,
+            ending => write!(f, "{ending}")?,
+        }
+        let first = self.first_failure().map(|failure| failure as *const AgentFailure);
+        let is_first = |failure: &AgentFailure| first == Some(failure as *const AgentFailure);
+        if let Some(failure) = &report.close_failure {
+            if is_first(failure) {
+                f.write_str(", then its on_close failed")?;
+            } else {
+                write!(f, "; on_close failed: {failure}")?;
+            }
+        }
+        if let Some(failure) = &report.drop_failure {
+            if is_first(failure) {
+                f.write_str(", then its drop failed")?;
+            } else {
+                write!(f, "; drop failed: {failure}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for AgentFailed {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.first_failure().map(|failure| failure as &(dyn std::error::Error + 'static))
+    }
+}
 
 /// Why [`AgentRunner::close_timeout`] did not return a clean report.
 #[derive(Debug, thiserror::Error)]

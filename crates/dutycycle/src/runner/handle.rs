@@ -176,6 +176,7 @@ impl AgentRunner {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn request_stop(&self) {
+        crate::events::stop_requested(&self.role, "runner");
         self.shared.request_stop();
     }
 

@@ -56,9 +56,11 @@ pub enum Ending {
     },
     /// It ended itself by returning [`AgentError::terminate`](crate::AgentError::terminate).
     Terminated,
-    /// An error ended it: the error handler returned
+    /// A failure ended it: `do_work` returned [`AgentError::fail`](crate::AgentError::fail)
+    /// (the agent ended itself with this cause), or the error handler returned
     /// [`ErrorAction::Stop`](crate::ErrorAction::Stop) for this error of `do_work`;
-    /// `on_close` still ran on the agent thread.
+    /// `on_close` still ran on the agent thread. The cause is typed:
+    /// [`AgentFailure::error`] then [`AgentError::downcast_ref`](crate::AgentError::downcast_ref).
     Failed(AgentFailure),
     /// `do_work`, the error handler or the idle strategy panicked; `on_close` still ran on the
     /// agent thread.

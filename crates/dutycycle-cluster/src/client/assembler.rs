@@ -2,17 +2,17 @@
 //! partial message per image, in buffers that are kept and reused.
 
 /// The frame flag of a message's first fragment.
-pub(crate) const BEGIN_FRAGMENT: u8 = 0x80;
+pub(super) const BEGIN_FRAGMENT: u8 = 0x80;
 /// The frame flag of a message's last fragment.
-pub(crate) const END_FRAGMENT: u8 = 0x40;
+pub(super) const END_FRAGMENT: u8 = 0x40;
 /// Both flags: an unfragmented message.
-pub(crate) const UNFRAGMENTED: u8 = BEGIN_FRAGMENT | END_FRAGMENT;
+pub(super) const UNFRAGMENTED: u8 = BEGIN_FRAGMENT | END_FRAGMENT;
 
 /// Reassembles fragmented messages per image session, as Aeron's `FragmentAssembler`. After
 /// warm-up it allocates nothing: a finished partial buffer is reused by the next message of
 /// any image.
 #[derive(Debug, Default)]
-pub(crate) struct Assembler {
+pub(super) struct Assembler {
     partials: Vec<Partial>,
 }
 

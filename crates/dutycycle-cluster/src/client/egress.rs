@@ -7,7 +7,7 @@ use dutycycle_aeron::rusteron_client::{
 };
 use dutycycle_aeron::Channel;
 
-use crate::assembler::Assembler;
+use super::assembler::Assembler;
 use crate::codec::{DecodeError, EgressMessage, EventCode};
 use crate::EgressListener;
 
@@ -16,7 +16,7 @@ const FRAGMENT_LIMIT: usize = 10;
 
 /// The egress subscription and what hangs on it.
 #[derive(Debug)]
-pub(crate) struct Egress {
+pub(super) struct Egress {
     pub channel: Channel,
     pub stream_id: i32,
     subscription: Subscription,
@@ -47,7 +47,7 @@ impl std::fmt::Debug for Subscription {
 /// The answer to a connect request or challenge response, copied out of the poll (reused
 /// buffers).
 #[derive(Debug, Default)]
-pub(crate) struct Response {
+pub(super) struct Response {
     /// `None` for a challenge, else the session event's code.
     pub code: Option<EventCode>,
     pub correlation_id: i64,
@@ -63,7 +63,7 @@ pub(crate) struct Response {
 /// What a poll of the open session found that the client acts on after the poll (reused
 /// buffers).
 #[derive(Debug, Default)]
-pub(crate) struct Found {
+pub(super) struct Found {
     /// A NewLeaderEvent: term, leader and the image it came on.
     pub new_leader: Option<(i64, i32, i32)>,
     /// Its ingress endpoints.

@@ -7,11 +7,12 @@ use dutycycle_aeron::rusteron_client::{
 use dutycycle_aeron::Channel;
 
 use crate::config::MemberSettings;
+use crate::ClusterError;
 
 /// A member's ingress publication (Java's `MemberIngress`): idle, being added, ready, or
 /// failed (then skipped by the connect, as Java does, and named in its timeout).
 #[derive(Debug)]
-pub(crate) struct Member {
+pub(super) struct Member {
     pub id: i32,
     pub endpoint: String,
     pub channel: Channel,
@@ -114,6 +115,16 @@ impl Member {
             Publication::Ready(publication) => publication.close().map_err(AeronCError::capture_errmsg),
             // Dropping an unresolved add cancels the registration (rusteron does it on drop).
             Publication::Adding(_) | Publication::Idle | Publication::Failed(_) => Ok(()),
+        }
+    }
+
+    /// The error of a failed add of this member's publication on `stream_id`.
+    pub fn add_error(&self, stream_id: i32, source: AeronCError) -> ClusterError {
+        ClusterError::Add {
+            what: "ingress publication",
+            channel: self.channel.to_string(),
+            stream_id,
+            source,
         }
     }
 

@@ -1,0 +1,12 @@
+// The crash this suite guards against: an Aeron Cluster gateway died with SIGSEGV during a
+// cluster failover because the main thread's signal handler closed the AeronCluster client
+// while the gateway thread was still polling egress on it.
+// Nor can another thread close the Aeron client: it is not `Send`.
+use dutycycle_aeron::{AeronClient, ClientConfig};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let aeron = AeronClient::connect(&ClientConfig::new())?;
+    let closer = std::thread::spawn(move || aeron.close());
+    let _ = closer.join();
+    Ok(())
+}
