@@ -88,7 +88,7 @@ impl Gateway {
 /// asked for (no connect request sent).
 fn is_settled(state: ClusterState) -> bool {
     match state {
-        ClusterState::Connected | ClusterState::Closed => true,
+        ClusterState::Connected | ClusterState::PendingClose | ClusterState::Closed => true,
         ClusterState::Connecting(step) => matches!(
             step,
             ConnectStep::AddEgressSubscription
@@ -105,7 +105,7 @@ fn session_state(state: ClusterState) -> SessionState {
         ClusterState::Connected => SessionState::Connected,
         ClusterState::AwaitingNewLeader => SessionState::AwaitingNewLeader,
         ClusterState::AwaitingNewLeaderConnection => SessionState::ConnectingToNewLeader,
-        ClusterState::Closed => SessionState::Closed,
+        ClusterState::PendingClose | ClusterState::Closed => SessionState::Closed,
     }
 }
 
