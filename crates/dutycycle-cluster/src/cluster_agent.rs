@@ -68,6 +68,21 @@ pub trait ClusterClientAgent: EgressListener {
         Err(AgentError::new(error))
     }
 
+    /// Called once when a graceful stop begins, on the agent thread ([`Agent::on_drain`]):
+    /// stop taking new requests; the session stays open, and the duty cycle (egress polls
+    /// and `do_work`) goes on until [`is_drained`](ClusterClientAgent::is_drained) or the
+    /// runner's drain deadline.
+    fn on_drain(&mut self, cluster: &mut ClusterClient) -> Result<(), AgentError> {
+        let _ = cluster;
+        Ok(())
+    }
+
+    /// Whether the logic holds no more work, such as requests still unanswered
+    /// ([`Agent::is_drained`]; default `true`).
+    fn is_drained(&self) -> bool {
+        true
+    }
+
     /// Called once at the end, on the agent thread, before the session and the Aeron client
     /// close (drain here: the session is still open).
     fn on_close(&mut self, cluster: &mut ClusterClient) -> Result<(), AgentError> {
@@ -234,6 +249,17 @@ impl<A: ClusterClientAgent> Agent for ClusterAgent<A> {
         };
         work += self.logic.do_work(cluster)?;
         Ok(conductor? + work)
+    }
+
+    fn on_drain(&mut self) -> Result<(), AgentError> {
+        match self.cluster.as_mut() {
+            Some(cluster) => self.logic.on_drain(cluster),
+            None => Ok(()),
+        }
+    }
+
+    fn is_drained(&self) -> bool {
+        self.logic.is_drained()
     }
 
     fn on_close(&mut self) -> Result<(), AgentError> {

@@ -16,16 +16,39 @@ use std::fmt;
 ///    handler, whose [`ErrorAction`](crate::ErrorAction) says whether the cycle goes on,
 ///    unless it is [`AgentError::terminate`], which ends the agent on purpose (Agrona's
 ///    `AgentTerminationException`), or [`AgentError::fail`], which ends it with that cause.
-/// 3. [`on_close`](Agent::on_close) is called once at the end, **also when `on_start` failed or
-///    `do_work` panicked**, so that the agent can release what it holds. Then the agent is
-///    dropped.
+/// 3. When a stop is asked for (the runner's `close`, `close_timeout`, `request_stop` or drop,
+///    or its [`AgentTermination`](crate::AgentTermination) latch, which SIGINT and SIGTERM
+///    signal through `from_signals`), the agent **drains**: [`on_drain`](Agent::on_drain) is
+///    called once (stop taking new work), then `do_work` goes on being called, with the idle
+///    strategy between calls, until [`is_drained`](Agent::is_drained) says the agent holds
+///    nothing more or the runner's [drain deadline](crate::AgentRunnerBuilder::drain_timeout)
+///    passes. `is_drained` is asked before each of these `do_work` calls, the first time right
+///    after `on_drain`. The report's [`Drain`](crate::Drain) says which of the two ended it.
+/// 4. [`on_close`](Agent::on_close) is called once at the end, **also when `on_start` failed,
+///    `do_work` panicked or the drain was cut short**, so that the agent can release what it
+///    holds. Then the agent is dropped.
 ///
-/// Under a runner, every one of these calls, the factory that built the agent and its `Drop`,
-/// runs on the agent's own thread. That is why an agent need not be `Send`: it may hold `Rc`s
-/// and other single-threaded handles, such as Aeron's client objects, and it can never be
-/// touched, closed or dropped by another thread.
+/// In short: `on_start → do_work* → [on_drain → do_work* until is_drained or the deadline] →
+/// on_close → drop`. The bracketed part happens only after a stop request, and only when the
+/// drain deadline is not zero; an agent that ends itself (`terminate`), fails or panics goes
+/// straight to `on_close`. An agent that keeps the defaults (`on_drain` does nothing,
+/// `is_drained` is `true`) gets `on_drain` and then `on_close` at once, with no `do_work` in
+/// between: it closes as promptly as if drains did not exist.
 ///
-/// Every method but `do_work` has a default that does nothing.
+/// A stop request that comes while the agent drains (a second `close` or `request_stop`, the
+/// latch after a `close`, a signal after a `close`) changes nothing: the drain goes on to its
+/// end or its deadline, and the first request stays the report's cause. Bounds shorter than
+/// the drain deadline are the caller's: [`close_timeout`](crate::AgentRunner::close_timeout)
+/// gives the caller back its thread (its bound covers the drain and `on_close`), and with
+/// [`from_signals`](crate::AgentTermination::from_signals) a second SIGINT or SIGTERM ends the
+/// process at once.
+///
+/// While it drains, `do_work` may still return [`AgentError::terminate`] (the drain ends and
+/// the agent closes), an error (to the error handler, as before) or panic (the agent closes);
+/// the report's [`Drain::Interrupted`](crate::Drain::Interrupted) then says the drain did not
+/// finish.
+///
+/// Every method but `do_work` has a default: the hooks do nothing, `is_drained` is `true`.
 ///
 /// # Examples
 ///
@@ -63,7 +86,64 @@ pub trait Agent {
     /// much that was (`0` for nothing).
     fn do_work(&mut self) -> Result<usize, AgentError>;
 
-    /// Called once when the agent stops, whatever the reason: release resources here.
+    /// Called once, on the agent's thread, when a graceful stop begins: stop taking new work
+    /// (stop polling for new requests, refuse new orders, unsubscribe from new input) and keep
+    /// what is in hand, which the `do_work` calls that follow finish. It is not called when
+    /// the agent ends itself, fails or panics, nor when the runner's drain deadline is zero.
+    ///
+    /// An `Err` is handled like one from `do_work`: it goes to the error handler, and the
+    /// drain goes on unless the handler returns [`ErrorAction::Stop`](crate::ErrorAction::Stop)
+    /// or the error is [`AgentError::terminate`]; a panic ends the agent like a panic in
+    /// `do_work`. Either way `on_close` still runs.
+    ///
+    /// # Examples
+    ///
+    /// A gateway that answers the requests it has accepted before it closes:
+    ///
+    /// ```
+    /// use std::collections::VecDeque;
+    /// use dutycycle::{Agent, AgentError, AgentRunner, Drain};
+    ///
+    /// struct Gateway { accepting: bool, in_flight: VecDeque<u64>, answered: u64 }
+    ///
+    /// impl Agent for Gateway {
+    ///     fn do_work(&mut self) -> Result<usize, AgentError> {
+    ///         if self.accepting { self.in_flight.push_back(self.answered); } // a new request
+    ///         match self.in_flight.pop_front() {
+    ///             Some(_) => { self.answered += 1; Ok(1) }
+    ///             None => Ok(0),
+    ///         }
+    ///     }
+    ///     fn on_drain(&mut self) -> Result<(), AgentError> {
+    ///         self.accepting = false; // no new requests; answer the ones in hand
+    ///         Ok(())
+    ///     }
+    ///     fn is_drained(&self) -> bool { self.in_flight.is_empty() }
+    /// }
+    ///
+    /// let gateway = || Ok(Gateway { accepting: true, in_flight: VecDeque::from([1, 2, 3]), answered: 0 });
+    /// let report = AgentRunner::start(gateway)?.close()?;
+    /// assert!(matches!(report.drain(), Drain::Completed { .. }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn on_drain(&mut self) -> Result<(), AgentError> {
+        Ok(())
+    }
+
+    /// Whether the agent holds no more work: asked on the agent's thread after
+    /// [`on_drain`](Agent::on_drain) and before each `do_work` of the drain; the first `true`
+    /// ends the drain and the agent is closed. The default, `true`, says that an agent holds
+    /// nothing between two `do_work` calls, so it closes as soon as it is asked to stop.
+    ///
+    /// Keep it cheap (it is asked once per duty cycle while draining) and make it say `true`
+    /// eventually: an agent that never drains is closed at the drain deadline, and its report
+    /// says [`Drain::DeadlineExceeded`](crate::Drain::DeadlineExceeded), which is not clean.
+    fn is_drained(&self) -> bool {
+        true
+    }
+
+    /// Called once when the agent stops, whatever the reason: release resources here. After
+    /// a drain, whether it finished or its deadline cut it short.
     fn on_close(&mut self) -> Result<(), AgentError> {
         Ok(())
     }
@@ -83,6 +163,14 @@ impl<A: Agent + ?Sized> Agent for Box<A> {
     #[inline]
     fn do_work(&mut self) -> Result<usize, AgentError> {
         (**self).do_work()
+    }
+
+    fn on_drain(&mut self) -> Result<(), AgentError> {
+        (**self).on_drain()
+    }
+
+    fn is_drained(&self) -> bool {
+        (**self).is_drained()
     }
 
     fn on_close(&mut self) -> Result<(), AgentError> {

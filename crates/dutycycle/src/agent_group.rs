@@ -2,20 +2,44 @@
 
 use std::fmt;
 use std::io;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use crate::primitive::sync::Arc;
+use crate::runner::stop_order::StopOrder;
 use crate::{Agent, AgentError, AgentFailed, AgentReport, AgentRunner, AgentRunnerBuilder, AgentTermination};
-use crate::{IdleStrategy, StartError};
+use crate::{CloseError, IdleStrategy, StartError};
 
-/// Several runners on one shared [`AgentTermination`], started in order and closed in reverse
+/// What a dropped group allows each runner for `on_close`, on top of its drain deadline: 5 s,
+/// as Agrona's default close timeout.
+const DROP_CLOSE_ALLOWANCE: Duration = Duration::from_secs(5);
+
+/// Several runners on one shared [`AgentTermination`], started in order and stopped in reverse
 /// order, so that `main` reads: build the group, [`wait`](AgentGroup::wait) for a signal,
 /// [`close`](AgentGroup::close).
 ///
-/// Closing goes from the last runner started to the first, each stopped and joined before the
-/// next is asked: agents that depend on one started before them (clients on an embedded media
-/// driver, say) are gone before it goes. When the shared latch has been signalled, every agent
-/// is already stopping; `close` then joins them in that same reverse order. Dropping the group
-/// closes it.
+/// # Stop order
+///
+/// Start the runners in dependency order: what others need first (an embedded media driver),
+/// then what consumes from it (a cluster client, a service), last what takes work in from
+/// outside (a gateway). The group stops them **last started first**, each one drained (see
+/// [`Agent::on_drain`]) and closed before the one started before it is asked to stop: the
+/// producers stop taking work first and finish what they hold while the consumers still serve
+/// them; then the consumers drain; the media driver closes last, after every client of it.
+///
+/// - [`close`](AgentGroup::close) and [`close_timeout`](AgentGroup::close_timeout) ask each
+///   runner in that order and wait for it before asking the next.
+/// - When the shared latch is signalled (by [`signal`](AgentTermination::signal), or by SIGINT
+///   or SIGTERM with [`from_signals`](AgentGroup::from_signals)), every member sees the stop at
+///   once, but keeps up its duty cycle, as before the stop, until every member started after
+///   it has finished; only then does it drain and close. So the order holds without anyone
+///   calling `close`, and each drain deadline runs from the start of that member's own drain.
+///   A member stopped on its own ([`AgentRunner::request_stop`]) does not wait.
+///
+/// Dropping the group closes it in the same order, each runner waited for up to its drain
+/// deadline plus 5 s (Agrona's default close timeout) from when it is asked; a runner that has
+/// not finished by then is detached (see [`CloseTimedOut`](crate::CloseTimedOut)) and the next
+/// one is asked. So a stuck agent cannot hang the drop, which returns within the sum of those
+/// allowances, and the agents started before it are still closed and waited for.
 ///
 /// # Examples
 ///
@@ -42,12 +66,13 @@ use crate::{IdleStrategy, StartError};
 pub struct AgentGroup {
     termination: AgentTermination,
     runners: Vec<AgentRunner>,
+    order: Arc<StopOrder>,
 }
 
 impl AgentGroup {
     /// An empty group whose runners stop on `termination`.
     pub fn new(termination: AgentTermination) -> Self {
-        AgentGroup { termination, runners: Vec::new() }
+        AgentGroup { termination, runners: Vec::new(), order: StopOrder::new() }
     }
 
     /// An empty group on the process's SIGINT/SIGTERM latch
@@ -60,11 +85,14 @@ impl AgentGroup {
         Ok(AgentGroup::new(AgentTermination::from_signals()?))
     }
 
-    /// Starts a runner from `builder` (its termination replaced by the group's) and adds it.
+    /// Starts a runner from `builder` (its termination replaced by the group's) and adds it,
+    /// after the runners started before it in the [stop order](AgentGroup#stop-order).
     ///
     /// # Errors
     ///
-    /// As [`AgentRunnerBuilder::start`]; runners already in the group keep running.
+    /// As [`AgentRunnerBuilder::start`]; runners already in the group keep running, and the
+    /// group still closes them (so a `?` on a failed start, which drops the group, closes the
+    /// runners started before it, last started first).
     pub fn start<I, A, F>(
         &mut self,
         builder: AgentRunnerBuilder<I>,
@@ -75,7 +103,11 @@ impl AgentGroup {
         A: Agent + 'static,
         F: FnOnce() -> Result<A, AgentError> + Send + 'static,
     {
-        let runner = builder.termination(self.termination.clone()).start(factory)?;
+        let seat = self.order.reserve();
+        let started = builder.termination(self.termination.clone()).seat(seat.clone()).start(factory);
+        // A start that failed before its thread took the seat must not hold the members
+        // before it; leaving twice is harmless.
+        let runner = started.inspect_err(|_| seat.leave())?;
         self.runners.push(runner);
         Ok(self.runners.last().expect("just pushed"))
     }
@@ -101,14 +133,71 @@ impl AgentGroup {
         self.termination.wait_timeout(timeout)
     }
 
-    /// Stops and joins every runner, last started first; returns their reports in **start**
-    /// order (`reports[i]` is the i-th runner started). Does not signal the shared latch.
+    /// Stops and joins every runner, last started first, each drained and closed before the
+    /// next is asked; returns their reports in **start** order (`reports[i]` is the i-th
+    /// runner started). Does not signal the shared latch. Waits as long as it takes: see
+    /// [`close_timeout`](AgentGroup::close_timeout) for a bound.
     pub fn close(mut self) -> Vec<Result<AgentReport, AgentFailed>> {
-        self.close_all()
+        let mut reports: Vec<_> = std::iter::from_fn(|| self.runners.pop()).map(AgentRunner::close).collect();
+        reports.reverse();
+        reports
     }
 
-    fn close_all(&mut self) -> Vec<Result<AgentReport, AgentFailed>> {
-        let mut reports: Vec<_> = std::iter::from_fn(|| self.runners.pop()).map(AgentRunner::close).collect();
+    /// Like [`close`](AgentGroup::close), but returns once `timeout` has passed, which covers
+    /// the drains and closes of every runner. Runners are asked last started first, each
+    /// waited for until it finishes or the time is up; once it is up, the runners not yet
+    /// asked are asked at once (the order can no longer be kept) and every runner that has
+    /// not finished is reported as [`CloseError::TimedOut`], whose
+    /// [`CloseTimedOut`](crate::CloseTimedOut) holds the runner (to wait again) or, dropped,
+    /// detaches its thread, which still closes its agent on itself when its current call
+    /// returns. Reports come in start order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use dutycycle::{Agent, AgentError, AgentGroup, AgentRunner, AgentTermination, CloseError};
+    ///
+    /// struct Idle;
+    /// impl Agent for Idle {
+    ///     fn do_work(&mut self) -> Result<usize, AgentError> { Ok(0) }
+    /// }
+    /// struct Stuck(std::sync::mpsc::Sender<()>, std::sync::mpsc::Receiver<()>);
+    /// impl Agent for Stuck {
+    ///     fn do_work(&mut self) -> Result<usize, AgentError> {
+    ///         let _ = self.0.send(()); // "I am in do_work"
+    ///         let _ = self.1.recv(); // blocks until unstuck
+    ///         Ok(0)
+    ///     }
+    /// }
+    ///
+    /// let (entered_tx, entered) = std::sync::mpsc::channel();
+    /// let (unstick, stuck) = std::sync::mpsc::channel();
+    /// let mut group = AgentGroup::new(AgentTermination::new());
+    /// group.start(AgentRunner::builder(), || Ok(Idle))?;
+    /// group.start(AgentRunner::builder(), move || Ok(Stuck(entered_tx, stuck)))?;
+    /// entered.recv()?;
+    /// let mut reports = group.close_timeout(Duration::from_millis(50));
+    /// let Err(CloseError::TimedOut(timed_out)) = reports.pop().unwrap() else { panic!("stuck") };
+    /// unstick.send(())?;
+    /// assert!(timed_out.into_runner().join()?.is_clean()); // it ends once unstuck
+    /// // The idle one was asked once the time was up; it ends on its own.
+    /// match reports.pop().unwrap() {
+    ///     Ok(report) => assert!(report.is_clean()),
+    ///     Err(CloseError::TimedOut(timed_out)) => assert!(timed_out.into_runner().join()?.is_clean()),
+    ///     Err(other) => return Err(other.into()),
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn close_timeout(mut self, timeout: Duration) -> Vec<Result<AgentReport, CloseError>> {
+        // No deadline past the clock's range: then it waits as long as it takes.
+        let deadline = Instant::now().checked_add(timeout);
+        let mut reports: Vec<_> = std::iter::from_fn(|| self.runners.pop())
+            .map(|runner| {
+                let left = deadline.map_or(Duration::MAX, |d| d.saturating_duration_since(Instant::now()));
+                runner.close_timeout(left)
+            })
+            .collect();
         reports.reverse();
         reports
     }
@@ -116,7 +205,11 @@ impl AgentGroup {
 
 impl Drop for AgentGroup {
     fn drop(&mut self) {
-        self.close_all();
+        while let Some(runner) = self.runners.pop() {
+            let allowance = runner.drain_timeout().saturating_add(DROP_CLOSE_ALLOWANCE);
+            // A runner still running after its allowance is detached when the error drops.
+            let _ = runner.close_timeout(allowance);
+        }
     }
 }
 

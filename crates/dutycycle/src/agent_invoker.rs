@@ -2,9 +2,11 @@
 
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
+use std::time::{Duration, Instant};
 
 use crate::error_handler::print_error;
-use crate::{Agent, AgentError, AgentFailure, ErrorAction};
+use crate::runner::ParkDeadline;
+use crate::{Agent, AgentError, AgentFailure, Drain, ErrorAction, IdleStrategy};
 
 /// Drives an [`Agent`] from the caller's thread and loop, with no thread and no idle
 /// strategy of its own (Agrona's `AgentInvoker`): for an agent that shares a thread with
@@ -22,6 +24,13 @@ use crate::{Agent, AgentError, AgentFailure, ErrorAction};
 /// thread. The one exception is a drop during such a panic: then a panic in `on_close` (or in
 /// the error handler) would abort the process, so it is caught, and a panic of `on_close`
 /// goes to the error handler as an error ("panicked: ...").
+///
+/// Draining follows the agent contract too: [`start_drain`](AgentInvoker::start_drain) calls
+/// `on_drain` once, after which `invoke` goes on calling `do_work` and
+/// [`is_drained`](AgentInvoker::is_drained) asks the agent whether it holds anything more, for
+/// a caller that drives the drain from its own loop; or
+/// [`drain_and_close`](AgentInvoker::drain_and_close) does all of it, with an idle strategy
+/// and a deadline, as a runner does.
 ///
 /// # Examples
 ///
@@ -64,6 +73,8 @@ where
 enum State {
     New,
     Running,
+    /// Running, after `on_drain`.
+    Draining,
     Closed,
 }
 
@@ -121,7 +132,7 @@ impl<A: Agent, H: FnMut(&str, &AgentError) -> ErrorAction> AgentInvoker<A, H> {
     /// [`ErrorAction::Stop`], the agent is closed.
     #[inline]
     pub fn invoke(&mut self) -> usize {
-        if self.state != State::Running {
+        if !self.is_running() {
             return 0;
         }
         match self.agent.do_work() {
@@ -143,16 +154,99 @@ impl<A: Agent, H: FnMut(&str, &AgentError) -> ErrorAction> AgentInvoker<A, H> {
     /// never started does not call `on_close`.
     pub fn close(&mut self) {
         let was = std::mem::replace(&mut self.state, State::Closed);
-        if was == State::Running {
+        if matches!(was, State::Running | State::Draining) {
             if let Err(error) = self.agent.on_close() {
                 self.report(error);
             }
         }
     }
 
-    /// Whether the agent has started and not yet closed.
+    /// Begins the drain: calls `on_drain` once, if the agent is running and not draining
+    /// already; [`invoke`](AgentInvoker::invoke) then goes on calling `do_work`. An error from
+    /// `on_drain` is handled like one from `do_work` (reported, and the agent closed on
+    /// [`AgentError::terminate`] or [`ErrorAction::Stop`]).
+    pub fn start_drain(&mut self) {
+        if self.state != State::Running {
+            return;
+        }
+        self.state = State::Draining;
+        if let Err(error) = self.agent.on_drain() {
+            if error.is_terminate() || self.report(error) {
+                self.close();
+            }
+        }
+    }
+
+    /// Whether the agent holds no more work: its [`is_drained`](Agent::is_drained) while it
+    /// runs; `true` before it starts and once it is closed.
+    pub fn is_drained(&self) -> bool {
+        !self.is_running() || self.agent.is_drained()
+    }
+
+    /// Drains the agent, then closes it, on the caller's thread: [`start_drain`], then
+    /// `do_work` with `idle` between calls until the agent [is drained](Agent::is_drained) or
+    /// `timeout` has passed since this call (the built-in parking strategies end a park at
+    /// that deadline), then [`close`]. Returns how the drain went; `Drain::NotRequested` when
+    /// the agent was not running or `timeout` is zero (then it is closed at once).
+    ///
+    /// [`start_drain`]: AgentInvoker::start_drain
+    /// [`close`]: AgentInvoker::close
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use dutycycle::{Agent, AgentError, AgentInvoker, BackoffIdleStrategy, Drain};
+    ///
+    /// struct Outbox { queued: u32, accepting: bool }
+    /// impl Agent for Outbox {
+    ///     fn do_work(&mut self) -> Result<usize, AgentError> {
+    ///         if self.accepting { self.queued += 1; }
+    ///         let sent = self.queued.min(1);
+    ///         self.queued -= sent;
+    ///         Ok(sent as usize)
+    ///     }
+    ///     fn on_drain(&mut self) -> Result<(), AgentError> { self.accepting = false; Ok(()) }
+    ///     fn is_drained(&self) -> bool { self.queued == 0 }
+    /// }
+    ///
+    /// let mut invoker = AgentInvoker::new(Outbox { queued: 5, accepting: true });
+    /// invoker.start();
+    /// invoker.invoke();
+    /// let drain = invoker.drain_and_close(Duration::from_secs(5), &mut BackoffIdleStrategy::default());
+    /// assert!(matches!(drain, Drain::Completed { .. }));
+    /// assert!(invoker.is_closed());
+    /// assert_eq!(invoker.agent().queued, 0);
+    /// ```
+    pub fn drain_and_close(&mut self, timeout: Duration, idle: &mut impl IdleStrategy) -> Drain {
+        if !self.is_running() || timeout.is_zero() {
+            self.close();
+            return Drain::NotRequested;
+        }
+        let began = Instant::now();
+        let deadline = began.checked_add(timeout);
+        let _parks = deadline.map(ParkDeadline::set);
+        self.start_drain();
+        let drain = loop {
+            if !self.is_running() {
+                break Drain::Interrupted { after: began.elapsed() };
+            }
+            if self.agent.is_drained() {
+                break Drain::Completed { took: began.elapsed() };
+            }
+            if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                break Drain::DeadlineExceeded { deadline: timeout };
+            }
+            let work = self.invoke();
+            idle.idle(work);
+        };
+        self.close();
+        drain
+    }
+
+    /// Whether the agent has started and not yet closed (draining counts).
     pub fn is_running(&self) -> bool {
-        self.state == State::Running
+        matches!(self.state, State::Running | State::Draining)
     }
 
     /// Whether the agent is closed.

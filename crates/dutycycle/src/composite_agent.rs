@@ -17,6 +17,10 @@ use crate::{Agent, AgentError, AgentFailure};
 ///   fails, the error goes out at once, and the next `do_work` resumes with the sub-agent
 ///   **after** it: an agent that always fails cannot starve the others.
 /// - An [`AgentError::terminate`] from a sub-agent ends the whole composite.
+/// - `on_drain` calls every sub-agent's `on_drain`, even after one fails, as `on_start` does;
+///   the composite [`is_drained`](Agent::is_drained) when every sub-agent is. While it drains,
+///   `do_work` goes on calling every sub-agent, the drained ones too (a consumer may still
+///   have to pass on what a producer beside it finishes).
 /// - The role name is the sub-agents' role names in brackets: `[a,b,c]`.
 ///
 /// # Examples
@@ -113,6 +117,14 @@ impl Agent for CompositeAgent {
     #[inline]
     fn do_work(&mut self) -> Result<usize, AgentError> {
         do_work_from(&mut self.agents, &mut self.next)
+    }
+
+    fn on_drain(&mut self) -> Result<(), AgentError> {
+        call_all(self.agents.iter_mut(), |a| a.on_drain())
+    }
+
+    fn is_drained(&self) -> bool {
+        self.agents.iter().all(|a| a.is_drained())
     }
 
     fn on_close(&mut self) -> Result<(), AgentError> {

@@ -18,7 +18,11 @@ use crate::{Agent, AgentError, AgentFailure};
 /// `Send`; the agent need not be), started, run, and finally closed and dropped there; a
 /// removed agent is closed and dropped there. A second request while one is pending is
 /// refused. `do_work` runs the sub-agents like [`CompositeAgent`](crate::CompositeAgent)
-/// (sum of work; after a failure, resume with the next one).
+/// (sum of work; after a failure, resume with the next one), and it drains like one:
+/// `on_drain` goes to every sub-agent, and the composite is drained when every sub-agent is.
+/// Once it drains it takes no new agents: an add is refused with
+/// [`DynamicCompositeError::Draining`], also one accepted before the drain and not yet
+/// applied; removals are still applied.
 ///
 /// # Examples
 ///
@@ -65,6 +69,8 @@ impl fmt::Display for AgentId {
 const INIT: u8 = 0;
 const ACTIVE: u8 = 1;
 const CLOSED: u8 = 2;
+/// Draining: running, but taking no new agents.
+const DRAINING: u8 = 3;
 
 type Factory = Box<dyn FnOnce() -> Result<Box<dyn Agent>, AgentError> + Send>;
 
@@ -102,6 +108,9 @@ pub enum DynamicCompositeError {
     /// Refused: the composite has not started, or has closed.
     #[error("the dynamic composite is not running")]
     NotRunning,
+    /// Refused: the composite is draining (its runner is stopping it) and takes no new agents.
+    #[error("the dynamic composite is draining and takes no new agents")]
+    Draining,
     /// Refused: another request is waiting to be applied.
     #[error("another request to the dynamic composite is pending")]
     RequestPending,
@@ -252,6 +261,9 @@ impl DynamicCompositeControl {
     {
         let id = AgentId(self.shared.next_id.fetch_add(1, Ordering::Relaxed));
         let factory: Factory = Box::new(move || Ok(Box::new(factory()?) as Box<dyn Agent>));
+        if self.shared.status.load(Ordering::Acquire) == DRAINING {
+            return Err(DynamicCompositeError::Draining);
+        }
         self.submit(|reply| Request::Add { id, factory, reply })
     }
 
@@ -264,9 +276,9 @@ impl DynamicCompositeControl {
         self.submit(|reply| Request::Remove { id, reply })
     }
 
-    /// Whether the composite is running (started and not closed).
+    /// Whether the composite is running (started and not closed; draining counts).
     pub fn is_running(&self) -> bool {
-        self.shared.status.load(Ordering::Acquire) == ACTIVE
+        matches!(self.shared.status.load(Ordering::Acquire), ACTIVE | DRAINING)
     }
 
     /// Whether a request is waiting to be applied.
@@ -291,7 +303,9 @@ impl DynamicCompositeControl {
         let mut slot = lock(&self.shared.slot);
         // Read under the slot's lock: `on_close` sets CLOSED and drains the slot under it, so a
         // request accepted here is either applied or answered `Closed`.
-        if self.shared.status.load(Ordering::Acquire) != ACTIVE {
+        // An add that raced the start of the drain past the check in `add` is still accepted
+        // here; `on_drain` or the next `do_work` refuses it.
+        if !matches!(self.shared.status.load(Ordering::Acquire), ACTIVE | DRAINING) {
             return Err(DynamicCompositeError::NotRunning);
         }
         if slot.is_some() {
@@ -375,7 +389,9 @@ impl DynamicCompositeAgent {
     }
 
     fn apply(&mut self, request: Request) {
+        let draining = self.shared.status.load(Ordering::Acquire) == DRAINING;
         let (result, reply) = match request {
+            Request::Add { reply, .. } if draining => (Err(DynamicCompositeError::Draining), reply),
             Request::Add { id, factory, reply } => (self.add_now(id, factory), reply),
             Request::Remove { id, reply } => (self.remove_now(id), reply),
         };
@@ -434,6 +450,32 @@ impl Agent for DynamicCompositeAgent {
             }
         }
         do_work_from(&mut self.agents, &mut self.next)
+    }
+
+    fn on_drain(&mut self) -> Result<(), AgentError> {
+        // Under the slot's lock, as in `shut_down`: an add accepted before this is taken and
+        // refused here, and any later one is refused by `add`, `submit` or `apply`.
+        let refused = {
+            let mut slot = lock(&self.shared.slot);
+            self.shared.status.store(DRAINING, Ordering::Release);
+            if matches!(*slot, Some(Request::Add { .. })) {
+                self.shared.pending.store(false, Ordering::Release);
+                slot.take()
+            } else {
+                None
+            }
+        };
+        if let Some(Request::Add { factory, reply, .. }) = refused {
+            let _ = reply.send(Err(DynamicCompositeError::Draining));
+            // Out of the lock, and caught: a panic in the factory's captures must not keep the
+            // sub-agents from their on_drain.
+            let _ = drop_caught(factory);
+        }
+        call_all(self.agents.iter_mut(), |a| a.on_drain())
+    }
+
+    fn is_drained(&self) -> bool {
+        self.agents.iter().all(|a| a.is_drained())
     }
 
     fn on_close(&mut self) -> Result<(), AgentError> {

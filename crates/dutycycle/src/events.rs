@@ -35,7 +35,6 @@ macro_rules! events {
     )*) => {$(
         $(#[$doc])*
         #[inline(always)]
-        #[allow(dead_code)] // the drain phase's events wait for their caller
         pub(crate) fn $fn($role: &str $(, $arg: $ty)*) {
             #[cfg(feature = "tracing")]
             lifecycle!($name, $role $(, $($fields)*)?);
@@ -70,9 +69,9 @@ events! {
     /// The drain phase began: `do_work` goes on until the agent holds nothing more or the
     /// deadline passes.
     fn drain_begun(role) => "drain_begun";
-    /// The drain phase ended: `drained` says whether the agent finished what it held (else
-    /// the deadline cut it short).
-    fn drain_ended(role, drained: bool) => "drain_ended" { drained };
+    /// The drain phase ended: `drain` says how (the report's [`Drain`](crate::Drain): drained,
+    /// cut short by the deadline, or interrupted).
+    fn drain_ended(role, drain: &dyn Display) => "drain_ended" { drain = %drain };
     /// `on_close` is about to be called.
     fn on_close_begun(role) => "on_close_begun";
     /// `on_close` returned (or panicked: `ok` false).

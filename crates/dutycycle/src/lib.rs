@@ -10,6 +10,9 @@
 //!   [`IdleStrategy`], and on termination closes and drops the agent on that same thread.
 //! - An [`AgentTermination`] is the latch that other threads and signal handlers signal; it
 //!   wakes parked agents so shutdown is prompt.
+//! - A stop is graceful: the agent first **drains** ([`Agent::on_drain`], then `do_work` until
+//!   [`Agent::is_drained`] or the runner's drain deadline), then closes; the report's
+//!   [`Drain`] says whether it finished. An [`AgentGroup`] stops its runners last started first.
 //! - An [`AgentInvoker`] drives an agent from the caller's own loop.
 //!
 //! # Examples
@@ -88,7 +91,10 @@ pub use idle_strategy::{
     YieldingIdleStrategy, MAX_PARK_PERIOD,
 };
 pub use os_thread_name::OsThreadName;
-pub use runner::{allowed_cores, AgentReport, DutyCycleStats, Ending, Statistics, StatsReader};
+pub use runner::{
+    allowed_cores, AgentReport, Drain, DutyCycleStats, Ending, Statistics, StatsReader,
+    DEFAULT_DRAIN_TIMEOUT, MAX_DRAIN_TIMEOUT,
+};
 #[cfg(not(loom))]
 pub use runner::{
     AgentFailed, AgentRunner, AgentRunnerBuilder, CloseError, CloseTimedOut, StartError, ThreadStep,

@@ -10,7 +10,9 @@
 //! there, and on the thread's own token everywhere else.
 //!
 //! A wake-up is an edge: it ends the current park, or the next one, once. A stop is a level:
-//! from the stop on, every park returns at once, however many parks an idle call makes.
+//! from the stop on, every park returns at once, however many parks an idle call makes; until
+//! the agent thread, having seen the stop, begins its drain ([`Parker::begin_drain`]): from then
+//! on it parks again between the drain's duty cycles, and a stop no longer ends a park.
 
 use std::cell::Cell;
 use std::time::Duration;
@@ -24,8 +26,17 @@ use crate::primitive::{lock, thread_local};
 const PARKED: usize = 0b001;
 /// A wake-up the current or next park consumes.
 const NOTIFIED: usize = 0b010;
-/// Stopped: every park returns at once, for good.
+/// Stopped: every park returns at once, unless `DRAINING` is set too.
 const STOPPED: usize = 0b100;
+/// The agent thread has seen the stop and drains: `STOPPED` no longer ends a park.
+const DRAINING: usize = 0b1000;
+
+/// Whether a park with this state returns at once: a wake-up is pending, or a stop not yet
+/// seen by a drain.
+#[inline]
+fn ends_park(state: usize) -> bool {
+    state & NOTIFIED != 0 || state & (STOPPED | DRAINING) == STOPPED
+}
 
 /// A runner's parker: parked by its agent thread alone, unparked from any thread.
 #[derive(Default)]
@@ -49,14 +60,14 @@ impl Parker {
         // what the waking thread wrote before it is visible once the park returns. A
         // read-modify-write: it consumes a pending wake-up.
         let state = self.state.fetch_and(!NOTIFIED, Ordering::Acquire);
-        if state & (NOTIFIED | STOPPED) != 0 {
+        if ends_park(state) {
             return;
         }
         let guard = lock(&self.lock);
         // Under the lock: a waker that sees PARKED takes the lock before it notifies, so it
         // cannot notify before this thread waits. One that came before this shows here.
         let state = self.state.fetch_or(PARKED, Ordering::Acquire);
-        if state & (NOTIFIED | STOPPED) == 0 {
+        if !ends_park(state) {
             // A notification, the timeout or a spurious wake-up: all end the park.
             drop(self.condvar.wait_timeout(guard, period));
         } else {
@@ -74,9 +85,19 @@ impl Parker {
         self.set(NOTIFIED);
     }
 
-    /// Ends the current park and makes every later park return at once.
+    /// Ends the current park and makes every later park return at once (until the drain).
     pub(crate) fn stop(&self) {
         self.set(STOPPED);
+    }
+
+    /// Called by the agent thread (the only one that parks here) once it has seen the stop
+    /// and goes on with the duty cycles of its drain: its parks wait again, and end on a
+    /// wake-up or their period. A stop that comes after this (a second request) wakes the
+    /// current park once, as any notification, and no later one.
+    pub(crate) fn begin_drain(&self) {
+        // Relaxed: only this thread reads the bit, in its own parks; a read-modify-write, so
+        // that no other bit is lost.
+        self.state.fetch_or(DRAINING, Ordering::Relaxed);
     }
 
     #[inline]
@@ -170,6 +191,24 @@ mod tests {
             parker.park_timeout(Duration::from_secs(30));
         }
         assert!(start.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn once_the_drain_begins_parks_wait_again_and_a_wake_up_still_ends_one() {
+        let parker = Parker::new();
+        parker.stop();
+        parker.begin_drain();
+        let start = Instant::now();
+        parker.park_timeout(Duration::from_millis(20));
+        assert!(start.elapsed() >= Duration::from_millis(20), "a seen stop still ended the park");
+        parker.stop(); // a second stop request: no lasting effect
+        parker.unpark();
+        let start = Instant::now();
+        parker.park_timeout(Duration::from_secs(30));
+        assert!(start.elapsed() < Duration::from_secs(10), "the wake-up was lost");
+        let start = Instant::now();
+        parker.park_timeout(Duration::from_millis(20));
+        assert!(start.elapsed() >= Duration::from_millis(20), "the second stop ended every park");
     }
 
     #[test]

@@ -68,14 +68,22 @@ fn tracked(
 
 /// A composite on its own runner, and its control.
 fn running_composite() -> (AgentRunner, DynamicCompositeControl, ThreadId) {
+    running_composite_draining_for(dutycycle::DEFAULT_DRAIN_TIMEOUT)
+}
+
+fn running_composite_draining_for(
+    drain_timeout: Duration,
+) -> (AgentRunner, DynamicCompositeControl, ThreadId) {
     let control = DynamicCompositeControl::new();
     let attach = control.clone();
     let (tx, rx) = mpsc::channel();
-    let runner = AgentRunner::start(move || {
-        tx.send(std::thread::current().id()).unwrap();
-        Ok(DynamicCompositeAgent::new("dynamic", &attach)?)
-    })
-    .unwrap();
+    let runner = AgentRunner::builder()
+        .drain_timeout(drain_timeout)
+        .start(move || {
+            tx.send(std::thread::current().id()).unwrap();
+            Ok(DynamicCompositeAgent::new("dynamic", &attach)?)
+        })
+        .unwrap();
     (runner, control, rx.recv().unwrap())
 }
 
@@ -185,13 +193,27 @@ fn a_second_request_while_one_is_pending_is_refused_then_the_first_is_applied() 
 
 #[test]
 fn a_request_accepted_but_not_applied_is_answered_closed_when_the_composite_closes() {
-    let (runner, control, _) = running_composite();
+    // No drain: straight from the duty cycle to on_close.
+    let (runner, control, _) = running_composite_draining_for(Duration::ZERO);
     let release = hold_composite(&control);
     let events = Events::default();
     let pending = control.add(tracked("late", &events, false)).unwrap();
     runner.request_stop();
     release.send(()).unwrap();
     assert!(matches!(pending.wait_timeout(LONG), Err(DynamicCompositeError::Closed)));
+    runner.close().unwrap();
+    assert!(calls_on(&events, "late").is_empty(), "never built");
+}
+
+#[test]
+fn an_add_accepted_but_not_applied_is_refused_when_the_composite_drains() {
+    let (runner, control, _) = running_composite();
+    let release = hold_composite(&control);
+    let events = Events::default();
+    let pending = control.add(tracked("late", &events, false)).unwrap();
+    runner.request_stop();
+    release.send(()).unwrap();
+    assert!(matches!(pending.wait_timeout(LONG), Err(DynamicCompositeError::Draining)));
     runner.close().unwrap();
     assert!(calls_on(&events, "late").is_empty(), "never built");
 }

@@ -1,9 +1,15 @@
 //! AgentGroup: several runners on one latch, closed in reverse start order.
 
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+mod common;
 
-use dutycycle::{Agent, AgentError, AgentGroup, AgentRunner, AgentTermination, Ending};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::PATIENCE;
+use dutycycle::{
+    Agent, AgentError, AgentGroup, AgentRunner, AgentTermination, CloseError, Ending, StartError,
+};
 
 type Order = Arc<Mutex<Vec<&'static str>>>;
 
@@ -79,4 +85,115 @@ fn a_runner_that_fails_to_start_leaves_the_others_running_and_dropping_the_group
     assert!(group.runners()[0].is_running());
     drop(group);
     assert_eq!(*closed.lock().unwrap(), ["ok"]);
+}
+
+/// Blocks in `do_work` until `unstick` sends (or its sender is dropped), then ends itself.
+/// Tells `entered` when it is stuck and `closed` on which thread it was closed.
+struct Stuck {
+    entered: mpsc::Sender<()>,
+    unstick: mpsc::Receiver<()>,
+    closed: mpsc::Sender<std::thread::ThreadId>,
+}
+
+impl Agent for Stuck {
+    fn role_name(&self) -> &str {
+        "stuck"
+    }
+    fn do_work(&mut self) -> Result<usize, AgentError> {
+        let _ = self.entered.send(());
+        let _ = self.unstick.recv();
+        Err(AgentError::terminate())
+    }
+    fn on_close(&mut self) -> Result<(), AgentError> {
+        let _ = self.closed.send(std::thread::current().id());
+        Ok(())
+    }
+}
+
+/// A group of `driver` and `service` (closing in `closed`) and, started last, a stuck agent;
+/// returns the means to unstick it and to learn that it closed.
+fn group_with_a_stuck_agent(
+    closed: &Order,
+    drain_timeout: Duration,
+) -> (AgentGroup, mpsc::Sender<()>, mpsc::Receiver<std::thread::ThreadId>) {
+    let mut group = AgentGroup::new(AgentTermination::new());
+    for role in ["driver", "service"] {
+        group.start(AgentRunner::builder().drain_timeout(drain_timeout), member(role, closed)).unwrap();
+    }
+    let (entered_tx, entered) = mpsc::channel();
+    let (unstick, unstick_rx) = mpsc::channel();
+    let (closed_tx, closed_rx) = mpsc::channel();
+    group
+        .start(AgentRunner::builder().drain_timeout(drain_timeout), move || {
+            Ok(Stuck { entered: entered_tx, unstick: unstick_rx, closed: closed_tx })
+        })
+        .unwrap();
+    entered.recv_timeout(PATIENCE).unwrap();
+    (group, unstick, closed_rx)
+}
+
+#[test]
+fn close_timeout_returns_on_time_with_a_stuck_agent_and_still_closes_the_others() {
+    let closed = Order::default();
+    let (group, unstick, stuck_closed) = group_with_a_stuck_agent(&closed, Duration::from_secs(5));
+    let asked = Instant::now();
+    let mut reports = group.close_timeout(Duration::from_millis(300));
+    let took = asked.elapsed();
+    assert!(took >= Duration::from_millis(300) && took < PATIENCE, "{took:?}");
+    assert_eq!(reports.len(), 3);
+    let Err(CloseError::TimedOut(stuck)) = reports.pop().unwrap() else { panic!("the stuck agent finished") };
+    assert_eq!(stuck.role(), "stuck");
+    // Once the time was up the others were asked at once; they finish on their own.
+    for report in reports {
+        match report {
+            Ok(report) => assert!(report.is_clean()),
+            Err(CloseError::TimedOut(timed_out)) => {
+                assert!(timed_out.into_runner().join().unwrap().is_clean())
+            }
+            Err(other) => panic!("{other}"),
+        }
+    }
+    // Asked together once the time was up, so in no particular order.
+    let mut both = closed.lock().unwrap().clone();
+    both.sort_unstable();
+    assert_eq!(both, ["driver", "service"]);
+    // Ending the stuck thread: dropped, the timed-out value detaches it; unstuck, it closes its
+    // agent on itself and ends.
+    drop(stuck);
+    unstick.send(()).unwrap();
+    let on = stuck_closed.recv_timeout(PATIENCE).expect("the stuck agent was never closed");
+    assert_ne!(on, std::thread::current().id());
+}
+
+#[test]
+fn dropping_a_group_with_a_stuck_agent_gives_it_its_drain_deadline_and_5_s_then_closes_the_others() {
+    let closed = Order::default();
+    let (group, unstick, stuck_closed) = group_with_a_stuck_agent(&closed, Duration::ZERO);
+    let dropped = Instant::now();
+    drop(group);
+    let took = dropped.elapsed();
+    // A drain deadline of zero: the drop allows the stuck agent 5 s, detaches it, then asks
+    // and waits for the others.
+    assert!(took >= Duration::from_secs(5) && took < Duration::from_secs(5) + PATIENCE, "{took:?}");
+    assert_eq!(*closed.lock().unwrap(), ["service", "driver"]);
+    unstick.send(()).unwrap();
+    stuck_closed.recv_timeout(PATIENCE).expect("the detached thread did not close its agent");
+}
+
+/// Starts a driver and a service, then a third agent whose factory fails, with `?` as a main
+/// would: the group is dropped on the error.
+fn start_three(closed: &Order) -> Result<AgentGroup, StartError> {
+    let mut group = AgentGroup::new(AgentTermination::new());
+    group.start(AgentRunner::builder(), member("driver", closed))?;
+    group.start(AgentRunner::builder(), member("service", closed))?;
+    group.start(AgentRunner::builder(), || Err::<Member, _>(AgentError::msg("no gateway port")))?;
+    Ok(group)
+}
+
+#[test]
+fn a_group_whose_third_start_fails_closes_the_two_started_last_started_first() {
+    let closed = Order::default();
+    let err = start_three(&closed).unwrap_err();
+    assert!(matches!(err, StartError::Factory { .. }));
+    assert_eq!(*closed.lock().unwrap(), ["service", "driver"]);
 }

@@ -55,6 +55,8 @@ fn a_runners_life_is_logged_step_by_step_with_role_and_thread() {
             "on_start_begun",
             "on_start_ended",
             "duty_cycle_ended",
+            "drain_begun",
+            "drain_ended",
             "on_close_begun",
             "on_close_ended",
             "dropped",
@@ -65,8 +67,9 @@ fn a_runners_life_is_logged_step_by_step_with_role_and_thread() {
     assert_eq!(events[0].field("role"), "logged-1", "before the factory, the runner's name");
     assert!(events[2..].iter().all(|e| e.field("role") == "logged"), "{events:?}");
     assert_eq!(events[5].field("by"), "its termination latch was signalled");
-    assert_eq!(events[9].field("clean"), "true");
-    assert_eq!(events[9].field("ending"), "its termination latch was signalled");
+    assert!(events[7].field("drain").starts_with("drained in "), "{events:?}");
+    assert_eq!(events[11].field("clean"), "true");
+    assert_eq!(events[11].field("ending"), "its termination latch was signalled");
 }
 
 #[test]

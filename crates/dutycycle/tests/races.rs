@@ -166,13 +166,13 @@ fn an_add_racing_the_composites_close_is_applied_and_closed_or_answered_closed()
                 tally[0] += 1;
                 assert_lived_and_closed_once(&events, true);
             }
-            // Accepted, then the composite closed first: never built.
-            Ok(Err(DynamicCompositeError::Closed)) => {
+            // Accepted, then the composite drained or closed first: never built.
+            Ok(Err(DynamicCompositeError::Closed | DynamicCompositeError::Draining)) => {
                 tally[1] += 1;
                 assert!(events.is_empty(), "a request answered Closed ran its factory: {:?}", names(&events));
             }
-            // Refused: the composite had already closed.
-            Err(DynamicCompositeError::NotRunning) => {
+            // Refused: the composite was already draining or closed.
+            Err(DynamicCompositeError::NotRunning | DynamicCompositeError::Draining) => {
                 tally[2] += 1;
                 assert!(events.is_empty());
             }

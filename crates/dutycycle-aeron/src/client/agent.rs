@@ -53,6 +53,18 @@ pub trait ClientAgent {
     /// completed adds of this turn are already visible). Returns the work done.
     fn do_work(&mut self, client: &mut AeronClient) -> Result<usize, AgentError>;
 
+    /// Called once when a graceful stop begins ([`Agent::on_drain`]): stop taking new work;
+    /// the client still runs, and `do_work` goes on until [`is_drained`](ClientAgent::is_drained).
+    fn on_drain(&mut self, client: &mut AeronClient) -> Result<(), AgentError> {
+        let _ = client;
+        Ok(())
+    }
+
+    /// Whether the logic holds no more work ([`Agent::is_drained`]; default `true`).
+    fn is_drained(&self) -> bool {
+        true
+    }
+
     /// Called once at the end, before the client closes: close publications and
     /// subscriptions here.
     fn on_close(&mut self, client: &mut AeronClient) -> Result<(), AgentError> {
@@ -78,6 +90,8 @@ pub trait ClientAgent {
 ///   [ends the agent](ClientError::ends_agent) (a failed add, under the slot's default
 ///   [`AddErrorPolicy`](crate::AddErrorPolicy)): that one ends the agent with
 ///   [`Ending::Failed`](dutycycle::Ending::Failed) and the add's error as the cause;
+/// - `on_drain` and `is_drained`: the logic's, the client still running, so that a drain
+///   (see [`Agent::on_drain`]) can still publish and poll;
 /// - `on_close`: the logic's `on_close` (closing its publications and subscriptions), then
 ///   the client's close. Both run even if the first fails.
 ///
@@ -172,6 +186,17 @@ impl<A: ClientAgent> Agent for AeronAgent<A> {
         let Some(client) = self.client.as_mut() else { return Ok(0) };
         let work = client.do_work()?;
         Ok(work + self.logic.do_work(client).map_err(ends_agent)?)
+    }
+
+    fn on_drain(&mut self) -> Result<(), AgentError> {
+        match self.client.as_mut() {
+            Some(client) => self.logic.on_drain(client),
+            None => Ok(()),
+        }
+    }
+
+    fn is_drained(&self) -> bool {
+        self.logic.is_drained()
     }
 
     fn on_close(&mut self) -> Result<(), AgentError> {

@@ -183,7 +183,9 @@ pub(crate) fn check_period(what: &'static str, period: Duration) -> Result<(), I
 /// the runner is stopped (`close`, its termination latch, a signal) or woken by an
 /// [`AgentWaker`](crate::AgentWaker), and agent code that consumes the thread's park token
 /// (a channel's `recv_timeout`, say) cannot swallow those wake-ups. Anywhere else it is
-/// [`std::thread::park_timeout`]. It may return spuriously, like any park.
+/// [`std::thread::park_timeout`]. It may return spuriously, like any park. While the runner
+/// (or [`AgentInvoker::drain_and_close`](crate::AgentInvoker::drain_and_close)) on this
+/// thread drains, it also returns at the drain deadline.
 ///
 /// A custom strategy that calls `std::thread::park_timeout` itself is not woken by a stop or
 /// a wake-up: it waits out its period.
@@ -212,5 +214,5 @@ pub(crate) fn check_period(what: &'static str, period: Duration) -> Result<(), I
 /// ```
 #[inline]
 pub fn park_timeout(period: Duration) {
-    crate::parker::park_timeout(period);
+    crate::parker::park_timeout(crate::runner::park_period(period));
 }

@@ -1,22 +1,25 @@
-//! The agent thread's body: set-up, factory, `on_start`, the duty cycle, `on_close`, drop.
+//! The agent thread's body: set-up, factory, `on_start`, the duty cycle, the drain, `on_close`,
+//! drop.
 
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::mpsc;
 use std::time::Duration;
 
 use super::builder::ErrorHandler;
+use super::drain::DrainStart;
 use super::duty_cycle::DutyCycle;
 use super::error::ThreadStep;
 use super::state::RunnerState;
 use super::stats::{Counting, Off, Timing, Totals};
+use super::stop_order::Seat;
 use super::thread_setup as thread;
 use crate::error_handler::print_error;
 use crate::events;
 use crate::failure::{catch, drop_caught};
 use crate::primitive::sync::Arc;
 use crate::{
-    Agent, AgentError, AgentFailure, AgentReport, AgentTermination, DutyCycleStats, Ending, IdleStrategy,
-    StartError, Statistics,
+    Agent, AgentError, AgentFailure, AgentReport, AgentTermination, AgentWaker, Drain, DutyCycleStats,
+    Ending, IdleStrategy, StartError, Statistics,
 };
 
 /// Everything the agent thread takes with it.
@@ -29,6 +32,9 @@ pub(super) struct ThreadSetup<I> {
     pub(super) error_handler: Option<ErrorHandler>,
     pub(super) termination: AgentTermination,
     pub(super) shared: Arc<RunnerState>,
+    pub(super) drain_timeout: Duration,
+    /// Its place in its group's stop order, when it is a group member.
+    pub(super) seat: Option<Seat>,
 }
 
 pub(super) type Started = mpsc::SyncSender<Result<String, StartError>>;
@@ -44,13 +50,16 @@ impl<I: IdleStrategy> ThreadSetup<I> {
         /// Marks the thread finished when dropped: after the report is made, or if our own
         /// code panicked, so that `is_running` and `close_timeout` never wait for a thread
         /// that has ended.
-        struct Finish(Arc<RunnerState>);
+        struct Finish(Arc<RunnerState>, Option<Seat>);
         impl Drop for Finish {
             fn drop(&mut self) {
                 self.0.mark_finished();
+                if let Some(seat) = &self.1 {
+                    seat.leave();
+                }
             }
         }
-        let _finish = Finish(Arc::clone(&self.shared));
+        let _finish = Finish(Arc::clone(&self.shared), self.seat.clone());
         let shared = Arc::clone(&self.shared);
         if let Some(report) = self.run_agent(factory, &started) {
             // Before the thread is marked finished (by `_finish`): a handle that sees it
@@ -110,13 +119,17 @@ impl<I: IdleStrategy> ThreadSetup<I> {
             thread::set_current_name(&thread_name);
         }
         events::factory_built(&role);
+        if let Some(seat) = &self.seat {
+            seat.take(AgentWaker::new(Arc::clone(&shared.parker)));
+        }
         let _registration = self.termination.register(Arc::clone(&shared.stop), Arc::clone(&shared.parker));
 
-        let report = |ending, (close_failure, drop_failure), stats| {
+        let report = |ending, drain, (close_failure, drop_failure), stats| {
             let report = AgentReport {
                 role: role.clone(),
                 thread_name: thread_name.clone(),
                 ending,
+                drain,
                 stats,
                 close_failure,
                 drop_failure,
@@ -134,14 +147,17 @@ impl<I: IdleStrategy> ThreadSetup<I> {
         if let Err(failure) = on_start {
             let (close_failure, drop_failure) = close_and_drop(agent, &role);
             let ended = (close_failure, held.drop_each(drop_failure));
-            let report = report(Ending::StartFailed(failure), ended, DutyCycleStats::default());
+            let report =
+                report(Ending::StartFailed(failure), Drain::NotRequested, ended, DutyCycleStats::default());
             return fail(StartError::OnStart { report: Box::new(report) });
         }
         let _ = started.send(Ok(role.clone()));
 
         let mut totals = Totals::default();
         let published = &*shared.published;
-        let ending = panic::catch_unwind(AssertUnwindSafe(|| {
+        let mut drain_start: DrainStart = None;
+        let (timeout, seat) = (self.drain_timeout, self.seat.as_ref());
+        let ended = panic::catch_unwind(AssertUnwindSafe(|| {
             let (Some(idle), Some(error_handler)) = (held.idle.as_mut(), held.handler.as_mut()) else {
                 unreachable!("the idle strategy and the handler are held until the agent is dropped")
             };
@@ -154,19 +170,35 @@ impl<I: IdleStrategy> ThreadSetup<I> {
                 published,
                 error_handler,
             };
+            let (totals, start) = (&mut totals, &mut drain_start);
             match self.statistics {
-                Statistics::Off => cycle.run(Off, &mut totals),
-                Statistics::Counters => cycle.run(Counting, &mut totals),
-                Statistics::Timed { threshold } => cycle.run(Timing::new(threshold), &mut totals),
+                Statistics::Off => cycle.run_then_drain(Off, totals, timeout, seat, start),
+                Statistics::Counters => cycle.run_then_drain(Counting, totals, timeout, seat, start),
+                Statistics::Timed { threshold } => {
+                    cycle.run_then_drain(Timing::new(threshold), totals, timeout, seat, start)
+                }
             }
         }));
-        let ending =
-            ending.unwrap_or_else(|payload| Ending::Panicked(crate::failure::take_panic_message(payload)));
-        events::duty_cycle_ended(&role, &ending);
+        // The duty cycle's end and the drain's are told by `run_then_drain`; a panic's here.
+        let (ending, drain) = ended.unwrap_or_else(|payload| {
+            let ending = Ending::Panicked(crate::failure::take_panic_message(payload));
+            let drain = match drain_start {
+                None => {
+                    events::duty_cycle_ended(&role, &ending);
+                    Drain::NotRequested
+                }
+                Some(began) => {
+                    let drain = Drain::Interrupted { after: began.elapsed() };
+                    events::drain_ended(&role, &drain);
+                    drain
+                }
+            };
+            (ending, drain)
+        });
         published.publish_all(&totals);
         let (close_failure, drop_failure) = close_and_drop(agent, &role);
         let ended = (close_failure, held.drop_each(drop_failure));
-        Some(report(ending, ended, published.read()))
+        Some(report(ending, drain, ended, published.read()))
     }
 }
 

@@ -8,11 +8,12 @@ use super::agent_thread::ThreadSetup;
 use super::error::ThreadStep;
 use super::state::RunnerState;
 use super::stats::Published;
+use super::stop_order::Seat;
 use super::thread_setup as thread;
 use crate::primitive::sync::Arc;
 use crate::{
     Agent, AgentError, AgentRunner, AgentTermination, BackoffIdleStrategy, ErrorAction, IdleStrategy,
-    StartError, Statistics,
+    StartError, Statistics, DEFAULT_DRAIN_TIMEOUT, MAX_DRAIN_TIMEOUT,
 };
 
 /// What the agent thread does with an error that `do_work` returned.
@@ -55,6 +56,8 @@ pub struct AgentRunnerBuilder<I = BackoffIdleStrategy> {
     error_handler: Option<ErrorHandler>,
     statistics: Statistics,
     timer_slack: Option<Duration>,
+    drain_timeout: Duration,
+    seat: Option<Seat>,
 }
 
 impl AgentRunnerBuilder {
@@ -68,6 +71,8 @@ impl AgentRunnerBuilder {
             error_handler: None,
             statistics: Statistics::default(),
             timer_slack: None,
+            drain_timeout: DEFAULT_DRAIN_TIMEOUT,
+            seat: None,
         }
     }
 }
@@ -109,6 +114,8 @@ impl<I: IdleStrategy + Send + 'static> AgentRunnerBuilder<I> {
             error_handler: self.error_handler,
             statistics: self.statistics,
             timer_slack: self.timer_slack,
+            drain_timeout: self.drain_timeout,
+            seat: self.seat,
         }
     }
 
@@ -181,6 +188,66 @@ impl<I: IdleStrategy + Send + 'static> AgentRunnerBuilder<I> {
         self
     }
 
+    /// How long the agent may drain when asked to stop (default [`DEFAULT_DRAIN_TIMEOUT`],
+    /// 5 s): after [`on_drain`](Agent::on_drain), `do_work` goes on until
+    /// [`is_drained`](Agent::is_drained) says `true` or this much time has passed since the
+    /// drain began; then the agent is closed. `Duration::ZERO` means no drain: on a stop the
+    /// agent is closed at once, without `on_drain`. A deadline over [`MAX_DRAIN_TIMEOUT`]
+    /// (one hour) is refused by `start` ([`StartError::InvalidDrainTimeout`]).
+    ///
+    /// The deadline is checked before each duty cycle of the drain, and the built-in parking
+    /// idle strategies end a park at the deadline, so a drain ends within one `do_work` call of
+    /// its deadline; a `do_work` that blocks holds it longer, which
+    /// [`close_timeout`](AgentRunner::close_timeout) bounds for the caller. An agent that keeps
+    /// the default `is_drained` never waits for the deadline.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use dutycycle::{Agent, AgentError, AgentRunner, Drain, StartError};
+    ///
+    /// struct Outbox { queued: u32 }
+    /// impl Agent for Outbox {
+    ///     fn do_work(&mut self) -> Result<usize, AgentError> {
+    ///         let sent = self.queued.min(1);
+    ///         self.queued -= sent;
+    ///         Ok(sent as usize)
+    ///     }
+    ///     fn is_drained(&self) -> bool { self.queued == 0 }
+    /// }
+    ///
+    /// let report = AgentRunner::builder()
+    ///     .drain_timeout(Duration::from_secs(10))
+    ///     .start(|| Ok(Outbox { queued: 100 }))?
+    ///     .close()?;
+    /// assert!(matches!(report.drain(), Drain::Completed { .. }));
+    ///
+    /// // No drain: closed at once, the queue as it was.
+    /// let report = AgentRunner::builder()
+    ///     .drain_timeout(Duration::ZERO)
+    ///     .start(|| Ok(Outbox { queued: 0 }))?
+    ///     .close()?;
+    /// assert_eq!(report.drain(), &Drain::NotRequested);
+    ///
+    /// let err = AgentRunner::builder()
+    ///     .drain_timeout(Duration::from_secs(7200))
+    ///     .start(|| Ok(Outbox { queued: 0 }))
+    ///     .unwrap_err();
+    /// assert!(matches!(err, StartError::InvalidDrainTimeout { .. }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn drain_timeout(mut self, timeout: Duration) -> Self {
+        self.drain_timeout = timeout;
+        self
+    }
+
+    /// Makes the runner a group member in `seat` (see `stop_order.rs`).
+    pub(crate) fn seat(mut self, seat: Seat) -> Self {
+        self.seat = Some(seat);
+        self
+    }
+
     /// Spawns the agent thread; returns once the factory and `on_start` have run there.
     ///
     /// # Errors
@@ -202,6 +269,12 @@ impl<I: IdleStrategy + Send + 'static> AgentRunnerBuilder<I> {
             if slack.is_zero() || slack > Duration::from_secs(1) {
                 return Err(StartError::InvalidTimerSlack { slack });
             }
+        }
+        if self.drain_timeout > MAX_DRAIN_TIMEOUT {
+            return Err(StartError::InvalidDrainTimeout {
+                timeout: self.drain_timeout,
+                max: MAX_DRAIN_TIMEOUT,
+            });
         }
         if let Some(core) = self.core {
             let allowed = thread::allowed_cores()
@@ -228,6 +301,8 @@ impl<I: IdleStrategy + Send + 'static> AgentRunnerBuilder<I> {
             error_handler: self.error_handler,
             termination: termination.clone(),
             shared: Arc::clone(&shared),
+            drain_timeout: self.drain_timeout,
+            seat: self.seat,
         };
         let (started_tx, started_rx) = mpsc::sync_channel(1);
         let handle = spawn
@@ -235,7 +310,7 @@ impl<I: IdleStrategy + Send + 'static> AgentRunnerBuilder<I> {
             .map_err(|source| StartError::Thread { step: ThreadStep::Spawn, source })?;
 
         match started_rx.recv() {
-            Ok(Ok(role)) => Ok(AgentRunner::new(role, handle, shared, termination)),
+            Ok(Ok(role)) => Ok(AgentRunner::new(role, handle, shared, termination, self.drain_timeout)),
             Ok(Err(error)) => {
                 let _ = handle.join();
                 Err(error)
@@ -261,6 +336,7 @@ impl<I: fmt::Debug> fmt::Debug for AgentRunnerBuilder<I> {
             .field("termination", &self.termination)
             .field("statistics", &self.statistics)
             .field("timer_slack", &self.timer_slack)
+            .field("drain_timeout", &self.drain_timeout)
             .finish_non_exhaustive()
     }
 }

@@ -88,7 +88,7 @@ fn stopped(stop: &StopFlag) -> Ending {
 /// which says whether the duty cycle goes on or the error ends the agent. Out of the hot loop.
 #[cold]
 #[inline(never)]
-fn handle_error(
+pub(super) fn handle_error(
     error: AgentError,
     role: &str,
     published: &Published,

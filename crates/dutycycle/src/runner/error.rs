@@ -46,6 +46,14 @@ pub enum StartError {
         /// The slack given.
         slack: Duration,
     },
+    /// The drain deadline is over [`MAX_DRAIN_TIMEOUT`](crate::MAX_DRAIN_TIMEOUT).
+    #[error("drain timeout of {timeout:?} is longer than the {max:?} allowed")]
+    InvalidDrainTimeout {
+        /// The deadline given.
+        timeout: Duration,
+        /// The limit.
+        max: Duration,
+    },
     /// The core is not one this process may run on. Checked before any agent code runs.
     #[error("core {core} is not in this process's allowed set {allowed:?}")]
     CoreNotAllowed {

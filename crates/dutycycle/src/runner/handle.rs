@@ -26,6 +26,8 @@ use crate::{
 ///     record statistics                     // registers; stores every 64 cycles and before a park
 ///     idle_strategy.idle(work)
 /// }
+/// agent.on_drain()                          // after a stop request: the drain (see Agent)
+/// while !agent.is_drained() && before the drain deadline { do_work, idle }
 /// agent.on_close(); drop(agent)             // on this thread, even after a panic
 /// ```
 ///
@@ -77,6 +79,7 @@ pub struct AgentRunner {
     handle: Option<JoinHandle<()>>,
     shared: Arc<RunnerState>,
     termination: AgentTermination,
+    drain_timeout: Duration,
 }
 
 impl AgentRunner {
@@ -85,8 +88,9 @@ impl AgentRunner {
         handle: JoinHandle<()>,
         shared: Arc<RunnerState>,
         termination: AgentTermination,
+        drain_timeout: Duration,
     ) -> Self {
-        AgentRunner { role, handle: Some(handle), shared, termination }
+        AgentRunner { role, handle: Some(handle), shared, termination, drain_timeout }
     }
 
     /// A builder for a runner with options.
@@ -119,6 +123,12 @@ impl AgentRunner {
         &self.termination
     }
 
+    /// How long the agent may drain when asked to stop
+    /// ([`AgentRunnerBuilder::drain_timeout`]).
+    pub fn drain_timeout(&self) -> Duration {
+        self.drain_timeout
+    }
+
     /// Whether the agent thread is still running: `false` once the agent has been closed and
     /// dropped. A `true` may already be stale.
     pub fn is_running(&self) -> bool {
@@ -148,7 +158,8 @@ impl AgentRunner {
     }
 
     /// Asks this runner's agent to stop (its termination latch is left alone), without
-    /// waiting. Idempotent.
+    /// waiting: it drains (see [`Agent::on_drain`]), then closes. Idempotent: a request while
+    /// the agent drains changes nothing.
     ///
     /// ```
     /// # use dutycycle::{Agent, AgentError, AgentRunner};
@@ -174,8 +185,8 @@ impl AgentRunner {
     ///
     /// # Errors
     ///
-    /// [`AgentFailed`], with the report, when the agent panicked or its `on_close` or `Drop`
-    /// failed.
+    /// [`AgentFailed`], with the report, when the agent did not end cleanly: it failed or
+    /// panicked, its drain was cut short by the deadline, or its `on_close` or `Drop` failed.
     ///
     /// # Panics
     ///
@@ -191,7 +202,9 @@ impl AgentRunner {
     }
 
     /// Asks this runner's agent to stop and waits for its report: [`request_stop`] then
-    /// [`join`]. Other runners on the same termination latch go on.
+    /// [`join`]. The agent drains first (up to its [drain
+    /// deadline](AgentRunnerBuilder::drain_timeout)), then closes. Other runners on the same
+    /// termination latch go on.
     ///
     /// [`request_stop`]: AgentRunner::request_stop
     /// [`join`]: AgentRunner::join
@@ -208,7 +221,9 @@ impl AgentRunner {
         self.join()
     }
 
-    /// Like [`close`](AgentRunner::close), but gives up after `timeout`.
+    /// Like [`close`](AgentRunner::close), but gives up after `timeout`, which covers the
+    /// drain and `on_close` both: a `timeout` shorter than the drain deadline may return
+    /// while the agent still drains.
     ///
     /// The report is handed back once the agent is closed and dropped on its thread. What is
     /// left of the thread then, its exit (the destructors of its thread-locals), is waited for
@@ -268,6 +283,7 @@ impl AgentRunner {
             role: self.role.clone(),
             thread_name: String::new(),
             ending,
+            drain: crate::Drain::NotRequested,
             stats: self.shared.published.read(),
             close_failure: None,
             drop_failure: None,

@@ -14,17 +14,22 @@
 //!    error handler, whose `ErrorAction` may end the agent), record, idle. The statistics
 //!    mode is a recorder type (`stats.rs`: `Off`, `Counting`, `Timing`), so each mode is its
 //!    own loop.
-//! 4. `handle.rs`: [`AgentRunner`], the handle the caller keeps: it reads statistics, wakes,
+//! 4. `drain.rs`: what happens after the duty cycle ends on a stop request: a group member
+//!    stopped by its group's latch waits for the members started after it (`stop_order.rs`),
+//!    then the agent drains (`on_drain`, duty cycles until `is_drained` or the deadline), and
+//!    the [`Drain`] in the report says how that went.
+//! 5. `handle.rs`: [`AgentRunner`], the handle the caller keeps: it reads statistics, wakes,
 //!    asks the agent to stop and joins the thread; it never touches the agent.
-//! 5. `state.rs`: what the handle and the agent thread share: the stop flag (which holds who
+//! 6. `state.rs`: what the handle and the agent thread share: the stop flag (which holds who
 //!    asked: the runner, or its latch and the signal), the published statistics, the end of
 //!    the thread; loom checks its races.
-//! 6. `error.rs`: how starting, joining and closing fail.
+//! 7. `error.rs`: how starting, joining and closing fail.
 
 #[cfg(not(loom))]
 mod agent_thread;
 #[cfg(not(loom))]
 mod builder;
+mod drain;
 #[cfg(not(loom))]
 mod duty_cycle;
 #[cfg(not(loom))]
@@ -34,10 +39,14 @@ mod handle;
 mod report;
 pub(crate) mod state;
 pub(crate) mod stats;
+#[cfg(not(loom))]
+pub(crate) mod stop_order;
 mod thread_setup;
 
 #[cfg(not(loom))]
 pub use builder::AgentRunnerBuilder;
+pub(crate) use drain::{park_period, ParkDeadline};
+pub use drain::{Drain, DEFAULT_DRAIN_TIMEOUT, MAX_DRAIN_TIMEOUT};
 #[cfg(not(loom))]
 pub use error::{AgentFailed, CloseError, CloseTimedOut, StartError, ThreadStep};
 #[cfg(not(loom))]

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::{AgentFailure, DutyCycleStats};
+use crate::{AgentFailure, Drain, DutyCycleStats};
 
 /// Who or what ended an agent. How its end went (`on_close`, `Drop`) is beside it in the
 /// [`AgentReport`].
@@ -135,6 +135,7 @@ pub struct AgentReport {
     pub(crate) role: String,
     pub(crate) thread_name: String,
     pub(crate) ending: Ending,
+    pub(crate) drain: Drain,
     pub(crate) stats: DutyCycleStats,
     pub(crate) close_failure: Option<AgentFailure>,
     pub(crate) drop_failure: Option<AgentFailure>,
@@ -154,6 +155,12 @@ impl AgentReport {
     /// How the agent ended.
     pub fn ending(&self) -> &Ending {
         &self.ending
+    }
+
+    /// How the agent's drain went: whether it finished what it held before `on_close`, or
+    /// the deadline cut it short.
+    pub fn drain(&self) -> &Drain {
+        &self.drain
     }
 
     /// Duty cycles completed: every `do_work` call that returned (see
@@ -182,10 +189,14 @@ impl AgentReport {
         self.drop_failure.as_ref()
     }
 
-    /// Whether the agent ended normally and `on_close` and `Drop` succeeded. Errors that
-    /// `do_work` returned and the error handler took do not count against it.
+    /// Whether the agent ended normally, its drain was not cut short by the deadline, and
+    /// `on_close` and `Drop` succeeded. Errors that `do_work` returned and the error handler
+    /// took do not count against it. A drain cut short counts: the agent closed holding work.
     pub fn is_clean(&self) -> bool {
-        self.ending.is_normal() && self.close_failure.is_none() && self.drop_failure.is_none()
+        self.ending.is_normal()
+            && !self.drain.is_cut_short()
+            && self.close_failure.is_none()
+            && self.drop_failure.is_none()
     }
 }
 
@@ -194,6 +205,9 @@ impl fmt::Display for AgentReport {
         match self.ending {
             Ending::StartFailed(_) => write!(f, "{}: {}", self.role, self.ending)?,
             _ => write!(f, "{}: {} after {}", self.role, self.ending, self.stats)?,
+        }
+        if self.drain != Drain::NotRequested {
+            write!(f, "; {}", self.drain)?;
         }
         if let Some(failure) = &self.close_failure {
             write!(f, "; on_close failed: {failure}")?;
