@@ -2,8 +2,6 @@
 //! `is_drained`), bounded by its runner's drain deadline, and only then is closed, on its own
 //! thread. The report says whether it drained or the deadline cut it short.
 
-mod common;
-
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
@@ -11,11 +9,15 @@ use std::sync::{Arc, Mutex};
 use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
-use common::*;
 use dutycycle::{
     Agent, AgentError, AgentGroup, AgentInvoker, AgentRunner, AgentTermination, BackoffIdleStrategy,
     CloseError, CompositeAgent, Drain, DynamicCompositeAgent, DynamicCompositeControl, DynamicCompositeError,
     Ending, ErrorAction, SleepingMillisIdleStrategy, StartError, DEFAULT_DRAIN_TIMEOUT, MAX_DRAIN_TIMEOUT,
+};
+use dutycycle_test_support::{
+    child::{child_mode, ChildProcess},
+    thread::exclusive_cpu,
+    wait::{eventually, PATIENCE},
 };
 
 /// What the agents below did, in order, and on which thread.

@@ -1,15 +1,13 @@
 //! AgentGroup: several runners on one latch, closed in reverse start order.
 
-mod common;
-
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::PATIENCE;
 use dutycycle::{
     Agent, AgentError, AgentGroup, AgentRunner, AgentTermination, CloseError, Ending, StartError,
 };
+use dutycycle_test_support::wait::PATIENCE;
 
 type Order = Arc<Mutex<Vec<&'static str>>>;
 
