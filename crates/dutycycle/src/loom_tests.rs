@@ -19,11 +19,12 @@ use crate::runner::state::StopFlag;
 use crate::runner::stats::Published;
 use crate::{AgentTermination, AgentWaker, BackoffIdleStrategy, IdleStrategy, SleepingIdleStrategy};
 
-/// The duty cycle reduced to what these races touch: check the stop flag, else idle, parking
-/// on the runner's parker.
-fn duty_cycle_until_stopped(stop: &StopFlag, parker: &Parker, idle: &mut impl IdleStrategy) {
-    while !stop.is_set() {
-        parker.idle_with(|| idle.idle(0));
+/// The duty cycle reduced to what these races touch: check the stop flag, else idle (a
+/// sleeping strategy), parking on the runner's parker.
+fn duty_cycle_until_stopped(state: &RunnerState) {
+    let mut idle = SleepingIdleStrategy::default();
+    while !state.stop.is_set() {
+        state.parker.idle_with(|| idle.idle(0));
     }
 }
 
@@ -50,11 +51,7 @@ fn loom_a_signal_racing_a_runners_start_always_stops_it() {
             // What the agent thread does at start: register, then run the duty cycle.
             let _registration =
                 latch.register(Arc::clone(&agent_state.stop), Arc::clone(&agent_state.parker));
-            duty_cycle_until_stopped(
-                &agent_state.stop,
-                &agent_state.parker,
-                &mut SleepingIdleStrategy::default(),
-            );
+            duty_cycle_until_stopped(&agent_state);
             agent_state.mark_finished();
         });
         termination.signal();
@@ -75,11 +72,7 @@ fn loom_a_close_racing_the_latch_stops_the_agent_with_one_cause_that_stays() {
         let agent = lthread::spawn(move || {
             let _registration =
                 latch.register(Arc::clone(&agent_state.stop), Arc::clone(&agent_state.parker));
-            duty_cycle_until_stopped(
-                &agent_state.stop,
-                &agent_state.parker,
-                &mut SleepingIdleStrategy::default(),
-            );
+            duty_cycle_until_stopped(&agent_state);
             let seen = agent_state.stop.cause();
             agent_state.mark_finished();
             seen
@@ -144,11 +137,7 @@ fn loom_two_closes_at_once_both_return_once_the_agent_finished() {
         let state = new_state();
         let agent_state = Arc::clone(&state);
         let agent = lthread::spawn(move || {
-            duty_cycle_until_stopped(
-                &agent_state.stop,
-                &agent_state.parker,
-                &mut SleepingIdleStrategy::default(),
-            );
+            duty_cycle_until_stopped(&agent_state);
             agent_state.mark_finished();
         });
         let requested = Arc::new(AtomicUsize::new(0));
@@ -219,11 +208,7 @@ fn loom_a_wake_up_racing_a_stop_never_hides_the_stop() {
         let state = new_state();
         let agent_state = Arc::clone(&state);
         let agent = lthread::spawn(move || {
-            duty_cycle_until_stopped(
-                &agent_state.stop,
-                &agent_state.parker,
-                &mut SleepingIdleStrategy::default(),
-            );
+            duty_cycle_until_stopped(&agent_state);
         });
         let waker = AgentWaker::new(Arc::clone(&state.parker));
         let producer = lthread::spawn(move || waker.wake());
