@@ -289,9 +289,11 @@ fn failover_resumes_with_the_account_intact() {
         assert_eq!(a["missing"], 0, "{what}: the audit: {account}");
         assert_eq!(s["ordered"], a["sent"], "{what}: the service ordered each request once: {service}");
         assert!(s["failovers"] >= 4, "{what}: {service}");
-        // Each failover brings the gateway a new egress image; every one it lost was replaced.
+        // Each failover brings the gateway a new egress image, and it loses only images it had
+        // joined. The last one may be lost too: the service can close its publication at
+        // shutdown while the gateway still polls (it drains).
         assert!(a["egress-joined"] >= s["failovers"], "{what}: {account} / {service}");
-        assert!(a["egress-lost"] >= 1 && a["egress-lost"] < a["egress-joined"], "{what}: {account}");
+        assert!(a["egress-lost"] >= 1 && a["egress-lost"] <= a["egress-joined"], "{what}: {account}");
         assert!(a["resent"] > 0, "{what}: requests were resent across failovers: {account}");
         assert!(
             lines.iter().filter(|l| l.starts_with("stats: ")).count() >= 2,
