@@ -1,5 +1,5 @@
-//! The benchmarks of dutycycle: a latency harness (`benches/harness.rs`) and criterion
-//! micro-benchmarks (`benches/micro.rs`), with what they share.
+//! The benchmarks of dutycycle: a latency harness (`benches/benches/harness.rs`) and
+//! criterion micro-benchmarks (`benches/benches/micro.rs`), with what they share.
 //!
 //! Every scenario measures its baseline in the same run, on the same pinned CPUs, so that
 //! ratios are comparable even when the host moves the vCPUs around between runs. Latencies go
