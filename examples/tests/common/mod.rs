@@ -95,9 +95,19 @@ pub struct Gateway {
 impl Gateway {
     /// Starts the gateway with `args` (`AERON_DIR` removed: it embeds its driver).
     pub fn spawn(args: &[&str]) -> Gateway {
-        let mut child = Command::new(gateway_bin())
+        Gateway::spawn_with(args, None)
+    }
+
+    /// Starts the gateway with `args` and `AERON_DIR` set to `aeron_dir` (a running driver
+    /// the gateway then uses instead of its own), or removed.
+    pub fn spawn_with(args: &[&str], aeron_dir: Option<&Path>) -> Gateway {
+        let mut command = Command::new(gateway_bin());
+        match aeron_dir {
+            Some(dir) => command.env("AERON_DIR", dir),
+            None => command.env_remove("AERON_DIR"),
+        };
+        let mut child = command
             .args(args)
-            .env_remove("AERON_DIR")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -126,7 +136,12 @@ impl Gateway {
 
     /// Runs the gateway to its end: its exit status and the process.
     pub fn run(args: &[&str]) -> (ExitStatus, Gateway) {
-        let mut gateway = Gateway::spawn(args);
+        Gateway::run_with(args, None)
+    }
+
+    /// As [`Gateway::run`], with `AERON_DIR` as [`Gateway::spawn_with`] sets it.
+    pub fn run_with(args: &[&str], aeron_dir: Option<&Path>) -> (ExitStatus, Gateway) {
+        let mut gateway = Gateway::spawn_with(args, aeron_dir);
         let status = gateway.wait(EXIT_TIMEOUT);
         (status, gateway)
     }
@@ -176,6 +191,11 @@ impl Gateway {
             }
             std::thread::sleep(Duration::from_millis(5));
         }
+    }
+
+    /// Whether the process is still running (not yet exited).
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().expect("waitpid").is_none()
     }
 
     /// How long since the process was started.

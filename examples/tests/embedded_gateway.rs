@@ -5,210 +5,36 @@
 //! The binary is built by `cargo build -p dutycycle-examples --features aeron --example
 //! gateway` in the same target directory and profile as this test (a no-op when `cargo test
 //! --workspace --all-features` has built it already), so the test never runs a stale one.
+//! The process helpers are `tests/common`'s, shared with the real-cluster tests.
 
 mod common;
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, Receiver};
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::process::ExitStatus;
+use std::time::Duration;
 
-use common::serial;
+use common::{fields, numbers, serial, Gateway, Rng, EXIT_TIMEOUT};
 
-/// Generous: the machine may be busy with other builds and tests.
-const EXIT_TIMEOUT: Duration = Duration::from_secs(60);
-const LINE_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// The gateway binary, built once per test run.
-fn gateway_bin() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        // This test runs from <target>/<profile>/deps/; the example lands in <profile>/examples/.
-        let exe = std::env::current_exe().expect("the test's own path");
-        let profile_dir = exe.parent().and_then(Path::parent).expect("<target>/<profile>/deps/<test>");
-        let target_dir = profile_dir.parent().expect("<target>/<profile>");
-        let profile = profile_dir.file_name().and_then(|n| n.to_str()).unwrap_or("debug");
-        let profile = if profile == "debug" { "dev" } else { profile };
-        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| env!("CARGO").into());
-        let output = Command::new(cargo)
-            .current_dir(&workspace)
-            .args([
-                "build",
-                "--quiet",
-                "-p",
-                "dutycycle-examples",
-                "--features",
-                "aeron",
-                "--example",
-                "gateway",
-            ])
-            .args(["--profile", profile])
-            .arg("--target-dir")
-            .arg(target_dir)
-            .output()
-            .expect("cargo runs");
-        assert!(
-            output.status.success(),
-            "building the gateway failed:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let bin = profile_dir.join("examples").join("gateway");
-        assert!(bin.is_file(), "no gateway binary at {}", bin.display());
-        bin
-    })
+/// The gateway with its simulated cluster: `--embedded`, then `args`.
+fn embedded_args<'a>(args: &[&'a str]) -> Vec<&'a str> {
+    std::iter::once("--embedded").chain(args.iter().copied()).collect()
 }
 
-/// A running gateway process, its output read line by line as it comes.
-struct Gateway {
-    child: Child,
-    lines: Receiver<String>,
-    stdout: Arc<Mutex<Vec<String>>>,
-    stderr: Arc<Mutex<String>>,
+fn embedded_spawn(args: &[&str]) -> Gateway {
+    Gateway::spawn(&embedded_args(args))
 }
 
-impl Gateway {
-    fn spawn(args: &[&str]) -> Gateway {
-        Gateway::spawn_with(args, None)
-    }
-
-    /// With `AERON_DIR` set to `aeron_dir`, or removed.
-    fn spawn_with(args: &[&str], aeron_dir: Option<&Path>) -> Gateway {
-        let mut command = Command::new(gateway_bin());
-        command.arg("--embedded");
-        match aeron_dir {
-            Some(dir) => command.env("AERON_DIR", dir),
-            None => command.env_remove("AERON_DIR"),
-        };
-        let mut child = command
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the gateway starts");
-        let (sender, lines) = mpsc::channel();
-        let stdout = Arc::new(Mutex::new(Vec::new()));
-        let all = Arc::clone(&stdout);
-        let out = child.stdout.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines().map_while(Result::ok) {
-                all.lock().unwrap().push(line.clone());
-                let _ = sender.send(line);
-            }
-        });
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let err_all = Arc::clone(&stderr);
-        let mut err = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = std::io::Read::read_to_string(&mut err, &mut text);
-            *err_all.lock().unwrap() = text;
-        });
-        Gateway { child, lines, stdout, stderr }
-    }
-
-    /// Runs the gateway to its end and returns its exit status.
-    fn run(args: &[&str]) -> (ExitStatus, Gateway) {
-        Gateway::run_with(args, None)
-    }
-
-    fn run_with(args: &[&str], aeron_dir: Option<&Path>) -> (ExitStatus, Gateway) {
-        let mut gateway = Gateway::spawn_with(args, aeron_dir);
-        let status = gateway.wait(EXIT_TIMEOUT);
-        (status, gateway)
-    }
-
-    /// The next line that `matches`, skipping others.
-    fn wait_for(&self, what: &str, matches: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + LINE_TIMEOUT;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) if matches(&line) => return line,
-                Ok(_) => {}
-                Err(_) => panic!("no {what} line within {LINE_TIMEOUT:?}:\n{}", self.output()),
-            }
-        }
-    }
-
-    fn signal(&self, signal: i32) {
-        let pid = i32::try_from(self.child.id()).expect("a pid fits in i32");
-        // SAFETY: kill has no memory preconditions; the pid is our own child, which has not
-        // been reaped yet (so the pid cannot have been reused).
-        let rc = unsafe { libc::kill(pid, signal) };
-        assert_eq!(rc, 0, "kill({pid}, {signal}) failed");
-    }
-
-    fn wait(&mut self, timeout: Duration) -> ExitStatus {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("waitpid") {
-                // Let the reader threads take the last output.
-                std::thread::sleep(Duration::from_millis(20));
-                return status;
-            }
-            if Instant::now() >= deadline {
-                let _ = self.child.kill();
-                let _ = self.child.wait();
-                panic!("the gateway did not exit within {timeout:?}:\n{}", self.output());
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
-    }
-
-    fn output(&self) -> String {
-        format!(
-            "--- stdout\n{}\n--- stderr\n{}",
-            self.stdout.lock().unwrap().join("\n"),
-            self.stderr.lock().unwrap()
-        )
-    }
-
-    fn stdout_lines(&self) -> Vec<String> {
-        self.stdout.lock().unwrap().clone()
-    }
-
-    fn stderr(&self) -> String {
-        self.stderr.lock().unwrap().clone()
-    }
-
-    /// The embedded driver's directory, from its start-up line.
-    fn driver_dir(&self) -> Option<PathBuf> {
-        self.stdout_lines()
-            .iter()
-            .find_map(|l| l.strip_prefix("driver: embedded, threading mode shared, dir ").map(PathBuf::from))
-    }
-
-    /// Directories of this process's drivers still in /dev/shm (or the temporary directory).
-    fn leftover_dirs(&self) -> Vec<PathBuf> {
-        let prefix = format!("aeron-dutycycle-{}-", self.child.id());
-        let mut left = Vec::new();
-        for base in [Path::new("/dev/shm").to_path_buf(), std::env::temp_dir()] {
-            if let Ok(entries) = std::fs::read_dir(&base) {
-                for entry in entries.flatten() {
-                    if entry.file_name().to_string_lossy().starts_with(&prefix) {
-                        left.push(entry.path());
-                    }
-                }
-            }
-        }
-        left
-    }
+fn embedded_run(args: &[&str]) -> (ExitStatus, Gateway) {
+    Gateway::run(&embedded_args(args))
 }
 
-/// `key=value` pairs of a line such as `close: role=gateway agent_thread=ThreadId(5) ...`.
-fn fields(line: &str) -> HashMap<&str, &str> {
-    line.split_whitespace().filter_map(|w| w.split_once('=')).collect()
+fn embedded_spawn_with(args: &[&str], aeron_dir: Option<&Path>) -> Gateway {
+    Gateway::spawn_with(&embedded_args(args), aeron_dir)
 }
 
-/// The numbers after each word of the account line: `account: sent 10 answered 10 ...`.
-fn numbers(line: &str) -> HashMap<String, u64> {
-    let words: Vec<&str> = line.split_whitespace().collect();
-    words.windows(2).filter_map(|w| Some((w[0].to_owned(), w[1].parse().ok()?))).collect()
+fn embedded_run_with(args: &[&str], aeron_dir: Option<&Path>) -> (ExitStatus, Gateway) {
+    Gateway::run_with(&embedded_args(args), aeron_dir)
 }
 
 /// Asserts a clean exit: status 0, each of the three agents closed on the thread that built
@@ -270,7 +96,7 @@ fn failover_resumes_with_the_account_intact() {
         ],
     ] {
         let what = args.join(" ");
-        let (status, gateway) = Gateway::run(&args);
+        let (status, gateway) = embedded_run(&args);
         assert_clean_exit(status, &gateway, &what);
         let output = gateway.output();
         let lines = gateway.stdout_lines();
@@ -302,33 +128,16 @@ fn failover_resumes_with_the_account_intact() {
     }
 }
 
-/// A small, seeded xorshift: the moments differ from run to run, and a failing run can be
-/// repeated with `DUTYCYCLE_KILL_SEED`.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n.max(1)
-    }
-}
-
 #[test]
 fn sigterm_at_random_moments_always_ends_in_a_clean_exit() {
     let _serial = serial();
-    let seed = std::env::var("DUTYCYCLE_KILL_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64)
-            | 1
-    });
-    println!("DUTYCYCLE_KILL_SEED={seed}");
-    let mut rng = Rng(seed);
+    let mut rng = Rng::from_env("DUTYCYCLE_KILL_SEED");
+    let seed = rng.0;
     let args = ["--run-time", "0", "--failover-period", "300ms", "--failover-downtime", "100ms"];
     let mut kills = HashMap::new();
     // 51 rounds, 17 at each kind of moment: at least the 50 random SIGTERMs the demo must survive.
     for round in 0..51 {
-        let mut gateway = Gateway::spawn(&args);
+        let mut gateway = embedded_spawn(&args);
         gateway.wait_for("signal handling", |l| l.contains("handles SIGINT/SIGTERM"));
         let moment = match round % 3 {
             // While the driver, the service and the gateway are starting.
@@ -361,12 +170,12 @@ fn sigterm_at_random_moments_always_ends_in_a_clean_exit() {
 fn a_second_signal_during_a_stuck_shutdown_exits_with_128_plus_its_number() {
     let _serial = serial();
     for (signal, code) in [(libc::SIGTERM, 143), (libc::SIGINT, 130)] {
-        let mut gateway = Gateway::spawn(&["--run-time", "0", "--hang-on-close", "gateway"]);
+        let mut gateway = embedded_spawn(&["--run-time", "0", "--hang-on-close", "gateway"]);
         gateway.wait_for("egress image", |l| l.starts_with("gateway: egress image"));
         gateway.signal(signal);
         gateway.wait_for("hang", |l| l.starts_with("hang: gateway"));
         std::thread::sleep(Duration::from_millis(300));
-        assert!(gateway.child.try_wait().unwrap().is_none(), "the shutdown is stuck, as the flag makes it");
+        assert!(gateway.is_running(), "the shutdown is stuck, as the flag makes it");
         gateway.signal(signal);
         let status = gateway.wait(Duration::from_secs(20));
         assert_eq!(status.code(), Some(code), "signal {signal}: {status}\n{}", gateway.output());
@@ -401,7 +210,7 @@ fn bad_input_is_refused_naming_it_before_anything_is_built() {
     ];
     for (args, code, named) in cases {
         let what = args.join(" ");
-        let (status, gateway) = Gateway::run(args);
+        let (status, gateway) = embedded_run(args);
         let (stderr, output) = (gateway.stderr(), gateway.output());
         assert_eq!(status.code(), Some(code), "{what}: {output}");
         for name in named {
@@ -425,7 +234,7 @@ fn with_aeron_dir_the_gateway_uses_the_running_driver_and_leaves_it_alone() {
         .start(move || Ok(dutycycle_aeron::MediaDriverAgent::launch(config)?))
         .unwrap();
 
-    let mut gateway = Gateway::spawn_with(&["--run-time", "2s", "--failover-period", "500ms"], Some(&dir));
+    let mut gateway = embedded_spawn_with(&["--run-time", "2s", "--failover-period", "500ms"], Some(&dir));
     let status = gateway.wait(EXIT_TIMEOUT);
     let output = gateway.output();
     assert_eq!(status.code(), Some(0), "{output}");
@@ -441,7 +250,7 @@ fn with_aeron_dir_the_gateway_uses_the_running_driver_and_leaves_it_alone() {
     assert!(driver.close().unwrap().is_clean());
 
     // No driver there any more: the gateway says so, naming the directory, and builds nothing.
-    let (status, gateway) = Gateway::run_with(&["--run-time", "1s"], Some(&dir));
+    let (status, gateway) = embedded_run_with(&["--run-time", "1s"], Some(&dir));
     let output = gateway.output();
     assert_eq!(status.code(), Some(1), "{output}");
     assert!(
