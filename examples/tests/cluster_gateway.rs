@@ -13,8 +13,8 @@ use std::path::PathBuf;
 use std::process::ExitStatus;
 use std::time::{Duration, Instant};
 
-use common::{fields, hold_cluster_lock, numbers, serial, values, Gateway, Rng, EXIT_TIMEOUT};
-use dutycycle_test_support::cluster::{Cluster, ClusterConfig, NodeId};
+use common::{fields, numbers, serial, values, Gateway, Rng, EXIT_TIMEOUT};
+use dutycycle_test_support::cluster::{Cluster, ClusterConfig, ClusterLock, NodeId};
 
 /// A cluster that admits one session at a time and times a silent one out only after a
 /// minute: a session the gateway left without closing it by request would make the next
@@ -199,7 +199,7 @@ fn sigterm_at_random_moments_drains_and_closes_the_session_by_request() {
 fn a_cluster_that_is_down_ends_the_gateway_with_a_typed_connect_timeout() {
     // No cluster on the endpoints: hold the harness's lock so that none starts meanwhile.
     let _serial = serial();
-    let _no_cluster = hold_cluster_lock();
+    let _no_cluster = ClusterLock::acquire(Duration::from_secs(600)).expect("the cluster lock");
     let started = Instant::now();
     let (status, gateway) = Gateway::run(&["--run-time", "0", "--connect-timeout", "2s"]);
     let elapsed = started.elapsed();

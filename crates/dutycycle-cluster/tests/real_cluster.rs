@@ -15,7 +15,7 @@ use dutycycle_cluster::codec::{NewLeaderEvent, SessionMessage};
 use dutycycle_cluster::{
     CloseOutcome, ClusterClient, ClusterClientConfig, ClusterError, ClusterState, ConnectStep, EgressListener,
 };
-use dutycycle_test_support::cluster::{Cluster, ClusterConfig, NodeId, INGRESS_ENDPOINTS};
+use dutycycle_test_support::cluster::{Cluster, ClusterConfig, ClusterLock, NodeId, INGRESS_ENDPOINTS};
 
 /// Generous: three JVMs share two vCPUs with the test.
 const LONG: Duration = Duration::from_secs(60);
@@ -249,7 +249,7 @@ fn a_leader_killed_under_load_is_followed_and_every_request_is_answered_once() {
 fn a_cluster_that_is_down_ends_the_connect_with_a_typed_timeout() {
     // No cluster on the endpoints: hold the harness's lock so that none starts meanwhile.
     let _serial = serial();
-    let _no_cluster = hold_cluster_lock();
+    let _no_cluster = ClusterLock::acquire(Duration::from_secs(600)).expect("the cluster lock");
     let timeout = Duration::from_millis(1500);
     let mut client = Client::connect(config(INGRESS_ENDPOINTS).message_timeout(timeout));
     let started = Instant::now();
@@ -265,21 +265,4 @@ fn a_cluster_that_is_down_ends_the_connect_with_a_typed_timeout() {
     }
     assert_eq!(client.cluster.state(), ClusterState::Closed);
     assert_eq!(client.close(), CloseOutcome::AlreadyClosed);
-}
-
-/// Holds the machine's cluster lock (as the harness does for a cluster's life) until dropped.
-/// Take [`serial`] first: the harness treats a lock this process holds as its own (as when a
-/// test runs under `flock`), so a cluster started by another test here would not wait for it.
-fn hold_cluster_lock() -> std::fs::File {
-    use std::os::fd::AsRawFd;
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(dutycycle_test_support::cluster::LOCK_PATH)
-        .expect("the lock file");
-    // SAFETY: flock has no memory preconditions; the descriptor is open for the call.
-    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
-    assert_eq!(rc, 0, "flock: {}", std::io::Error::last_os_error());
-    file
 }

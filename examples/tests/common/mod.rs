@@ -23,24 +23,6 @@ pub fn serial() -> MutexGuard<'static, ()> {
     SERIAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Holds the machine's cluster lock, as the harness does for a cluster's life, until dropped:
-/// no cluster runs meanwhile. Take [`serial`] first: the harness treats a lock this process
-/// holds as its own (as when a test runs under `flock`), so a cluster started by another test
-/// of this binary would not wait for it.
-pub fn hold_cluster_lock() -> std::fs::File {
-    use std::os::fd::AsRawFd;
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(dutycycle_test_support::cluster::LOCK_PATH)
-        .expect("the lock file");
-    // SAFETY: flock has no memory preconditions; the descriptor is open for the call.
-    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
-    assert_eq!(rc, 0, "flock: {}", std::io::Error::last_os_error());
-    file
-}
-
 /// The gateway binary, built once per test run by `cargo build --example gateway` in this
 /// test's target directory and profile (a no-op when it is up to date), so that a test never
 /// runs a stale one.

@@ -30,17 +30,36 @@ const POLL_INTERVAL: Duration = Duration::from_millis(100);
 static IN_PROCESS: Mutex<bool> = Mutex::new(false);
 static RELEASED: Condvar = Condvar::new();
 
-/// Held for a cluster's life; released on drop.
+/// The machine's cluster lock: held by [`Cluster`](super::Cluster) for a cluster's life, and
+/// by a test that needs the certainty that no cluster runs (a "cluster down" test). While it
+/// is held, a cluster of this process or of any other waits. Released on drop.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use dutycycle_test_support::cluster::ClusterLock;
+///
+/// let no_cluster = ClusterLock::acquire(Duration::from_secs(600))?;
+/// // ... nothing listens on the cluster's ports until `no_cluster` is dropped
+/// drop(no_cluster);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
-pub(super) struct ClusterLock {
+pub struct ClusterLock {
     /// The locked file, or `None` when an ancestor process holds the lock.
     file: Option<File>,
 }
 
 impl ClusterLock {
-    /// Takes the lock, waiting up to `timeout` for this process's other cluster and for other
+    /// Takes the lock, waiting up to `timeout` for this process's other holder and for other
     /// processes.
-    pub(super) fn acquire(timeout: Duration) -> Result<Self, StartError> {
+    ///
+    /// # Errors
+    ///
+    /// [`StartError::LockTimeout`] when `timeout` passed first; [`StartError::Lock`] when the
+    /// lock file could not be opened or locked.
+    pub fn acquire(timeout: Duration) -> Result<Self, StartError> {
         let deadline = Instant::now() + timeout;
         let timed_out = || StartError::LockTimeout { path: LOCK_PATH.into(), waited: timeout };
         {

@@ -57,7 +57,7 @@ mod ports;
 
 pub use config::{AeronIdleStrategy, ClusterConfig, AERON_ALL_JAR_VAR, ECHO_SERVICE_NODE_CLASS};
 pub use error::{LeaderTimeout, NodeError, NodeLogs, StartError};
-pub use lock::LOCK_PATH;
+pub use lock::{ClusterLock, LOCK_PATH};
 pub use node::{InvalidNodeId, NodeId};
 
 use std::path::{Path, PathBuf};
@@ -67,7 +67,6 @@ use std::time::{Duration, Instant};
 use config::Launch;
 use counters::Standing;
 use dirs::RunDirs;
-use lock::ClusterLock;
 use node::Node;
 
 use crate::process::Spawner;
