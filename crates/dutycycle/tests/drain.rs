@@ -228,6 +228,11 @@ fn an_agent_that_never_drains_is_closed_at_the_deadline_and_the_report_says_so()
     assert!(matches!(report.ending(), Ending::Closed), "the ending still says who stopped it");
     assert!(!report.is_clean());
     assert!(report.to_string().ends_with("; drain cut short by its deadline of 200ms"), "{report}");
+    // The error says why the end was not clean, as the report does.
+    assert_eq!(
+        failed.to_string(),
+        "agent \"agent\" closed by its runner, drain cut short by its deadline of 200ms"
+    );
     assert_eq!(log.events(), ["on_drain", "on_close"]);
     assert_on_one_agent_thread(&log);
 }

@@ -158,8 +158,9 @@ impl StartError {
     }
 }
 
-/// An agent that did not end cleanly: a failure ended it, it panicked, or its `on_close` or
-/// `Drop` failed. [`AgentFailed::report`] has the whole account.
+/// An agent that did not end cleanly: a failure ended it, it panicked, its drain was cut short
+/// by the deadline, or its `on_close` or `Drop` failed. [`AgentFailed::report`] has the whole
+/// account.
 ///
 /// Its `Display` says what failed; its [`source`](std::error::Error::source) is the first
 /// failure, an [`AgentFailure`]: the one that ended the agent ([`Ending::Failed`],
@@ -232,6 +233,9 @@ impl fmt::Display for AgentFailed {
             // A panic's message is not an error of its own: it is said here.
             Ending::Panicked(message) => write!(f, "panicked: {message}")?,
             ending => write!(f, "{ending}")?,
+        }
+        if report.drain.is_cut_short() {
+            write!(f, ", {}", report.drain)?;
         }
         let first = self.first_failure().map(|failure| failure as *const AgentFailure);
         let is_first = |failure: &AgentFailure| first == Some(failure as *const AgentFailure);
