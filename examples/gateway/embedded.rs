@@ -223,6 +223,8 @@ pub struct EmbeddedGateway {
     egress_lost: u64,
     rtt_served: u64,
     shared: Shared,
+    /// Set by the runner's drain: send no new requests, only finish what is in flight.
+    draining: bool,
 }
 
 impl EmbeddedGateway {
@@ -236,6 +238,7 @@ impl EmbeddedGateway {
             egress_lost: 0,
             rtt_served: 0,
             shared,
+            draining: false,
         }
     }
 
@@ -245,10 +248,6 @@ impl EmbeddedGateway {
         figures.egress_joined.store(self.egress_joined, Ordering::Relaxed);
         figures.egress_lost.store(self.egress_lost, Ordering::Relaxed);
         figures.new_leaders.store(self.egress_joined.saturating_sub(1), Ordering::Relaxed);
-        if self.shared.draining.load(Ordering::Relaxed) {
-            // Release: main, seeing `true` (Acquire), sees the account stored above.
-            figures.drained.store(self.ledger.in_flight() == 0, Ordering::Release);
-        }
     }
 }
 
@@ -289,16 +288,25 @@ impl ClientAgent for EmbeddedGateway {
             },
             FRAGMENT_LIMIT,
         )?;
-        let new = if self.shared.draining.load(Ordering::Relaxed) { 0 } else { self.pacer.allowance(now) };
+        let new = if self.draining { 0 } else { self.pacer.allowance(now) };
         let ingress = &mut self.ingress;
         let sent = self.ledger.send(now, new, |bytes| ingress.offer(bytes).is_ok());
         self.pacer.took(sent.new);
         work += sent.total();
         self.shared.rtt.serve(&mut self.rtt_served, &mut self.ledger.second, &self.ledger.run);
-        if work > 0 || self.shared.draining.load(Ordering::Relaxed) {
+        if work > 0 || self.draining {
             self.publish();
         }
         Ok(work)
+    }
+
+    fn on_drain(&mut self, _client: &mut AeronClient) -> Result<(), AgentError> {
+        self.draining = true;
+        Ok(())
+    }
+
+    fn is_drained(&self) -> bool {
+        self.ledger.in_flight() == 0
     }
 
     fn on_close(&mut self, _client: &mut AeronClient) -> Result<(), AgentError> {

@@ -1,5 +1,7 @@
 //! The gateway agent on an Aeron Cluster session: requests at a rate on ingress, answers from
-//! egress, following the cluster's leader across failovers, and a drain before it closes.
+//! egress, following the cluster's leader across failovers, and a drain before it closes: the
+//! runner's (`on_drain`, then duty cycles until `is_drained`), so that a stop lets every
+//! request in flight be answered.
 //!
 //! It is [`ClusterClientAgent`] logic run by a [`ClusterAgent`](dutycycle_cluster::ClusterAgent),
 //! which owns the Aeron client and the [`ClusterClient`] on the gateway's thread: every duty
@@ -8,7 +10,7 @@
 //! offers. Its [`on_close`](ClusterClientAgent::on_close) closes the session by request, on
 //! the same thread.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -30,18 +32,8 @@ pub struct Shared {
     pub figures: Arc<GatewayFigures>,
     /// Round trips, on main's request.
     pub rtt: Arc<RttExchange>,
-    /// Set by main at the end: send no new requests, only finish what is in flight.
-    pub draining: Arc<AtomicBool>,
     /// Why the cluster session ended before main stopped the gateway.
     pub failure: Arc<Mutex<Option<ClusterError>>>,
-}
-
-impl Shared {
-    /// Whether the gateway, draining, holds nothing more.
-    pub fn is_drained(&self) -> bool {
-        // Acquire: pairs with the gateway's Release store; the account is final.
-        self.figures.drained.load(Ordering::Acquire)
-    }
 }
 
 /// The gateway logic: a [`Ledger`] of numbered requests, paced, over the cluster session.
@@ -52,6 +44,10 @@ pub struct Gateway {
     rtt_served: u64,
     new_leaders: u64,
     started: Instant,
+    /// Set by the runner's drain: send no new requests, only finish what is in flight.
+    draining: bool,
+    /// Whether the session, as last seen, can be left without a half-open session.
+    settled: bool,
 }
 
 impl Gateway {
@@ -64,22 +60,18 @@ impl Gateway {
             rtt_served: 0,
             new_leaders: 0,
             started: Instant::now(),
+            draining: false,
+            settled: false,
         }
     }
 
-    /// Publishes the account and the session for main; and, draining, whether the gateway
-    /// holds nothing more.
+    /// Publishes the account and the session for main.
     fn publish(&self, cluster: &ClusterClient) {
         let figures = &*self.shared.figures;
         self.ledger.publish(figures);
         figures.new_leaders.store(self.new_leaders, Ordering::Relaxed);
         figures.session.store(session_state(cluster.state()) as u8, Ordering::Relaxed);
         figures.leader.store(cluster.leader_member_id().map_or(-1, i64::from), Ordering::Relaxed);
-        if self.shared.draining.load(Ordering::Relaxed) {
-            let drained = self.ledger.in_flight() == 0 && is_settled(cluster.state());
-            // Release: main, seeing `true` (Acquire), sees the account stored above.
-            figures.drained.store(drained, Ordering::Release);
-        }
     }
 }
 
@@ -152,15 +144,26 @@ impl ClusterClientAgent for Gateway {
         let now = now_ns();
         let mut work = 0;
         if cluster.state().is_connected() {
-            let new =
-                if self.shared.draining.load(Ordering::Relaxed) { 0 } else { self.pacer.allowance(now) };
+            let new = if self.draining { 0 } else { self.pacer.allowance(now) };
             let sent = self.ledger.send(now, new, |bytes| cluster.offer(bytes).is_ok());
             self.pacer.took(sent.new);
             work += sent.total();
         }
         self.shared.rtt.serve(&mut self.rtt_served, &mut self.ledger.second, &self.ledger.run);
+        self.settled = is_settled(cluster.state());
         self.publish(cluster);
         Ok(work)
+    }
+
+    fn on_drain(&mut self, _cluster: &mut ClusterClient) -> Result<(), AgentError> {
+        self.draining = true;
+        Ok(())
+    }
+
+    fn is_drained(&self) -> bool {
+        // Every request answered, and no session left half-open (a new leader still to be
+        // found would leave the cluster a session only its timeout ends).
+        self.ledger.in_flight() == 0 && self.settled
     }
 
     fn on_cluster_error(
@@ -175,6 +178,7 @@ impl ClusterClientAgent for Gateway {
         }
         // The session is over (no cluster, no new leader in time, closed by the cluster):
         // the gateway ends itself, and main says why.
+        self.settled = true;
         self.publish(cluster);
         if let Ok(mut failure) = self.shared.failure.lock() {
             *failure = Some(error);

@@ -1,6 +1,8 @@
 //! The runners: started in order (the driver first), watched with a statistics line a second,
-//! drained at the end, and closed in reverse order (the gateway first, the driver last), each
-//! agent on its own thread.
+//! and closed in reverse order (the gateway first, the driver last), each agent on its own
+//! thread. Closing the gateway's runner drains it first: the runner calls its `on_drain` and
+//! runs its duty cycle until `is_drained` says every request was answered, or the drain
+//! timeout passes.
 
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
@@ -91,9 +93,24 @@ pub fn run(options: &Options, termination: &AgentTermination, shared: &Shared) -
         None => Box::new(String::new),
     };
     let mut line = StatsLine::new(&shared.figures, &shared.rtt, extra, readers);
-    watch(options, termination, &stages, &mut line);
-    let drain = drain(options, shared, &stages);
-    let clean = close(stages);
+    let ended = watch(options, termination, &stages, &mut line);
+    println!(
+        "gateway: draining {} requests in flight, for {:?} at most",
+        shared.figures.in_flight.load(Ordering::Acquire),
+        options.drain_timeout
+    );
+    let closed = close(stages);
+    let drain = match (ended, closed.gateway_drain) {
+        (Some(role), _) => Drain::AgentEnded { role },
+        (None, Some(dutycycle::Drain::Completed { .. })) => Drain::Drained,
+        // Acquire: the gateway's thread is joined, its account final.
+        (None, Some(dutycycle::Drain::DeadlineExceeded { .. })) => {
+            Drain::TimedOut { in_flight: shared.figures.in_flight.load(Ordering::Acquire) }
+        }
+        // It ended on its own between the last look and the stop (or never ran).
+        (None, _) => Drain::AgentEnded { role: "gateway" },
+    };
+    let clean = closed.clean;
     if options.is_embedded() {
         println!("{}", service.line());
     }
@@ -124,16 +141,20 @@ fn driver(options: &Options) -> (Option<MediaDriverConfig>, PathBuf) {
     }
 }
 
-/// A runner builder for one agent: its thread name, idle strategy, core, timed statistics.
+/// A runner builder for one agent: its thread name, idle strategy, core, timed statistics,
+/// and the drain timeout (only the gateway's drain waits: the other agents are drained as
+/// soon as asked).
 fn builder(
     name: &str,
     idle: &IdleStrategyConfig,
     core: Option<usize>,
+    options: &Options,
 ) -> dutycycle::AgentRunnerBuilder<dutycycle::AnyIdleStrategy> {
     let builder = AgentRunner::builder()
         .name(name)
         .idle_strategy(idle.build())
-        .statistics(Statistics::Timed { threshold: SLOW_CYCLE });
+        .statistics(Statistics::Timed { threshold: SLOW_CYCLE })
+        .drain_timeout(options.drain_timeout);
     match core {
         Some(core) => builder.core(core),
         None => builder,
@@ -148,7 +169,7 @@ fn start_driver(
 ) -> Result<(), RunError> {
     let Some(config) = driver else { return Ok(()) };
     let hang = options.hang_on_close.clone();
-    let runner = builder("driver", &options.driver_idle, options.driver_core)
+    let runner = builder("driver", &options.driver_idle, options.driver_core, options)
         .start(move || Ok(Traced::new(MediaDriverAgent::launch(config)?, hang.as_deref())))
         .map_err(|source| RunError { what: "driver", source })?;
     stages.push(Stage { name: "driver", runner, is_driver: true });
@@ -168,7 +189,7 @@ fn start_cluster(
     start_driver(options, driver, stages)?;
     let (client, cluster) = (client.clone().client_name("gateway"), cluster.clone());
     let (gateway, hang) = (Gateway::new(options, shared.clone()), options.hang_on_close.clone());
-    let runner = builder("gateway", &options.gateway_idle, options.gateway_core)
+    let runner = builder("gateway", &options.gateway_idle, options.gateway_core, options)
         .start(move || Ok(Traced::new(ClusterAgent::connect(&client, &cluster, gateway)?, hang.as_deref())))
         .map_err(|source| RunError { what: "gateway", source })?;
     stages.push(Stage { name: "gateway", runner, is_driver: false });
@@ -194,7 +215,7 @@ fn start_embedded(
         embedded.clone(),
         service.clone(),
     );
-    let runner = builder("service", &embedded.service_idle, embedded.service_core)
+    let runner = builder("service", &embedded.service_idle, embedded.service_core, options)
         .start(move || {
             let service = Service::new(&embedded_settings, figures);
             Ok(Traced::new(AeronAgent::connect(&config, service)?, hang.as_deref()))
@@ -203,7 +224,7 @@ fn start_embedded(
     stages.push(Stage { name: "service", runner, is_driver: false });
     let (config, settings, embedded_settings, shared) =
         (client.clone().client_name("gateway"), options.clone(), embedded.clone(), shared.clone());
-    let runner = builder("gateway", &options.gateway_idle, options.gateway_core)
+    let runner = builder("gateway", &options.gateway_idle, options.gateway_core, options)
         .start(move || {
             let gateway = EmbeddedGateway::new(&settings, &embedded_settings, shared);
             Ok(Traced::new(AeronAgent::connect(&config, gateway)?, settings.hang_on_close.as_deref()))
@@ -248,16 +269,21 @@ fn start_composed(
         }
         Ok(CompositeAgent::new(agents))
     };
-    let runner = builder("composite", &options.gateway_idle, options.gateway_core)
+    let runner = builder("composite", &options.gateway_idle, options.gateway_core, options)
         .start(factory)
         .map_err(|source| RunError { what: "composite", source })?;
     stages.push(Stage { name: "composite", runner, is_driver: false });
     Ok(())
 }
 
-/// Waits for a signal, the end of the run time or an agent that ends on its own, printing
-/// statistics once a second.
-fn watch(options: &Options, termination: &AgentTermination, stages: &[Stage], line: &mut StatsLine<'_>) {
+/// Waits for a signal, the end of the run time or an agent that ends on its own (returns its
+/// name), printing statistics once a second.
+fn watch(
+    options: &Options,
+    termination: &AgentTermination,
+    stages: &[Stage],
+    line: &mut StatsLine<'_>,
+) -> Option<&'static str> {
     let start = Instant::now();
     let deadline = options.run_time.map(|d| start + d);
     let mut next_tick = start + Duration::from_secs(1);
@@ -267,11 +293,11 @@ fn watch(options: &Options, termination: &AgentTermination, stages: &[Stage], li
         if termination.wait_timeout(wait) {
             let signal = termination.received_signal().map_or("stop".to_owned(), signal_name);
             println!("gateway: {signal} received");
-            return;
+            return None;
         }
         if let Some(stage) = stages.iter().find(|s| !s.runner.is_running()) {
             println!("gateway: the {} ended on its own", stage.name);
-            return;
+            return Some(stage.name);
         }
         let now = Instant::now();
         if now >= next_tick {
@@ -280,49 +306,48 @@ fn watch(options: &Options, termination: &AgentTermination, stages: &[Stage], li
         }
         if deadline.is_some_and(|d| now >= d) {
             println!("gateway: run time over");
-            return;
+            return None;
         }
     }
 }
 
-/// Stops new requests and waits, up to the drain timeout, until the gateway holds nothing
-/// more: every request answered, no session half-open. Signals do not cut it short (a second
-/// one ends the process).
-fn drain(options: &Options, shared: &Shared, stages: &[Stage]) -> Drain {
-    // Relaxed: the gateway only needs to see it eventually; what it publishes back is ordered
-    // by the `drained` flag.
-    shared.draining.store(true, Ordering::Relaxed);
-    let in_flight = || shared.figures.in_flight.load(Ordering::Acquire);
-    println!("gateway: draining {} requests in flight, for {:?} at most", in_flight(), options.drain_timeout);
-    let deadline = Instant::now() + options.drain_timeout;
-    loop {
-        if shared.is_drained() {
-            println!("gateway: drained, stopping every agent");
-            return Drain::Drained;
-        }
-        if let Some(stage) = stages.iter().find(|s| !s.runner.is_running()) {
-            println!("gateway: the {} ended on its own, stopping every agent", stage.name);
-            return Drain::AgentEnded { role: stage.name };
-        }
-        if Instant::now() >= deadline {
-            println!("gateway: drain deadline passed, stopping every agent");
-            return Drain::TimedOut { in_flight: in_flight() };
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
+/// What closing every runner found.
+struct Closed {
+    /// Every report was clean.
+    clean: bool,
+    /// How the drain of the runner holding the gateway went, if it reported.
+    gateway_drain: Option<dutycycle::Drain>,
 }
 
-/// Closes every runner, the last started first, each agent on its own thread; prints each
-/// report; whether all are clean.
-fn close(stages: Vec<Stage>) -> bool {
-    let mut clean = true;
+/// Closes every runner, the last started first, each agent on its own thread (the gateway's
+/// drained first); prints each report.
+fn close(stages: Vec<Stage>) -> Closed {
+    let mut closed = Closed { clean: true, gateway_drain: None };
     for stage in stages.into_iter().rev() {
         if stage.is_driver {
             let_the_driver_send(&stage.runner.stats_reader());
         }
-        clean &= print_report(stage.runner.close());
+        let result = stage.runner.close();
+        let report = match &result {
+            Ok(report) => report,
+            Err(failed) => failed.report(),
+        };
+        if matches!(stage.name, "gateway" | "composite") {
+            let drain = *report.drain();
+            match drain {
+                dutycycle::Drain::Completed { took } => {
+                    println!("gateway: drained in {took:?}, closing the other agents")
+                }
+                dutycycle::Drain::DeadlineExceeded { .. } => {
+                    println!("gateway: drain deadline passed, closing the other agents")
+                }
+                _ => {}
+            }
+            closed.gateway_drain = Some(drain);
+        }
+        closed.clean &= print_report(result);
     }
-    clean
+    closed
 }
 
 /// The gateway's last messages (the SessionCloseRequest) are in its publication's buffer when
@@ -350,7 +375,9 @@ fn print_report(report: Result<AgentReport, AgentFailed>) -> bool {
             report.is_clean()
         }
         Err(failed) => {
-            println!("report: {failed}");
+            // The whole report (figures, drain, every failure), then the error's one line.
+            println!("report: {}", failed.report());
+            println!("failed: {failed}");
             false
         }
     }

@@ -2,7 +2,7 @@
 //! end. The agents publish their figures through atomics; main only reads them.
 
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -40,9 +40,6 @@ pub struct GatewayFigures {
     pub leader: AtomicI64,
     /// What closing the session did, a [`SessionClose`] as `u8`.
     pub session_close: AtomicU8,
-    /// Set by the gateway once, draining, it holds nothing more: every request answered and
-    /// no session half-open (Release: the figures above are final for a reader that sees it).
-    pub drained: AtomicBool,
 }
 
 /// Where the gateway's cluster session is, for the statistics line.

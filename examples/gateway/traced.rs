@@ -31,6 +31,14 @@ impl<A: Agent> Agent for Traced<A> {
         self.inner.do_work()
     }
 
+    fn on_drain(&mut self) -> Result<(), AgentError> {
+        self.inner.on_drain()
+    }
+
+    fn is_drained(&self) -> bool {
+        self.inner.is_drained()
+    }
+
     fn on_close(&mut self) -> Result<(), AgentError> {
         if self.hang_on_close {
             println!(
