@@ -5,7 +5,8 @@
 //! - [`MediaDriverAgent`]: an embedded media driver that is itself an agent, with a directory
 //!   of its own removed on close; on a thread of its own or composed with other agents on one
 //!   core. Its settings are a [`MediaDriverConfig`], which also places the threads Aeron starts
-//!   ([`DriverThread`]); its errors a [`DriverError`].
+//!   ([`DriverThread`]); its errors a [`DriverError`]. [`MediaDriver`] is the same driver with
+//!   every duty cycle, the conductor's too, on a thread of Aeron's.
 //! - [`AeronClient`]: an Aeron client owned by one agent, its conductor run from the agent's
 //!   duty cycle ([`ConductorMode::Invoker`], Aeron's conductor agent invoker) or on Aeron's
 //!   own thread ([`ConductorMode::Thread`]). [`AeronAgent`] pairs one with [`ClientAgent`]
@@ -105,7 +106,8 @@ pub use cause::cause;
 pub use channel::{Channel, ChannelError, Media};
 pub use client::{AeronAgent, AeronClient, ClientAgent, ClientConfig, ClientError, ConductorMode};
 pub use driver::{
-    DriverError, DriverThread, MediaDriverAgent, MediaDriverConfig, ThreadingMode, UnknownThreadingMode,
+    DriverError, DriverThread, MediaDriver, MediaDriverAgent, MediaDriverConfig, ThreadingMode,
+    UnknownThreadingMode,
 };
 pub use idle::RusteronIdle;
 pub use slot::{

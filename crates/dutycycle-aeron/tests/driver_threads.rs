@@ -8,7 +8,10 @@ use std::time::Duration;
 
 use common::{serial, wait_until};
 use dutycycle::{AgentRunner, IdleStrategyConfig, SleepingIdleStrategy, StartError};
-use dutycycle_aeron::{cause, DriverError, DriverThread, MediaDriverAgent, MediaDriverConfig, ThreadingMode};
+use dutycycle_aeron::{
+    cause, AeronClient, ClientConfig, DriverError, DriverThread, MediaDriver, MediaDriverAgent,
+    MediaDriverConfig, ThreadingMode,
+};
 
 /// A thread of this process, found by its name.
 #[derive(Debug)]
@@ -153,6 +156,60 @@ fn a_shared_network_driver_pins_its_network_thread() {
 }
 
 #[test]
+fn a_dedicated_driver_on_aerons_threads_runs_its_conductor_sender_and_receiver_where_asked() {
+    let _serial = serial();
+    let Some((first, second)) = two_cores() else { return };
+    let config = MediaDriverConfig::new()
+        .threading_mode(ThreadingMode::Dedicated)
+        .thread_core(DriverThread::Conductor, second)
+        .thread_core(DriverThread::Sender, first)
+        .thread_core(DriverThread::Receiver, second)
+        .thread_idle_strategy(DriverThread::Conductor, idle("sleep-ns:200ms"))
+        .thread_idle_strategy(DriverThread::Sender, idle("sleep-ns:1ms"))
+        .thread_idle_strategy(DriverThread::Receiver, idle("backoff:1,1,1ms,1ms"));
+    let dir = config.aeron_dir().to_owned();
+    let driver = MediaDriver::launch(config).unwrap();
+
+    let (conductor, sender, receiver) =
+        (Task::named("conductor"), Task::named("sender"), Task::named("receiver"));
+    assert_eq!(conductor.allowed_cpus(), [second]);
+    assert_eq!(sender.allowed_cpus(), [first]);
+    assert_eq!(receiver.allowed_cpus(), [second]);
+
+    let before = [&conductor, &sender, &receiver].map(Task::voluntary_switches);
+    std::thread::sleep(Duration::from_secs(1));
+    let [conductor_sleeps, sender_sleeps, receiver_sleeps] = {
+        let after = [&conductor, &sender, &receiver].map(Task::voluntary_switches);
+        [0, 1, 2].map(|i| after[i] - before[i])
+    };
+    assert!(conductor_sleeps <= 15, "the conductor slept {conductor_sleeps} times in 1 s");
+    assert!(sender_sleeps >= 100, "the sender slept {sender_sleeps} times in 1 s");
+    assert!(receiver_sleeps >= 100, "the receiver slept {receiver_sleeps} times in 1 s");
+
+    // Clients connect as to any driver.
+    AeronClient::connect(&ClientConfig::new().dir(&dir)).unwrap().close().unwrap();
+    driver.close().unwrap();
+    assert!(!dir.exists());
+    assert!(tasks_named("conductor").is_empty(), "Aeron's threads are joined on close");
+}
+
+#[test]
+fn a_shared_driver_on_aerons_thread_runs_where_asked() {
+    let _serial = serial();
+    let core = *dutycycle::allowed_cores().unwrap().last().unwrap();
+    let config = MediaDriverConfig::new()
+        .threading_mode(ThreadingMode::Shared)
+        .thread_core(DriverThread::Shared, core)
+        .thread_idle_strategy(DriverThread::Shared, idle("sleep-ms:1"));
+    let dir = config.aeron_dir().to_owned();
+    let driver = MediaDriver::launch(config).unwrap();
+    // Aeron names the thread "[conductor, sender, receiver]", which the kernel keeps 15 bytes of.
+    assert_eq!(Task::named("[conductor, sen").allowed_cpus(), [core]);
+    driver.close().unwrap();
+    assert!(!dir.exists());
+}
+
+#[test]
 fn a_core_outside_the_allowed_set_is_refused_before_anything_is_touched() {
     let _serial = serial();
     let allowed = dutycycle::allowed_cores().unwrap();
@@ -167,8 +224,11 @@ fn a_core_outside_the_allowed_set_is_refused_before_anything_is_touched() {
         }
         other => panic!("{other:?}"),
     }
-    let error = start_driver("md-far-core", allowed[0], config).unwrap_err();
+    let error = start_driver("md-far-core", allowed[0], config.clone()).unwrap_err();
     assert!(matches!(driver_error(&error), DriverError::CoreNotAllowed { core: 4095, .. }), "{error}");
+    assert!(!dir.exists(), "{} was created", dir.display());
+    let error = MediaDriver::launch(config.thread_core(DriverThread::Conductor, 4095)).unwrap_err();
+    assert!(matches!(error, DriverError::CoreNotAllowed { core: 4095, .. }), "{error}");
     assert!(!dir.exists(), "{} was created", dir.display());
 }
 
@@ -234,12 +294,15 @@ fn the_duty_cycle_the_agent_runs_is_placed_by_its_runner_not_the_config() {
     for config in cases {
         assert!(config.validate().is_ok(), "the settings themselves are valid");
         let dir = config.aeron_dir().to_owned();
-        match MediaDriverAgent::launch(config) {
+        match MediaDriverAgent::launch(config.clone()) {
             Err(error @ DriverError::ThreadRunByAgent { .. }) => {
                 assert!(error.to_string().contains("runner"), "{error}");
             }
             other => panic!("{other:?}"),
         }
+        assert!(!dir.exists());
+        // On Aeron's own threads, the same settings are the main thread's.
+        MediaDriver::launch(config).unwrap().close().unwrap();
         assert!(!dir.exists());
     }
 }

@@ -97,9 +97,18 @@ impl MediaDriverAgent {
     /// ([`Aeron`](DriverError::Aeron)). No driver runs afterwards; a directory this call
     /// created is removed unless a driver of someone else's runs in it, and nothing else is.
     pub fn launch(config: MediaDriverConfig) -> Result<MediaDriverAgent, DriverError> {
+        Self::launch_with(config, MainLoop::Agent)
+    }
+
+    /// Launches the driver with its main duty cycle run by `main_loop`: the agent's
+    /// (`launch`), or a thread of Aeron's ([`MediaDriver`](crate::MediaDriver)).
+    pub(crate) fn launch_with(
+        config: MediaDriverConfig,
+        main_loop: MainLoop,
+    ) -> Result<MediaDriverAgent, DriverError> {
         events::driver_launching(&config.dir);
         let dir = config.dir.clone();
-        let launched = Self::launch_checked(config);
+        let launched = Self::launch_checked(config, main_loop);
         match &launched {
             Ok(agent) => events::driver_started(&agent.dir),
             Err(error) => events::driver_launch_failed(&dir, error),
@@ -108,10 +117,15 @@ impl MediaDriverAgent {
     }
 
     /// [`launch`](MediaDriverAgent::launch) but for its events.
-    fn launch_checked(config: MediaDriverConfig) -> Result<MediaDriverAgent, DriverError> {
+    fn launch_checked(
+        config: MediaDriverConfig,
+        main_loop: MainLoop,
+    ) -> Result<MediaDriverAgent, DriverError> {
         config.validate()?;
-        if let Some((thread, _)) = config.placed_threads().find(|(thread, _)| !thread.is_aeron_thread()) {
-            return Err(DriverError::ThreadRunByAgent { thread });
+        if main_loop == MainLoop::Agent {
+            if let Some((thread, _)) = config.placed_threads().find(|(thread, _)| thread.is_run_by_agent()) {
+                return Err(DriverError::ThreadRunByAgent { thread });
+            }
         }
         let dir = config.dir.clone();
         let _lock = DirLock::acquire(&dir, DIR_LOCK_TIMEOUT).map_err(|source| lock_error(&dir, source))?;
@@ -120,7 +134,7 @@ impl MediaDriverAgent {
             PrepareError::AlreadyActive => DriverError::AlreadyActive { dir: dir.clone() },
             PrepareError::NotAnAeronDir => DriverError::NotAnAeronDir { dir: dir.clone() },
         })?;
-        match start_driver(&config) {
+        match start_driver(&config, main_loop) {
             Ok(Started { context, driver, pins }) => Ok(MediaDriverAgent {
                 driver: Some(driver),
                 context: Some(context),
@@ -152,6 +166,11 @@ impl MediaDriverAgent {
     /// The driver's threading mode.
     pub fn threading_mode(&self) -> ThreadingMode {
         self.threading_mode
+    }
+
+    /// Closes the driver and removes its directory, as `on_close` does.
+    pub(crate) fn close(&mut self) -> Result<(), DriverError> {
+        self.close_driver()
     }
 
     /// Whether the driver is running (launched, not yet closed).
@@ -251,6 +270,16 @@ fn aeron_error<'a>(dir: &'a Path, call: &'static str) -> impl Fn(AeronCError) ->
     }
 }
 
+/// What runs the driver's main duty cycle (the conductor's, or in `Shared` mode the whole
+/// driver's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MainLoop {
+    /// The agent, through `aeron_driver_main_do_work` (Aeron's manual main loop).
+    Agent,
+    /// A thread Aeron starts, like the others.
+    AeronThread,
+}
+
 /// A started driver, its context and the state of its start hook (if any), which must outlive
 /// the driver.
 struct Started {
@@ -259,9 +288,9 @@ struct Started {
     pins: Option<Arc<ThreadPins>>,
 }
 
-/// Builds the context, then initialises and starts the driver with a manual main loop, and
-/// waits for Aeron's threads that have a core to pin themselves.
-fn start_driver(config: &MediaDriverConfig) -> Result<Started, DriverError> {
+/// Builds the context, then initialises and starts the driver with its main duty cycle run by
+/// `main_loop`, and waits for Aeron's threads that have a core to pin themselves.
+fn start_driver(config: &MediaDriverConfig, main_loop: MainLoop) -> Result<Started, DriverError> {
     let dir = &config.dir;
     let c_dir = c_path(dir).ok_or_else(|| DriverError::InvalidSetting {
         setting: "dir",
@@ -307,7 +336,7 @@ fn start_driver(config: &MediaDriverConfig) -> Result<Started, DriverError> {
     };
     let driver = AeronDriver::new(&context).map_err(aeron_error(dir, "aeron_driver_init"))?;
     // Manual main loop: Aeron starts no thread for the main duty cycle; the agent runs it.
-    driver.start(true).map_err(aeron_error(dir, "aeron_driver_start"))?;
+    driver.start(main_loop == MainLoop::Agent).map_err(aeron_error(dir, "aeron_driver_start"))?;
     if let Some(pins) = &pins {
         // On failure the driver is dropped here: closed, its threads joined.
         pins.wait(PIN_TIMEOUT).map_err(|failure| DriverError::ThreadPin {

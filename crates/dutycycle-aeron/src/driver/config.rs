@@ -165,12 +165,13 @@ impl MediaDriverConfig {
     }
 
     /// Pins `thread` to `core` (what Aeron's `aeron.*.cpu.affinity` settings are for): the
-    /// thread pins itself as it starts, before its first duty cycle. Only for a thread Aeron starts
-    /// ([`DriverThread::is_aeron_thread`]) when the driver is a
-    /// [`MediaDriverAgent`](crate::MediaDriverAgent): pin the conductor (or, in
+    /// thread pins itself as it starts, before its first duty cycle. For a
+    /// [`MediaDriverAgent`](crate::MediaDriverAgent), only the threads Aeron starts (not
+    /// [`DriverThread::is_run_by_agent`]): pin the conductor (or, in
     /// [`Shared`](ThreadingMode::Shared) mode, the whole driver) with the core of the runner
-    /// that drives the agent. A thread without a core runs where the thread that launched the
-    /// driver may run: on the runner's core, if it has one.
+    /// that drives the agent. For a [`MediaDriver`](crate::MediaDriver), every thread of the
+    /// mode. A thread without a core runs where the thread that launched the driver may run
+    /// (on the runner's core, if it has one).
     ///
     /// [`validate`](Self::validate) checks that the thread exists in the threading mode and
     /// that the core is one this process may use ([`dutycycle::allowed_cores`]); the launch
@@ -207,7 +208,7 @@ impl MediaDriverConfig {
     /// [`validate`](Self::validate) refuses it. As with
     /// [`thread_core`](Self::thread_core), only for a thread Aeron starts when the driver is a
     /// [`MediaDriverAgent`](crate::MediaDriverAgent): the runner's idle strategy is the
-    /// conductor's. Unset, Aeron's default: `backoff`, or its `AERON_*_IDLE_STRATEGY`
+    /// conductor's; a [`MediaDriver`](crate::MediaDriver) takes one for every thread. Unset, Aeron's default: `backoff`, or its `AERON_*_IDLE_STRATEGY`
     /// environment variable.
     ///
     /// # Examples

@@ -18,8 +18,9 @@ use crate::ThreadingMode;
 ///
 /// A [`MediaDriverAgent`](crate::MediaDriverAgent) runs the conductor's (or, in `Shared`
 /// mode, the shared) duty cycle itself, on whatever thread runs the agent; Aeron starts the
-/// others as threads of its own. [`is_aeron_thread`](DriverThread::is_aeron_thread) says
-/// which is which.
+/// others as threads of its own. [`is_run_by_agent`](DriverThread::is_run_by_agent) says
+/// which is which. A [`MediaDriver`](crate::MediaDriver) runs every one on a thread of
+/// Aeron's.
 ///
 /// # Examples
 ///
@@ -30,8 +31,8 @@ use crate::ThreadingMode;
 ///            [DriverThread::Conductor, DriverThread::Sender, DriverThread::Receiver]);
 /// assert!(DriverThread::SharedNetwork.exists_in(ThreadingMode::SharedNetwork));
 /// assert!(!DriverThread::Sender.exists_in(ThreadingMode::Shared));
-/// assert!(DriverThread::Sender.is_aeron_thread());
-/// assert!(!DriverThread::Conductor.is_aeron_thread());
+/// assert!(DriverThread::Conductor.is_run_by_agent());
+/// assert!(!DriverThread::Sender.is_run_by_agent());
 /// assert_eq!(DriverThread::SharedNetwork.to_string(), "shared-network");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -80,11 +81,12 @@ impl DriverThread {
         Self::threads_of(mode).contains(&self)
     }
 
-    /// Whether Aeron starts this thread itself: the sender, receiver and shared-network
-    /// threads. The conductor and the shared duty cycle run on the thread of the agent that
-    /// drives a [`MediaDriverAgent`](crate::MediaDriverAgent).
-    pub fn is_aeron_thread(self) -> bool {
-        matches!(self, DriverThread::Sender | DriverThread::Receiver | DriverThread::SharedNetwork)
+    /// Whether a [`MediaDriverAgent`](crate::MediaDriverAgent) runs this duty cycle itself, on
+    /// the thread that drives the agent: the conductor and the shared duty cycle (the driver's
+    /// main duty cycle). Aeron starts threads for the others; a
+    /// [`MediaDriver`](crate::MediaDriver) starts threads for all of them.
+    pub fn is_run_by_agent(self) -> bool {
+        matches!(self, DriverThread::Conductor | DriverThread::Shared)
     }
 
     /// The name of the thread in messages: `conductor`, `sender`, `receiver`,
@@ -141,7 +143,7 @@ mod tests {
     fn each_mode_runs_exactly_one_thread_holding_the_conductor() {
         for mode in [ThreadingMode::Shared, ThreadingMode::SharedNetwork, ThreadingMode::Dedicated] {
             let holders: Vec<_> =
-                DriverThread::threads_of(mode).iter().filter(|t| !t.is_aeron_thread()).collect();
+                DriverThread::threads_of(mode).iter().filter(|t| t.is_run_by_agent()).collect();
             assert_eq!(holders.len(), 1, "{mode}");
         }
     }

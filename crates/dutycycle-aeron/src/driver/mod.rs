@@ -1,6 +1,8 @@
-//! The embedded media driver as an agent.
+//! The embedded media driver: as an agent, or on threads of Aeron's own.
 //!
 //! - [`agent`]: [`MediaDriverAgent`], Aeron's C media driver whose duty cycle is the agent's;
+//! - [`media_driver`]: [`MediaDriver`], the same driver with every duty cycle on a thread of
+//!   Aeron's;
 //! - [`config`]: [`MediaDriverConfig`], its settings, checked before anything is touched;
 //! - [`threading_mode`]: [`ThreadingMode`], what the driver's duty cycle holds and which threads
 //!   Aeron starts;
@@ -16,6 +18,7 @@ pub(crate) mod config;
 pub(crate) mod dir;
 pub(crate) mod driver_thread;
 pub(crate) mod error;
+pub(crate) mod media_driver;
 pub(crate) mod thread_placement;
 pub(crate) mod threading_mode;
 
@@ -23,4 +26,5 @@ pub use agent::MediaDriverAgent;
 pub use config::MediaDriverConfig;
 pub use driver_thread::DriverThread;
 pub use error::DriverError;
+pub use media_driver::MediaDriver;
 pub use threading_mode::{ThreadingMode, UnknownThreadingMode};
