@@ -313,6 +313,33 @@ mod tests {
     }
 
     #[test]
+    fn a_start_hook_set_before_still_runs_after_pinning() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
+        let context = AeronDriverContext::new().unwrap();
+        let calls = Arc::new(AtomicUsize::new(0));
+        let seen = Arc::clone(&calls);
+        let previous = move |role: &str| {
+            assert_eq!(role, "sender");
+            // Relaxed: the assertion below runs after this call returned, on the same thread.
+            seen.fetch_add(1, Ordering::Relaxed);
+        };
+        let _handler = context.set_agent_on_start_function(Some(previous)).unwrap();
+        let core = *dutycycle::allowed_cores().unwrap().last().unwrap();
+        let pins = ThreadPins::install(&context, vec![(DriverThread::Sender, core)]).unwrap();
+
+        let state = context.get_agent_on_start_state();
+        assert_eq!(state.cast_const(), Arc::as_ptr(&pins).cast::<c_void>(), "the hook is installed");
+        let state = state as usize; // a raw pointer cannot cross to the thread
+        std::thread::scope(|s| {
+            // SAFETY: `state` is `pins`, alive for the call; the role name is NUL-terminated.
+            s.spawn(|| unsafe { pin_on_start(state as *mut c_void, c"sender".as_ptr()) });
+        });
+        assert_eq!(calls.load(Ordering::Relaxed), 1, "the earlier hook ran");
+        pins.wait(Duration::ZERO).unwrap();
+    }
+
+    #[test]
     fn a_thread_that_never_starts_is_reported_after_the_timeout() {
         let pins = ThreadPins {
             pins: vec![(DriverThread::SharedNetwork, 0)],
