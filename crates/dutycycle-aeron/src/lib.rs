@@ -4,7 +4,9 @@
 //!
 //! - [`MediaDriverAgent`]: an embedded media driver that is itself an agent, with a directory
 //!   of its own removed on close; on a thread of its own or composed with other agents on one
-//!   core. Its settings are a [`MediaDriverConfig`]; its errors a [`DriverError`].
+//!   core. Its settings are a [`MediaDriverConfig`], which also places the threads Aeron starts
+//!   ([`DriverThread`]); its errors a [`DriverError`]. [`MediaDriver`] is the same driver with
+//!   every duty cycle, the conductor's too, on a thread of Aeron's.
 //! - [`AeronClient`]: an Aeron client owned by one agent, its conductor run from the agent's
 //!   duty cycle ([`ConductorMode::Invoker`], Aeron's conductor agent invoker) or on Aeron's
 //!   own thread ([`ConductorMode::Thread`]). [`AeronAgent`] pairs one with [`ClientAgent`]
@@ -17,10 +19,10 @@
 //! - [`RusteronIdle`]: a dutycycle idle strategy where rusteron expects its `IdleStrategy`.
 //!
 //! The source follows the same concepts, each folder's `mod.rs` its map: `driver/` (the
-//! agent, its config, threading mode, directory and errors), `client/` (the client, the agent
-//! that owns one, conductor mode, config and errors), `slot/` (the one state machine every
-//! slot runs, the kinds, image events and their routing), beside `channel.rs`, `idle.rs`,
-//! `call_error.rs` and `cause.rs`.
+//! agent, its config, threading mode, threads and their placement, directory and errors),
+//! `client/` (the client, the agent that owns one, conductor mode, config and errors), `slot/`
+//! (the one state machine every slot runs, the kinds, image events and their routing), beside
+//! `channel.rs`, `idle.rs`, `call_error.rs` and `cause.rs`.
 //!
 //! `docs/AERON.md` explains the patterns; the gateway demo (`examples/gateway/`, with
 //! `--embedded`) is the whole of it in one program: a gateway and a service that fails over,
@@ -103,7 +105,10 @@ pub use call_error::AeronCallError;
 pub use cause::cause;
 pub use channel::{Channel, ChannelError, Media};
 pub use client::{AeronAgent, AeronClient, ClientAgent, ClientConfig, ClientError, ConductorMode};
-pub use driver::{DriverError, MediaDriverAgent, MediaDriverConfig, ThreadingMode, UnknownThreadingMode};
+pub use driver::{
+    DriverError, DriverThread, MediaDriver, MediaDriverAgent, MediaDriverConfig, ThreadingMode,
+    UnknownThreadingMode,
+};
 pub use idle::RusteronIdle;
 pub use slot::{
     AddErrorPolicy, ExclusivePublicationSlot, ImageEvent, ImageInfo, PublicationKind, PublicationSlot,

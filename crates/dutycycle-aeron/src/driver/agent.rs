@@ -3,11 +3,13 @@
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use dutycycle::{Agent, AgentError};
 use rusteron_media_driver::{AeronCError, AeronDriver, AeronDriverContext};
 
 use crate::driver::dir::{self, c_path, DirLock, DriverIdentity, PrepareError, DIR_LOCK_TIMEOUT};
+use crate::driver::thread_placement::{AeronIdleStrategy, ThreadPins, PIN_TIMEOUT};
 use crate::{events, AeronCallError, DriverError, MediaDriverConfig, ThreadingMode};
 
 /// Aeron's C media driver, embedded, as an [`Agent`]: its duty cycle is the driver's own
@@ -22,6 +24,9 @@ use crate::{events, AeronCallError, DriverError, MediaDriverConfig, ThreadingMod
 ///   another program's driver runs in it); nothing `launch` did not create is removed.
 /// - `do_work` runs one driver duty cycle: with [`ThreadingMode::Shared`], conductor, sender
 ///   and receiver; in the other modes the conductor, while Aeron's own threads run the rest.
+///   The thread that runs the agent is placed by its runner (core, idle strategy); Aeron's own
+///   threads by [`MediaDriverConfig::thread_core`] and
+///   [`thread_idle_strategy`](MediaDriverConfig::thread_idle_strategy).
 /// - `on_close` closes the driver (joining Aeron's own threads, if any) and removes its
 ///   directory (only while its CnC file still names this driver), on the agent's thread.
 ///   Dropping an agent that was never closed does the same.
@@ -59,6 +64,9 @@ pub struct MediaDriverAgent {
     identity: Option<DriverIdentity>,
     threading_mode: ThreadingMode,
     delete_dir_on_close: bool,
+    /// The start hook's state, when Aeron's threads pin themselves: Aeron's context points to
+    /// it, so it outlives the driver (dropped with the agent, after `close_driver`).
+    _pins: Option<Arc<ThreadPins>>,
 }
 
 impl MediaDriverAgent {
@@ -76,6 +84,12 @@ impl MediaDriverAgent {
     /// # Errors
     ///
     /// [`DriverError`]: a setting out of range ([`InvalidSetting`](DriverError::InvalidSetting)),
+    /// a driver thread misplaced ([`ThreadNotInMode`](DriverError::ThreadNotInMode),
+    /// [`IdleStrategyNotInAeron`](DriverError::IdleStrategyNotInAeron),
+    /// [`CoreNotAllowed`](DriverError::CoreNotAllowed), or
+    /// [`ThreadRunByAgent`](DriverError::ThreadRunByAgent) for a core or idle strategy of the
+    /// duty cycle this agent runs, which are its runner's), a thread of Aeron's that could not
+    /// pin itself ([`ThreadPin`](DriverError::ThreadPin)),
     /// a directory that cannot be written ([`DirNotWritable`](DriverError::DirNotWritable)),
     /// is in use by a live driver ([`AlreadyActive`](DriverError::AlreadyActive)) or holds
     /// other files ([`NotAnAeronDir`](DriverError::NotAnAeronDir)), a lock another launch or
@@ -83,9 +97,18 @@ impl MediaDriverAgent {
     /// ([`Aeron`](DriverError::Aeron)). No driver runs afterwards; a directory this call
     /// created is removed unless a driver of someone else's runs in it, and nothing else is.
     pub fn launch(config: MediaDriverConfig) -> Result<MediaDriverAgent, DriverError> {
+        Self::launch_with(config, MainLoop::Agent)
+    }
+
+    /// Launches the driver with its main duty cycle run by `main_loop`: the agent's
+    /// (`launch`), or a thread of Aeron's ([`MediaDriver`](crate::MediaDriver)).
+    pub(crate) fn launch_with(
+        config: MediaDriverConfig,
+        main_loop: MainLoop,
+    ) -> Result<MediaDriverAgent, DriverError> {
         events::driver_launching(&config.dir);
         let dir = config.dir.clone();
-        let launched = Self::launch_checked(config);
+        let launched = Self::launch_checked(config, main_loop);
         match &launched {
             Ok(agent) => events::driver_started(&agent.dir),
             Err(error) => events::driver_launch_failed(&dir, error),
@@ -94,8 +117,16 @@ impl MediaDriverAgent {
     }
 
     /// [`launch`](MediaDriverAgent::launch) but for its events.
-    fn launch_checked(config: MediaDriverConfig) -> Result<MediaDriverAgent, DriverError> {
+    fn launch_checked(
+        config: MediaDriverConfig,
+        main_loop: MainLoop,
+    ) -> Result<MediaDriverAgent, DriverError> {
         config.validate()?;
+        if main_loop == MainLoop::Agent {
+            if let Some((thread, _)) = config.placed_threads().find(|(thread, _)| thread.is_run_by_agent()) {
+                return Err(DriverError::ThreadRunByAgent { thread });
+            }
+        }
         let dir = config.dir.clone();
         let _lock = DirLock::acquire(&dir, DIR_LOCK_TIMEOUT).map_err(|source| lock_error(&dir, source))?;
         let created = dir::prepare(&dir, config.driver_timeout).map_err(|e| match e {
@@ -103,14 +134,15 @@ impl MediaDriverAgent {
             PrepareError::AlreadyActive => DriverError::AlreadyActive { dir: dir.clone() },
             PrepareError::NotAnAeronDir => DriverError::NotAnAeronDir { dir: dir.clone() },
         })?;
-        match start_driver(&config) {
-            Ok((context, driver)) => Ok(MediaDriverAgent {
+        match start_driver(&config, main_loop) {
+            Ok(Started { context, driver, pins }) => Ok(MediaDriverAgent {
                 driver: Some(driver),
                 context: Some(context),
                 identity: DriverIdentity::read(&dir).ok(),
                 dir,
                 threading_mode: config.threading_mode,
                 delete_dir_on_close: config.delete_dir_on_close,
+                _pins: pins,
             }),
             Err(error) => {
                 // Aeron may have filled the directory before failing: remove it if this call
@@ -134,6 +166,11 @@ impl MediaDriverAgent {
     /// The driver's threading mode.
     pub fn threading_mode(&self) -> ThreadingMode {
         self.threading_mode
+    }
+
+    /// Closes the driver and removes its directory, as `on_close` does.
+    pub(crate) fn close(&mut self) -> Result<(), DriverError> {
+        self.close_driver()
     }
 
     /// Whether the driver is running (launched, not yet closed).
@@ -233,8 +270,27 @@ fn aeron_error<'a>(dir: &'a Path, call: &'static str) -> impl Fn(AeronCError) ->
     }
 }
 
-/// Builds the context, then initialises and starts the driver with a manual main loop.
-fn start_driver(config: &MediaDriverConfig) -> Result<(AeronDriverContext, AeronDriver), DriverError> {
+/// What runs the driver's main duty cycle (the conductor's, or in `Shared` mode the whole
+/// driver's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MainLoop {
+    /// The agent, through `aeron_driver_main_do_work` (Aeron's manual main loop).
+    Agent,
+    /// A thread Aeron starts, like the others.
+    AeronThread,
+}
+
+/// A started driver, its context and the state of its start hook (if any), which must outlive
+/// the driver.
+struct Started {
+    context: AeronDriverContext,
+    driver: AeronDriver,
+    pins: Option<Arc<ThreadPins>>,
+}
+
+/// Builds the context, then initialises and starts the driver with its main duty cycle run by
+/// `main_loop`, and waits for Aeron's threads that have a core to pin themselves.
+fn start_driver(config: &MediaDriverConfig, main_loop: MainLoop) -> Result<Started, DriverError> {
     let dir = &config.dir;
     let c_dir = c_path(dir).ok_or_else(|| DriverError::InvalidSetting {
         setting: "dir",
@@ -263,8 +319,31 @@ fn start_driver(config: &MediaDriverConfig) -> Result<(AeronDriverContext, Aeron
     if let Some(sparse) = config.term_buffer_sparse_file {
         context.set_term_buffer_sparse_file(sparse).map_err(&set)?;
     }
+    for (thread, settings) in config.placed_threads() {
+        if let Some(idle) = &settings.idle_strategy {
+            // `validate` checked that Aeron C has it.
+            let strategy = AeronIdleStrategy::of(idle).map_err(|reason| {
+                DriverError::IdleStrategyNotInAeron { thread, strategy: idle.to_string(), reason }
+            })?;
+            strategy.apply(&context, thread).map_err(&set)?;
+        }
+    }
+    let cores: Vec<_> = config.placed_threads().filter_map(|(thread, s)| Some((thread, s.core?))).collect();
+    // Declared before the driver, so that it is dropped after it on every early return.
+    let pins = match cores.is_empty() {
+        true => None,
+        false => Some(ThreadPins::install(&context, cores).map_err(&set)?),
+    };
     let driver = AeronDriver::new(&context).map_err(aeron_error(dir, "aeron_driver_init"))?;
     // Manual main loop: Aeron starts no thread for the main duty cycle; the agent runs it.
-    driver.start(true).map_err(aeron_error(dir, "aeron_driver_start"))?;
-    Ok((context, driver))
+    driver.start(main_loop == MainLoop::Agent).map_err(aeron_error(dir, "aeron_driver_start"))?;
+    if let Some(pins) = &pins {
+        // On failure the driver is dropped here: closed, its threads joined.
+        pins.wait(PIN_TIMEOUT).map_err(|failure| DriverError::ThreadPin {
+            thread: failure.thread,
+            core: failure.core,
+            source: failure.source,
+        })?;
+    }
+    Ok(Started { context, driver, pins })
 }

@@ -3,8 +3,11 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use dutycycle::IdleStrategyConfig;
+
 use crate::driver::dir::{c_path, unique_dir};
-use crate::{DriverError, ThreadingMode};
+use crate::driver::thread_placement::AeronIdleStrategy;
+use crate::{DriverError, DriverThread, ThreadingMode};
 
 /// Aeron's smallest term buffer: 64 KiB.
 const MIN_TERM_LENGTH: usize = 64 * 1024;
@@ -30,8 +33,10 @@ pub(crate) fn driver_timeout_problem(timeout: Duration) -> Option<&'static str> 
     }
 }
 
-/// The settings of an embedded media driver: its directory, threading mode and the few
-/// settings an embedded driver is usually tuned by. Everything else comes from Aeron's
+/// The settings of an embedded media driver: its directory, threading mode, the cores and idle
+/// strategies of the threads Aeron starts ([`thread_core`](MediaDriverConfig::thread_core),
+/// [`thread_idle_strategy`](MediaDriverConfig::thread_idle_strategy)) and the few settings an
+/// embedded driver is usually tuned by. Everything else comes from Aeron's
 /// environment variables (`AERON_*`), which the C driver reads when its context is made.
 ///
 /// [`MediaDriverConfig::new`] picks a directory no other driver uses
@@ -68,6 +73,21 @@ pub struct MediaDriverConfig {
     pub(crate) ipc_term_buffer_length: Option<usize>,
     pub(crate) mtu_length: Option<usize>,
     pub(crate) term_buffer_sparse_file: Option<bool>,
+    /// Per [`DriverThread`], in the order of [`DriverThread::ALL`].
+    pub(crate) threads: [ThreadSettings; 5],
+}
+
+/// The placement of one driver thread: its core and idle strategy, each unset by default.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ThreadSettings {
+    pub(crate) core: Option<usize>,
+    pub(crate) idle_strategy: Option<IdleStrategyConfig>,
+}
+
+impl ThreadSettings {
+    fn is_set(&self) -> bool {
+        self.core.is_some() || self.idle_strategy.is_some()
+    }
 }
 
 impl MediaDriverConfig {
@@ -86,6 +106,7 @@ impl MediaDriverConfig {
             ipc_term_buffer_length: None,
             mtu_length: None,
             term_buffer_sparse_file: None,
+            threads: Default::default(),
         }
     }
 
@@ -143,6 +164,112 @@ impl MediaDriverConfig {
         self
     }
 
+    /// Pins `thread` to `core` (what Aeron's `aeron.*.cpu.affinity` settings are for): the
+    /// thread pins itself as it starts, before its first duty cycle. For a
+    /// [`MediaDriverAgent`](crate::MediaDriverAgent), only the threads Aeron starts (not
+    /// [`DriverThread::is_run_by_agent`]): pin the conductor (or, in
+    /// [`Shared`](ThreadingMode::Shared) mode, the whole driver) with the core of the runner
+    /// that drives the agent. For a [`MediaDriver`](crate::MediaDriver), every thread of the
+    /// mode. A thread without a core runs where the thread that launched the driver may run
+    /// (on the runner's core, if it has one).
+    ///
+    /// [`validate`](Self::validate) checks that the thread exists in the threading mode and
+    /// that the core is one this process may use ([`dutycycle::allowed_cores`]); the launch
+    /// fails if the OS refuses the pin.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use dutycycle_aeron::{DriverError, DriverThread, MediaDriverConfig, ThreadingMode};
+    ///
+    /// let core = *dutycycle::allowed_cores()?.last().unwrap();
+    /// let config = MediaDriverConfig::new()
+    ///     .threading_mode(ThreadingMode::Dedicated)
+    ///     .thread_core(DriverThread::Sender, core)
+    ///     .thread_core(DriverThread::Receiver, core);
+    /// assert_eq!(config.core_of(DriverThread::Sender), Some(core));
+    /// assert!(config.validate().is_ok());
+    ///
+    /// let far = MediaDriverConfig::new()
+    ///     .threading_mode(ThreadingMode::Dedicated)
+    ///     .thread_core(DriverThread::Sender, 100_000);
+    /// assert!(matches!(far.validate(), Err(DriverError::CoreNotAllowed { core: 100_000, .. })));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn thread_core(mut self, thread: DriverThread, core: usize) -> Self {
+        self.threads[thread as usize].core = Some(core);
+        self
+    }
+
+    /// Sets `thread`'s idle strategy by dutycycle's name for it (Aeron's
+    /// `aeron.*.idle.strategy` and its init args). Aeron C runs its own strategies, so the
+    /// strategy must be one of them: `spin`, `noop`, `yield`, `sleep-ns` (`sleep-ms` becomes
+    /// `sleep-ns` with the same period) or `backoff`; `controllable` is not, and
+    /// [`validate`](Self::validate) refuses it. As with
+    /// [`thread_core`](Self::thread_core), only for a thread Aeron starts when the driver is a
+    /// [`MediaDriverAgent`](crate::MediaDriverAgent): the runner's idle strategy is the
+    /// conductor's; a [`MediaDriver`](crate::MediaDriver) takes one for every thread. Unset, Aeron's default: `backoff`, or its `AERON_*_IDLE_STRATEGY`
+    /// environment variable.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use dutycycle::IdleStrategyConfig;
+    /// use dutycycle_aeron::{DriverError, DriverThread, MediaDriverConfig, ThreadingMode};
+    ///
+    /// let config = MediaDriverConfig::new()
+    ///     .threading_mode(ThreadingMode::SharedNetwork)
+    ///     .thread_idle_strategy(DriverThread::SharedNetwork, "sleep-ns:100us".parse()?);
+    /// assert!(config.validate().is_ok());
+    ///
+    /// let controllable = config.thread_idle_strategy(DriverThread::SharedNetwork, "controllable".parse()?);
+    /// assert!(matches!(
+    ///     controllable.validate(),
+    ///     Err(DriverError::IdleStrategyNotInAeron { thread: DriverThread::SharedNetwork, .. })
+    /// ));
+    /// # Ok::<(), dutycycle::IdleStrategyParseError>(())
+    /// ```
+    pub fn thread_idle_strategy(mut self, thread: DriverThread, idle: IdleStrategyConfig) -> Self {
+        self.threads[thread as usize].idle_strategy = Some(idle);
+        self
+    }
+
+    /// The core set for `thread`, if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use dutycycle_aeron::{DriverThread, MediaDriverConfig};
+    ///
+    /// let config = MediaDriverConfig::new().thread_core(DriverThread::Receiver, 1);
+    /// assert_eq!(config.core_of(DriverThread::Receiver), Some(1));
+    /// assert_eq!(config.core_of(DriverThread::Sender), None);
+    /// ```
+    pub fn core_of(&self, thread: DriverThread) -> Option<usize> {
+        self.threads[thread as usize].core
+    }
+
+    /// The idle strategy set for `thread`, if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use dutycycle_aeron::{DriverThread, MediaDriverConfig};
+    ///
+    /// let config = MediaDriverConfig::new().thread_idle_strategy(DriverThread::Sender, "yield".parse()?);
+    /// assert_eq!(config.idle_strategy_of(DriverThread::Sender).map(|s| s.alias()), Some("yield"));
+    /// assert!(config.idle_strategy_of(DriverThread::Receiver).is_none());
+    /// # Ok::<(), dutycycle::IdleStrategyParseError>(())
+    /// ```
+    pub fn idle_strategy_of(&self, thread: DriverThread) -> Option<&IdleStrategyConfig> {
+        self.threads[thread as usize].idle_strategy.as_ref()
+    }
+
+    /// The threads with a core or an idle strategy set, with their settings.
+    pub(crate) fn placed_threads(&self) -> impl Iterator<Item = (DriverThread, &ThreadSettings)> {
+        DriverThread::ALL.into_iter().map(|t| (t, &self.threads[t as usize])).filter(|(_, s)| s.is_set())
+    }
+
     /// The directory the driver will use (Aeron's `aeron.dir`): where its clients connect.
     /// Named apart from the builder method [`dir`](Self::dir), which sets it.
     ///
@@ -157,12 +284,54 @@ impl MediaDriverConfig {
         &self.dir
     }
 
-    /// Checks every setting, without touching the file system or Aeron.
+    /// Checks every setting, without touching the driver's directory or Aeron (it reads the
+    /// cores this process may use, when a thread has a core).
     ///
     /// # Errors
     ///
-    /// [`DriverError::InvalidSetting`] naming the first setting out of range.
+    /// [`DriverError::InvalidSetting`] naming the first setting out of range;
+    /// [`DriverError::ThreadNotInMode`] for a thread placed that the threading mode does not
+    /// run; [`DriverError::IdleStrategyNotInAeron`] for an idle strategy Aeron C cannot run;
+    /// [`DriverError::CoreNotAllowed`] for a core outside the process's allowed set
+    /// ([`DriverError::AllowedCores`] if that set cannot be read).
     pub fn validate(&self) -> Result<(), DriverError> {
+        self.validate_settings()?;
+        self.validate_threads()
+    }
+
+    /// Each placed thread exists in the mode, runs an Aeron C strategy, on an allowed core.
+    fn validate_threads(&self) -> Result<(), DriverError> {
+        let mut allowed: Option<Vec<usize>> = None;
+        for (thread, settings) in self.placed_threads() {
+            if !thread.exists_in(self.threading_mode) {
+                return Err(DriverError::ThreadNotInMode { thread, mode: self.threading_mode });
+            }
+            if let Some(idle) = &settings.idle_strategy {
+                if let Err(reason) = AeronIdleStrategy::of(idle) {
+                    return Err(DriverError::IdleStrategyNotInAeron {
+                        thread,
+                        strategy: idle.to_string(),
+                        reason,
+                    });
+                }
+            }
+            if let Some(core) = settings.core {
+                if allowed.is_none() {
+                    allowed = Some(
+                        dutycycle::allowed_cores().map_err(|source| DriverError::AllowedCores { source })?,
+                    );
+                }
+                let allowed = allowed.as_deref().unwrap_or_default();
+                if !allowed.contains(&core) {
+                    return Err(DriverError::CoreNotAllowed { thread, core, allowed: allowed.to_vec() });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The settings that are plain values: directory, timeout, lengths.
+    fn validate_settings(&self) -> Result<(), DriverError> {
         let invalid = |setting: &'static str, value: String, reason: &str| DriverError::InvalidSetting {
             setting,
             value,

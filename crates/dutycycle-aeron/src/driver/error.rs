@@ -3,7 +3,7 @@
 use std::io;
 use std::path::PathBuf;
 
-use crate::AeronCallError;
+use crate::{AeronCallError, DriverThread, ThreadingMode};
 
 /// Why a [`MediaDriverAgent`](crate::MediaDriverAgent) could not start, or did not close
 /// cleanly. Every variant names what it is about; its `Display` says what failed, and the
@@ -43,6 +43,69 @@ pub enum DriverError {
         value: String,
         /// What a valid value is.
         reason: String,
+    },
+    /// A thread was given a core or an idle strategy that the threading mode does not run
+    /// (the sender in [`Shared`](ThreadingMode::Shared) mode, say); checked before anything
+    /// is touched.
+    #[error("the media driver runs no {thread} thread in {mode} threading mode")]
+    ThreadNotInMode {
+        /// The thread.
+        thread: DriverThread,
+        /// The threading mode.
+        mode: ThreadingMode,
+    },
+    /// A thread's idle strategy is not one Aeron C's driver can run; checked before anything
+    /// is touched.
+    #[error("the media driver's {thread} thread cannot run idle strategy {strategy}: {reason}")]
+    IdleStrategyNotInAeron {
+        /// The thread.
+        thread: DriverThread,
+        /// The strategy asked for, as [`IdleStrategyConfig`](dutycycle::IdleStrategyConfig)
+        /// prints it.
+        strategy: String,
+        /// What Aeron C can run instead.
+        reason: &'static str,
+    },
+    /// A thread's core is not one this process may run on
+    /// ([`dutycycle::allowed_cores`]); checked before anything is touched.
+    #[error(
+        "core {core} of the media driver's {thread} thread is not in this process's allowed set {allowed:?}"
+    )]
+    CoreNotAllowed {
+        /// The thread.
+        thread: DriverThread,
+        /// The core asked for.
+        core: usize,
+        /// The cores this process may use.
+        allowed: Vec<usize>,
+    },
+    /// The cores this process may use could not be read, so a thread's core could not be
+    /// checked.
+    #[error("could not read the cores this process may use")]
+    AllowedCores {
+        /// The OS error.
+        #[source]
+        source: io::Error,
+    },
+    /// A [`MediaDriverAgent`](crate::MediaDriverAgent) was given a core or an idle strategy
+    /// for the duty cycle it runs itself (the conductor, or the shared one): those are the
+    /// core and idle strategy of the runner that drives the agent. Nothing was touched.
+    #[error("the media driver's {thread} duty cycle runs on the agent's thread: set its core and idle strategy on the agent's runner")]
+    ThreadRunByAgent {
+        /// The thread.
+        thread: DriverThread,
+    },
+    /// One of Aeron's driver threads could not pin itself to its core as it started (the OS
+    /// refused, or the thread did not start within 10 s). The driver was closed again.
+    #[error("the media driver's {thread} thread could not be pinned to core {core}")]
+    ThreadPin {
+        /// The thread.
+        thread: DriverThread,
+        /// The core asked for.
+        core: usize,
+        /// The OS error, or [`io::ErrorKind::TimedOut`].
+        #[source]
+        source: io::Error,
     },
     /// The driver directory cannot be created or written.
     #[error("media driver directory {} is not writable", dir.display())]
