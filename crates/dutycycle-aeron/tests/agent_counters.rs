@@ -99,10 +99,10 @@ fn aeron_all_jar() -> PathBuf {
         .join(format!("aeron-all-{version}.jar"))
 }
 
-/// Runs Aeron's `AeronStat` once (`watch=false`) on the driver of `dir` and returns
-/// `(value, label)` of every counter it prints. The JVM is killed if it outlives a generous
-/// deadline, and reaped in every case.
-fn aeron_stat(dir: &Path) -> Vec<(i64, String)> {
+/// Runs `java` with aeron-all on its class path and `args` after it; returns its stdout. The
+/// JVM is killed if it outlives a generous deadline, and reaped in every case; panics unless
+/// it exits 0.
+fn java(args: &[&str]) -> String {
     const SETUP: &str = "run `bash scripts/setup.sh` (it installs a JDK and fetches aeron-all)";
     let jar = aeron_all_jar();
     assert!(jar.is_file(), "no aeron-all jar at {}: {SETUP}", jar.display());
@@ -115,20 +115,24 @@ fn aeron_stat(dir: &Path) -> Vec<(i64, String)> {
             "java.base/java.util.zip=ALL-UNNAMED",
             "--add-opens",
             "java.base/sun.nio.ch=ALL-UNNAMED",
+            "-cp",
         ])
-        .arg(format!("-Daeron.dir={}", dir.display()))
-        .arg("-cp")
         .arg(&jar)
-        .args(["io.aeron.samples.AeronStat", "watch=false"])
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     die_with_parent(&mut command);
     let mut java = command.spawn().unwrap_or_else(|e| panic!("cannot run java ({e}): {SETUP}"));
-    let mut stdout = java.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
+    let (mut stdout, mut stderr) = (java.stdout.take().unwrap(), java.stderr.take().unwrap());
+    let out = std::thread::spawn(move || {
         let mut out = String::new();
         let _ = stdout.read_to_string(&mut out);
         out
+    });
+    let err = std::thread::spawn(move || {
+        let mut err = String::new();
+        let _ = stderr.read_to_string(&mut err);
+        err
     });
     let deadline = Instant::now() + Duration::from_secs(120);
     let status = loop {
@@ -142,11 +146,16 @@ fn aeron_stat(dir: &Path) -> Vec<(i64, String)> {
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    let out = reader.join().unwrap();
-    let mut err = String::new();
-    let _ = java.stderr.take().unwrap().read_to_string(&mut err);
-    let status = status.unwrap_or_else(|| panic!("AeronStat did not finish in 120 s; printed:\n{out}"));
-    assert!(status.success(), "AeronStat failed ({status}):\n{out}\n{err}");
+    let (out, err) = (out.join().unwrap(), err.join().unwrap());
+    let status = status.unwrap_or_else(|| panic!("java {args:?} did not finish in 120 s:\n{out}\n{err}"));
+    assert!(status.success(), "java {args:?} failed ({status}):\n{out}\n{err}");
+    out
+}
+
+/// Runs Aeron's `AeronStat` once (`watch=false`) on the driver of `dir`; returns
+/// `(value, label)` of every counter it prints.
+fn aeron_stat(dir: &Path) -> Vec<(i64, String)> {
+    let out = java(&[&format!("-Daeron.dir={}", dir.display()), "io.aeron.samples.AeronStat", "watch=false"]);
     // Lines look like `  12:                    1,234 - label`.
     out.lines()
         .filter_map(|line| {
@@ -312,9 +321,21 @@ fn a_second_process_switches_the_agents_idle_strategy_through_its_control_counte
         counters(&dir)
     );
 
+    // With the Java tool docs/AERON.md shows.
+    let tool = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/java/SetIdleControl.java");
+    let label = "dutycycle idle control: role=tuned thread=tuned";
+    let dir_arg = dir.to_str().unwrap();
+    let printed = java(&[tool, dir_arg, label, &ControllableIdleStrategy::YIELD.to_string()]);
+    assert!(printed.trim_end().ends_with(" = 3"), "{printed}");
+    assert!(
+        wait_until(Duration::from_secs(30), || control.mode() == IdleMode::Yield),
+        "status {} after Java wrote 3",
+        control.status()
+    );
+
+    // With a child process of this test, as a Rust tool would.
     let test = "a_second_process_switches_the_agents_idle_strategy_through_its_control_counter";
     for (status, mode) in [
-        (ControllableIdleStrategy::YIELD, IdleMode::Yield),
         (ControllableIdleStrategy::BUSY_SPIN, IdleMode::BusySpin),
         (ControllableIdleStrategy::NOT_CONTROLLED, IdleMode::Park),
     ] {
