@@ -152,10 +152,11 @@ fn java(args: &[&str]) -> String {
     out
 }
 
-/// Runs Aeron's `AeronStat` once (`watch=false`) on the driver of `dir`; returns
-/// `(value, label)` of every counter it prints.
+/// Runs Aeron's `AeronStat` once (`watch=false`) on the driver of `dir`, showing dutycycle's
+/// type ids only (`type=77.*`, as docs/AERON.md shows); returns `(value, label)` of every
+/// counter it prints.
 fn aeron_stat(dir: &Path) -> Vec<(i64, String)> {
-    let out = java(&[&format!("-Daeron.dir={}", dir.display()), "io.aeron.samples.AeronStat", "watch=false"]);
+    let out = java(&[&format!("-Daeron.dir={}", dir.display()), "io.aeron.samples.AeronStat", "watch=false", "type=77.*"]);
     // Lines look like `  12:                    1,234 - label`.
     out.lines()
         .filter_map(|line| {
@@ -193,6 +194,7 @@ fn aeron_stat_shows_the_runners_statistics_and_they_go_when_the_agent_closes() {
     let after = reader.read();
     let value_of = |name: &str| {
         let label = format!("dutycycle {name}: role=ticker thread=ticker");
+        assert!(shown.iter().all(|(_, l)| l.starts_with("dutycycle ")), "{shown:#?}");
         let values: Vec<i64> = shown.iter().filter(|(_, l)| *l == label).map(|(v, _)| *v).collect();
         assert_eq!(values.len(), 1, "one counter labelled {label:?} in {shown:#?}");
         values[0]
