@@ -156,7 +156,12 @@ fn java(args: &[&str]) -> String {
 /// type ids only (`type=77.*`, as docs/AERON.md shows); returns `(value, label)` of every
 /// counter it prints.
 fn aeron_stat(dir: &Path) -> Vec<(i64, String)> {
-    let out = java(&[&format!("-Daeron.dir={}", dir.display()), "io.aeron.samples.AeronStat", "watch=false", "type=77.*"]);
+    let out = java(&[
+        &format!("-Daeron.dir={}", dir.display()),
+        "io.aeron.samples.AeronStat",
+        "watch=false",
+        "type=77.*",
+    ]);
     // Lines look like `  12:                    1,234 - label`.
     out.lines()
         .filter_map(|line| {

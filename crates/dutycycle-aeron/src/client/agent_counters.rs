@@ -220,9 +220,10 @@ impl AgentCounters {
         let added = self.poll_adds();
         self.copy_control();
         let now = Instant::now();
-        if self.updated.is_none_or(|at| now.duration_since(at) >= UPDATE_PERIOD) {
+        // Until a statistics counter is ready, `updated` stays unset: the first figures go
+        // out at the check that finds one ready.
+        if self.updated.is_none_or(|at| now.duration_since(at) >= UPDATE_PERIOD) && self.publish_stats() {
             self.updated = Some(now);
-            self.publish_stats();
         }
         added
     }
@@ -256,10 +257,6 @@ impl AgentCounters {
                 }
             }
         });
-        // The first published figures go out as soon as their counters are ready.
-        if self.updated.is_none() && self.counters.iter().any(|c| matches!(c.state, State::Ready(_))) {
-            self.publish_stats();
-        }
         failed.map_or(Ok(()), Err)
     }
 
@@ -290,15 +287,18 @@ impl AgentCounters {
         }
     }
 
-    /// Copies the runner's current figures into their counters.
-    fn publish_stats(&mut self) {
-        let Some(stats) = &self.stats else { return };
+    /// Copies the runner's current figures into their counters; whether there was one ready.
+    fn publish_stats(&self) -> bool {
+        let Some(stats) = &self.stats else { return false };
         let figures = stats.read();
+        let mut stored = false;
         for counter in &self.counters {
             if let (Use::Stats(figure), State::Ready(ready)) = (counter.usage, &counter.state) {
                 store(ready, figure.of(&figures));
+                stored = true;
             }
         }
+        stored
     }
 
     fn ready(&self, wanted: Use) -> Option<&AeronCounter> {
@@ -312,7 +312,7 @@ impl AgentCounters {
     /// first failure. Counters still being added are cancelled by dropping them.
     pub(crate) fn close(&mut self) -> Result<(), ClientError> {
         self.copy_control();
-        self.publish_stats();
+        let _ = self.publish_stats();
         let mut first = None;
         for Counter { label, state, .. } in self.counters.drain(..) {
             if let State::Ready(ready) = state {
@@ -357,4 +357,32 @@ impl fmt::Debug for AgentCounters {
 /// reader that loads with acquire (Aeron's `getVolatile`).
 fn store(counter: &AeronCounter, value: i64) {
     counter.addr_atomic().store(value, Ordering::Release);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn figures_become_counter_values_saturating_at_i64_max() {
+        let mut stats = DutyCycleStats::default();
+        stats.duty_cycles = u64::MAX;
+        stats.total_work = 7;
+        stats.max_cycle = Some(Duration::from_micros(3));
+        let values: Vec<i64> = Figure::COUNTED.iter().chain(&Figure::TIMED).map(|f| f.of(&stats)).collect();
+        assert_eq!(values, [i64::MAX, 7, 0, 0, 3_000, 0]);
+    }
+
+    #[test]
+    fn every_figure_has_its_own_type_id_and_name() {
+        let figures: Vec<Figure> = Figure::COUNTED.iter().chain(&Figure::TIMED).copied().collect();
+        let mut ids: Vec<i32> = figures.iter().map(|f| f.type_id()).collect();
+        ids.push(IDLE_CONTROL_COUNTER_TYPE_ID);
+        let mut unique = ids.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), ids.len());
+        assert!(ids.iter().all(|id| *id >= 1000), "Aeron keeps ids below 1000");
+        assert!(figures.iter().all(|f| f.name().starts_with("dutycycle ")));
+    }
 }
