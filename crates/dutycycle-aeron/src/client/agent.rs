@@ -2,8 +2,9 @@
 
 use std::fmt;
 
-use dutycycle::{Agent, AgentError};
+use dutycycle::{Agent, AgentError, IdleControl};
 
+use super::agent_counters::AgentCounters;
 use crate::{AeronClient, ClientConfig, ClientError};
 
 /// Application logic that uses an Aeron client, run by an [`AeronAgent`]: the same contract
@@ -93,7 +94,29 @@ pub trait ClientAgent {
 /// - `on_drain` and `is_drained`: the logic's, the client still running, so that a drain
 ///   (see [`Agent::on_drain`]) can still publish and poll;
 /// - `on_close`: the logic's `on_close` (closing its publications and subscriptions), then
-///   the client's close. Both run even if the first fails.
+///   the agent's counters' close, then the client's close. Each runs even if one before it
+///   fails.
+///
+/// # Counters
+///
+/// From `on_start` to `on_close` the agent keeps Aeron counters in its driver's CnC file,
+/// which Aeron's tools (AeronStat) read from outside the process; it adds, updates and closes
+/// them on its own thread, through its client:
+///
+/// - its runner's duty-cycle statistics ([`StatsReader::current`](dutycycle::StatsReader::current)),
+///   one counter per figure, labelled `dutycycle duty cycles: role=<role> thread=<thread>`
+///   (`total work`, `idle cycles`, `errors`, and with timing on `max cycle ns` and `slow
+///   cycles`), type ids [`DUTY_CYCLES_COUNTER_TYPE_ID`](crate::DUTY_CYCLES_COUNTER_TYPE_ID) to
+///   [`SLOW_CYCLES_COUNTER_TYPE_ID`](crate::SLOW_CYCLES_COUNTER_TYPE_ID). Off with
+///   [`publish_stats(false)`](AeronAgent::publish_stats). The figures are the runner's, so
+///   in a composite they are the composite's (every sub-agent's cycles together), published
+///   once per thread: by the first `AeronAgent` of the composite to start;
+/// - with [`with_idle_control`](AeronAgent::with_idle_control), an idle control counter
+///   (`dutycycle idle control: role=<role> thread=<thread>`) another process writes.
+///
+/// The key of every counter is the process id and the thread id (two little-endian `i64`).
+/// The agent checks every 16th duty cycle whether they are due: the control is copied then,
+/// the statistics at most every 100 ms, so a duty cycle pays an increment and a branch.
 ///
 /// # Examples
 ///
@@ -139,6 +162,7 @@ pub trait ClientAgent {
 pub struct AeronAgent<A> {
     client: Option<AeronClient>,
     logic: A,
+    counters: AgentCounters,
 }
 
 impl<A: ClientAgent> AeronAgent<A> {
@@ -154,7 +178,75 @@ impl<A: ClientAgent> AeronAgent<A> {
 
     /// Pairs a client made on this thread with `logic`.
     pub fn with_client(client: AeronClient, logic: A) -> Self {
-        AeronAgent { client: Some(client), logic }
+        AeronAgent { client: Some(client), logic, counters: AgentCounters::new() }
+    }
+
+    /// Whether the agent publishes its runner's duty-cycle statistics as Aeron counters
+    /// (default `true`). See "Counters" above.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use dutycycle::{AgentError, AgentRunner};
+    /// # use dutycycle_aeron::{AeronAgent, AeronClient, ClientAgent, ClientConfig};
+    /// # use dutycycle_aeron::{MediaDriverAgent, MediaDriverConfig};
+    /// # struct Quiet;
+    /// # impl ClientAgent for Quiet {
+    /// #     fn do_work(&mut self, _: &mut AeronClient) -> Result<usize, AgentError> { Ok(0) }
+    /// # }
+    /// # let driver_config = MediaDriverConfig::new();
+    /// # let config = ClientConfig::new().dir(driver_config.aeron_dir());
+    /// # let driver = AgentRunner::start(move || Ok(MediaDriverAgent::launch(driver_config)?))?;
+    /// let runner = AgentRunner::start(move || {
+    ///     Ok(AeronAgent::connect(&config, Quiet)?.publish_stats(false)) // no counters
+    /// })?;
+    /// assert!(runner.close()?.is_clean());
+    /// # driver.close()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn publish_stats(mut self, publish: bool) -> Self {
+        self.counters.set_publish_stats(publish);
+        self
+    }
+
+    /// Binds `control` (the control of the runner's
+    /// [`ControllableIdleStrategy`](dutycycle::ControllableIdleStrategy)) to an Aeron counter
+    /// of type [`IDLE_CONTROL_COUNTER_TYPE_ID`](crate::IDLE_CONTROL_COUNTER_TYPE_ID), so that
+    /// another process switches the strategy by writing an Agrona status value (1 no-op,
+    /// 2 busy-spin, 3 yield, 4 park) into the counter. See "Counters" above.
+    ///
+    /// The strategy never reads the counter: the agent copies the counter into `control` on
+    /// its own thread, and a status set on `control` in this process into the counter, so
+    /// that the counter shows the mode in force.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use dutycycle::{AgentError, AgentRunner, ControllableIdleStrategy, IdleControl, IdleMode};
+    /// use dutycycle_aeron::{AeronAgent, AeronClient, ClientAgent, ClientConfig};
+    /// # use dutycycle_aeron::{MediaDriverAgent, MediaDriverConfig};
+    /// # struct Quiet;
+    /// # impl ClientAgent for Quiet {
+    /// #     fn do_work(&mut self, _: &mut AeronClient) -> Result<usize, AgentError> { Ok(0) }
+    /// # }
+    /// # let driver_config = MediaDriverConfig::new();
+    /// # let config = ClientConfig::new().dir(driver_config.aeron_dir());
+    /// # let driver = AgentRunner::start(move || Ok(MediaDriverAgent::launch(driver_config)?))?;
+    ///
+    /// let control = IdleControl::new(IdleMode::Park);
+    /// let agents_control = control.clone();
+    /// let runner = AgentRunner::builder()
+    ///     .idle_strategy(ControllableIdleStrategy::with_control(control.clone()))
+    ///     .start(move || Ok(AeronAgent::connect(&config, Quiet)?.with_idle_control(agents_control)))?;
+    /// control.set_mode(IdleMode::Yield); // in this process; the counter follows
+    /// assert_eq!(control.mode(), IdleMode::Yield);
+    /// assert!(runner.close()?.is_clean());
+    /// # driver.close()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_idle_control(mut self, control: IdleControl) -> Self {
+        self.counters.set_control(control);
+        self
     }
 
     /// The logic.
@@ -176,7 +268,10 @@ impl<A: ClientAgent> AeronAgent<A> {
 impl<A: ClientAgent> Agent for AeronAgent<A> {
     fn on_start(&mut self) -> Result<(), AgentError> {
         match self.client.as_mut() {
-            Some(client) => self.logic.on_start(client),
+            Some(client) => {
+                self.logic.on_start(client)?;
+                Ok(self.counters.start(client, self.logic.role_name())?)
+            }
             None => Err(AgentError::msg("the Aeron client is closed")),
         }
     }
@@ -185,6 +280,7 @@ impl<A: ClientAgent> Agent for AeronAgent<A> {
     fn do_work(&mut self) -> Result<usize, AgentError> {
         let Some(client) = self.client.as_mut() else { return Ok(0) };
         let work = client.do_work()?;
+        self.counters.on_cycle()?;
         Ok(work + self.logic.do_work(client).map_err(ends_agent)?)
     }
 
@@ -202,8 +298,10 @@ impl<A: ClientAgent> Agent for AeronAgent<A> {
     fn on_close(&mut self) -> Result<(), AgentError> {
         let Some(mut client) = self.client.take() else { return Ok(()) };
         let logic = self.logic.on_close(&mut client);
+        let counters = self.counters.close();
         let client = client.close();
         logic?;
+        counters?;
         Ok(client?)
     }
 

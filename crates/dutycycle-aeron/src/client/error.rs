@@ -97,6 +97,25 @@ pub enum ClientError {
         #[source]
         source: AeronCallError,
     },
+    /// Adding one of an [`AeronAgent`](crate::AeronAgent)'s counters failed (the driver's
+    /// counters file is full, the driver is gone). The agent goes on without that counter.
+    #[error("adding the Aeron counter {label:?} failed")]
+    CounterAdd {
+        /// The counter's label.
+        label: String,
+        /// The failed call.
+        #[source]
+        source: AeronCallError,
+    },
+    /// Closing one of an [`AeronAgent`](crate::AeronAgent)'s counters failed.
+    #[error("closing the Aeron counter {label:?} failed")]
+    CounterClose {
+        /// The counter's label.
+        label: String,
+        /// The failed call.
+        #[source]
+        source: AeronCallError,
+    },
     /// The client has closed itself: it lost its driver (no heartbeat within the driver
     /// timeout) or was closed by the driver. Reported once; make a new client to go on.
     #[error("the Aeron client of {} has closed (driver lost or client timed out)", dir.display())]

@@ -6,11 +6,12 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use super::builder::ErrorHandler;
+use super::current;
 use super::drain::DrainStart;
 use super::duty_cycle::DutyCycle;
 use super::error::ThreadStep;
 use super::state::RunnerState;
-use super::stats::{Counting, Off, Timing, Totals};
+use super::stats::{Counting, Off, StatsReader, Timing, Totals};
 use super::stop_order::Seat;
 use super::thread_setup as thread;
 use crate::error_handler::print_error;
@@ -75,6 +76,8 @@ impl<I: IdleStrategy> ThreadSetup<I> {
         F: FnOnce() -> Result<A, AgentError>,
     {
         let shared = Arc::clone(&self.shared);
+        // `StatsReader::current` on this thread, until the agent and what is held have dropped.
+        let _current = current::enter(StatsReader::new(Arc::clone(&shared.published)));
         // What the runner holds for the agent: dropped after it, each on its own, on every path.
         let mut held = Held {
             idle: Some(self.idle),

@@ -24,11 +24,15 @@
 //!    asked: the runner, or its latch and the signal), the published statistics, the end of
 //!    the thread; loom checks its races.
 //! 7. `error.rs`: how starting, joining and closing fail.
+//! 8. `current.rs`: [`StatsReader::current`], the runner's statistics for code on its agent
+//!    thread.
 
 #[cfg(not(loom))]
 mod agent_thread;
 #[cfg(not(loom))]
 mod builder;
+#[cfg(not(loom))]
+mod current;
 mod drain;
 #[cfg(not(loom))]
 mod duty_cycle;
