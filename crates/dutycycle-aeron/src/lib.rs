@@ -104,8 +104,8 @@ mod slot;
 pub use call_error::AeronCallError;
 pub use cause::cause;
 pub use channel::{Channel, ChannelError, Media};
-pub use client::{AeronAgent, AeronClient, ClientAgent, ClientConfig, ClientError, ConductorMode};
 pub use client::{
+    AeronAgent, AeronClient, ClientAgent, ClientConfig, ClientError, ConductorMode,
     DUTY_CYCLES_COUNTER_TYPE_ID, ERRORS_COUNTER_TYPE_ID, IDLE_CONTROL_COUNTER_TYPE_ID,
     IDLE_CYCLES_COUNTER_TYPE_ID, MAX_CYCLE_NS_COUNTER_TYPE_ID, SLOW_CYCLES_COUNTER_TYPE_ID,
     TOTAL_WORK_COUNTER_TYPE_ID,
