@@ -24,6 +24,9 @@
 //!    asked: the runner, or its latch and the signal), the published statistics, the end of
 //!    the thread; loom checks its races.
 //! 7. `error.rs`: how starting, joining and closing fail.
+//!
+//! Beside the life: `rates.rs` turns two statistics snapshots into what the runner did
+//! between them and per second ([`DutyCycleDelta`], [`DutyCycleRates`]).
 
 #[cfg(not(loom))]
 mod agent_thread;
@@ -36,6 +39,7 @@ mod duty_cycle;
 mod error;
 #[cfg(not(loom))]
 mod handle;
+mod rates;
 mod report;
 pub(crate) mod state;
 pub(crate) mod stats;
@@ -51,6 +55,7 @@ pub use drain::{Drain, DEFAULT_DRAIN_TIMEOUT, MAX_DRAIN_TIMEOUT};
 pub use error::{AgentFailed, CloseError, CloseTimedOut, StartError, ThreadStep};
 #[cfg(not(loom))]
 pub use handle::AgentRunner;
+pub use rates::{DutyCycleDelta, DutyCycleRates};
 pub use report::{AgentReport, Ending};
 pub use stats::{DutyCycleStats, Statistics, StatsReader};
 pub use thread_setup::allowed_cores;
