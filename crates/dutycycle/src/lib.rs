@@ -93,7 +93,7 @@ pub use idle_strategy::{
 pub use os_thread_name::OsThreadName;
 pub use runner::{
     allowed_cores, AgentReport, Drain, DutyCycleDelta, DutyCycleRates, DutyCycleStats, Ending, Statistics,
-    StatsReader, DEFAULT_DRAIN_TIMEOUT, MAX_DRAIN_TIMEOUT,
+    StatisticsParseError, StatsReader, DEFAULT_DRAIN_TIMEOUT, MAX_DRAIN_TIMEOUT,
 };
 #[cfg(not(loom))]
 pub use runner::{

@@ -26,7 +26,8 @@
 //! 7. `error.rs`: how starting, joining and closing fail.
 //!
 //! Beside the life: `rates.rs` turns two statistics snapshots into what the runner did
-//! between them and per second ([`DutyCycleDelta`], [`DutyCycleRates`]).
+//! between them and per second ([`DutyCycleDelta`], [`DutyCycleRates`]);
+//! `statistics_text.rs` reads and prints a [`Statistics`] mode (`timed:1ms`).
 
 #[cfg(not(loom))]
 mod agent_thread;
@@ -42,6 +43,7 @@ mod handle;
 mod rates;
 mod report;
 pub(crate) mod state;
+mod statistics_text;
 pub(crate) mod stats;
 #[cfg(not(loom))]
 pub(crate) mod stop_order;
@@ -57,5 +59,6 @@ pub use error::{AgentFailed, CloseError, CloseTimedOut, StartError, ThreadStep};
 pub use handle::AgentRunner;
 pub use rates::{DutyCycleDelta, DutyCycleRates};
 pub use report::{AgentReport, Ending};
+pub use statistics_text::StatisticsParseError;
 pub use stats::{DutyCycleStats, Statistics, StatsReader};
 pub use thread_setup::allowed_cores;
