@@ -27,12 +27,16 @@
 //!
 //! Beside the life: `rates.rs` turns two statistics snapshots into what the runner did
 //! between them and per second ([`DutyCycleDelta`], [`DutyCycleRates`]);
-//! `statistics_text.rs` reads and prints a [`Statistics`] mode (`timed:1ms`).
+//! `statistics_text.rs` reads and prints a [`Statistics`] mode (`timed:1ms`); `config.rs`
+//! (feature `serde`) holds a runner's options as a configuration file does, and makes the
+//! builder from them.
 
 #[cfg(not(loom))]
 mod agent_thread;
 #[cfg(not(loom))]
 mod builder;
+#[cfg(all(feature = "serde", not(loom)))]
+mod config;
 mod drain;
 #[cfg(not(loom))]
 mod duty_cycle;
@@ -51,6 +55,8 @@ mod thread_setup;
 
 #[cfg(not(loom))]
 pub use builder::AgentRunnerBuilder;
+#[cfg(all(feature = "serde", not(loom)))]
+pub use config::RunnerConfig;
 pub(crate) use drain::{park_period, ParkDeadline};
 pub use drain::{Drain, DEFAULT_DRAIN_TIMEOUT, MAX_DRAIN_TIMEOUT};
 #[cfg(not(loom))]
