@@ -188,3 +188,30 @@ fn each_builder_from_a_controllable_config_has_a_control_of_its_own() {
     assert_eq!((a.mode(), b.mode()), (IdleMode::Park, IdleMode::Yield));
     assert_eq!(first.alias(), "controllable");
 }
+
+#[test]
+fn the_tuning_guides_configuration_file_reads_as_it_says() {
+    let guide = include_str!("../../../docs/TUNING.md");
+    let start = guide.find("```toml\n").expect("a TOML example in docs/TUNING.md") + "```toml\n".len();
+    let end = start + guide[start..].find("```").unwrap();
+    #[derive(serde::Deserialize)]
+    struct File {
+        runners: std::collections::BTreeMap<String, RunnerConfig>,
+    }
+    let file: File = toml::from_str(&guide[start..end]).unwrap();
+    let consumer = &file.runners["consumer"];
+    assert_eq!(consumer.name.as_deref(), Some("consumer"));
+    assert_eq!(consumer.core, Some(2));
+    assert_eq!(consumer.idle_strategy.to_string(), "backoff:100,10,10us,1ms");
+    assert_eq!(consumer.statistics, Statistics::Timed { threshold: Duration::from_micros(100) });
+    assert_eq!(consumer.timer_slack, Some(Duration::from_micros(1)));
+    assert_eq!(consumer.drain_timeout, Duration::from_secs(2));
+    assert_eq!(consumer.close_timeout, Some(Duration::from_secs(10)));
+    // The error the guide shows.
+    let err = toml::from_str::<File>("[runners.producer]\ndrain_timeout = \"5\"\n").err().unwrap();
+    let shown =
+        "TOML parse error at line 2, column 17\n  |\n2 | drain_timeout = \"5\"\n  |                 ^^^\n\
+                 bad duration \"5\": a unit is required (ns, us, µs, ms or s)\n";
+    assert_eq!(err.to_string(), shown);
+    assert!(guide.contains(shown.trim_end()), "docs/TUNING.md shows the error as it is");
+}
