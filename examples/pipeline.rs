@@ -7,7 +7,8 @@
 //!
 //! The producer paces messages at `--rate` per second and wakes the composite after each
 //! batch, so the composite can back off to parking between batches and still see every batch
-//! at once. The main thread prints each runner's duty-cycle statistics once a second; Ctrl-C
+//! at once. The main thread prints, once a second, the messages per second and each runner's
+//! duty cycles per second and idle share since the last line (`DutyCycleStats::since`); Ctrl-C
 //! (or SIGTERM, or `--seconds N` running out) stops every agent, each on its own thread, and
 //! the reports are printed.
 //!
@@ -22,7 +23,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use dutycycle::{Agent, AgentError, AgentGroup, AgentRunner, AgentWaker, CompositeAgent};
+use dutycycle::{Agent, AgentError, AgentGroup, AgentRunner, AgentWaker, CompositeAgent, DutyCycleStats};
 use rtrb::RingBuffer;
 
 /// One message: a sequence number and when it was produced (ns since the pipeline's epoch).
@@ -211,13 +212,30 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     let deadline = options.seconds.map(|s| Instant::now() + Duration::from_secs(s));
     let (mut last, mut last_latency) = (0, 0);
+    let mut last_stats: Vec<DutyCycleStats> = group.runners().iter().map(AgentRunner::stats).collect();
+    let mut last_tick = Instant::now();
     while !group.wait_timeout(Duration::from_secs(1)) {
+        let tick = Instant::now();
+        let interval = tick.duration_since(last_tick);
+        last_tick = tick;
         let (now, latency) = (received.load(Ordering::Relaxed), latency_sum_ns.load(Ordering::Relaxed));
         let mean_us = (latency - last_latency) as f64 / (now - last).max(1) as f64 / 1000.0;
-        print!("{:>7} msg/s, mean age {mean_us:.1} µs |", now - last);
+        let messages = (now - last) as f64 / interval.as_secs_f64();
+        print!("{messages:>7.0} msg/s, mean age {mean_us:.1} µs");
         last_latency = latency;
-        for runner in group.runners() {
-            print!(" {}: {}", runner.role(), runner.stats());
+        for (runner, last_stats) in group.runners().iter().zip(&mut last_stats) {
+            // Each runner's duty cycles since the last line: per second, and the idle share.
+            let stats = runner.stats();
+            let delta = stats.since(last_stats);
+            let rates = delta.per_second(interval).unwrap_or_default();
+            let idle = delta.idle_fraction().map_or("-".to_owned(), |idle| format!("{:.1}%", idle * 100.0));
+            print!(
+                " | {}: {:.0} cycles/s, {:.0} work/s, {idle} idle",
+                runner.role(),
+                rates.duty_cycles,
+                rates.total_work
+            );
+            *last_stats = stats;
         }
         println!();
         last = now;

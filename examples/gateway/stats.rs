@@ -228,6 +228,8 @@ pub struct StatsLine<'a> {
     readers: Vec<(&'static str, StatsReader)>,
     ticks: u64,
     last_answered: u64,
+    /// When the last line was printed, since the gateway started.
+    last_elapsed: Duration,
     last: Vec<DutyCycleStats>,
 }
 
@@ -239,11 +241,21 @@ impl<'a> StatsLine<'a> {
         readers: Vec<(&'static str, StatsReader)>,
     ) -> Self {
         let last = vec![DutyCycleStats::default(); readers.len()];
-        StatsLine { figures, rtt, extra, readers, ticks: 0, last_answered: 0, last }
+        StatsLine {
+            figures,
+            rtt,
+            extra,
+            readers,
+            ticks: 0,
+            last_answered: 0,
+            last_elapsed: Duration::ZERO,
+            last,
+        }
     }
 
     /// Prints the line: requests answered in the last second and their round trips, what is
-    /// in flight, the session, and each runner's duty cycles, idle share and longest cycle.
+    /// in flight, the session, and each runner's duty cycles per second and idle share since
+    /// the last line, and its longest cycle. `elapsed` is the time since the gateway started.
     pub fn print(&mut self, elapsed: Duration) {
         self.ticks += 1;
         let rtt = self.rtt.ask(self.ticks);
@@ -266,14 +278,16 @@ impl<'a> StatsLine<'a> {
         }
         line.push_str(&format!(" new-leaders {}", g.new_leaders.load(Ordering::Relaxed)));
         line.push_str(&(self.extra)());
-        for (i, (name, reader)) in self.readers.iter().enumerate() {
+        let interval = elapsed.saturating_sub(self.last_elapsed);
+        self.last_elapsed = elapsed;
+        for ((name, reader), last) in self.readers.iter().zip(&mut self.last) {
             let now = reader.read();
-            let cycles = now.duty_cycles - self.last[i].duty_cycles;
-            let idle = now.idle_cycles - self.last[i].idle_cycles;
-            let idle_pct = (idle * 100).checked_div(cycles).unwrap_or(0);
+            let delta = now.since(last);
+            let cycles = delta.per_second(interval).map_or(0.0, |rates| rates.duty_cycles);
+            let idle = delta.idle_fraction().map_or("-".to_owned(), |idle| format!("{:.0}%", idle * 100.0));
             let max = now.max_cycle.unwrap_or_default();
-            line.push_str(&format!(" | {name} {cycles} cycles/s {idle_pct}% idle max {max:?}"));
-            self.last[i] = now;
+            line.push_str(&format!(" | {name} {cycles:.0} cycles/s {idle} idle max {max:?}"));
+            *last = now;
         }
         println!("{line}");
     }

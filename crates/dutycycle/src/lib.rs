@@ -42,6 +42,13 @@
 //! ```
 //!
 //! The threading contract and the lifecycle are drawn in `docs/DESIGN.md`.
+//!
+//! # Features
+//!
+//! - `tracing`: lifecycle events and the default error handler's log through `tracing`.
+//! - `serde`: `Serialize` and `Deserialize` for [`IdleStrategyConfig`] and [`Statistics`],
+//!   as the strings they print and parse (`"backoff:10,20,1us,1ms"`, `"timed:1ms"`), and
+//!   `RunnerConfig`, a runner's options as a configuration file holds them.
 // The workspace's lints (Cargo.toml) add unsafe_op_in_unsafe_fn and
 // clippy::undocumented_unsafe_blocks for every crate of the workspace.
 #![deny(missing_docs, missing_debug_implementations)]
@@ -70,6 +77,8 @@ mod os_thread_name;
 mod parker;
 mod primitive;
 mod runner;
+#[cfg(feature = "serde")]
+mod serde_text;
 mod termination;
 mod waker;
 
@@ -91,9 +100,11 @@ pub use idle_strategy::{
     YieldingIdleStrategy, MAX_PARK_PERIOD,
 };
 pub use os_thread_name::OsThreadName;
+#[cfg(all(feature = "serde", not(loom)))]
+pub use runner::RunnerConfig;
 pub use runner::{
-    allowed_cores, AgentReport, Drain, DutyCycleStats, Ending, Statistics, StatsReader,
-    DEFAULT_DRAIN_TIMEOUT, MAX_DRAIN_TIMEOUT,
+    allowed_cores, AgentReport, Drain, DutyCycleDelta, DutyCycleRates, DutyCycleStats, Ending, Statistics,
+    StatisticsParseError, StatsReader, DEFAULT_DRAIN_TIMEOUT, MAX_DRAIN_TIMEOUT,
 };
 #[cfg(not(loom))]
 pub use runner::{

@@ -199,3 +199,147 @@ fn the_issues_examples_parse_or_fail_as_promised() {
         check_input(bad).unwrap();
     }
 }
+
+/// The `serde` feature: a configuration serializes as the string it prints and deserializes
+/// from every string the parser reads, failing with the parser's message and its causes.
+#[cfg(feature = "serde")]
+mod serde_forms {
+    use super::*;
+
+    /// A configuration file's table with one strategy in it: TOML has no bare values.
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Table {
+        idle: IdleStrategyConfig,
+    }
+
+    /// Every name the parser reads, each with and without arguments.
+    const EVERY_FORM: &[&str] = &[
+        "spin",
+        "noop",
+        "yield",
+        "sleep-ns",
+        "sleep-ms",
+        "backoff",
+        "controllable",
+        "sleeping",
+        "aeron_idle_strategy_busy_spinning",
+        "aeron_idle_strategy_noop",
+        "aeron_idle_strategy_yielding",
+        "aeron_idle_strategy_sleeping",
+        "aeron_idle_strategy_backoff",
+        "org.agrona.concurrent.BusySpinIdleStrategy",
+        "org.agrona.concurrent.NoOpIdleStrategy",
+        "org.agrona.concurrent.YieldingIdleStrategy",
+        "org.agrona.concurrent.SleepingIdleStrategy",
+        "org.agrona.concurrent.SleepingMillisIdleStrategy",
+        "org.agrona.concurrent.BackoffIdleStrategy",
+        "org.agrona.concurrent.ControllableIdleStrategy",
+        "BusySpinIdleStrategy",
+        "NoOpIdleStrategy",
+        "YieldingIdleStrategy",
+        "SleepingIdleStrategy",
+        "SleepingMillisIdleStrategy",
+        "BackoffIdleStrategy",
+        "ControllableIdleStrategy",
+        "sleep-ns:500us",
+        "sleeping:500",
+        "aeron_idle_strategy_sleeping:20us",
+        "org.agrona.concurrent.SleepingIdleStrategy:2ms",
+        "sleep-ms:5",
+        "SleepingMillisIdleStrategy:2s",
+        "backoff:10,20,1us,1ms",
+        "backoff:1,2,3us,4ms",
+        "aeron_idle_strategy_backoff:100-10-10us-2ms",
+        "org.agrona.concurrent.BackoffIdleStrategy:0,0,1ns,1s",
+        "controllable:spin",
+        "ControllableIdleStrategy:3",
+        "org.agrona.concurrent.ControllableIdleStrategy:noop",
+        "  backoff : 10, 20 ,1 us, 1ms  ",
+    ];
+
+    /// Deserializes `text` as JSON's string and as TOML's, and checks that both give what the
+    /// parser gives: the same configuration, or the parser's error with its causes.
+    fn check_deserialize(text: &str) -> Result<(), TestCaseError> {
+        let parsed = text.parse::<IdleStrategyConfig>();
+        let json = serde_json::from_value::<IdleStrategyConfig>(serde_json::Value::String(text.to_owned()));
+        let toml_text = toml::to_string(&toml::Table::from_iter([("idle".to_owned(), text.into())]))
+            .map_err(|e| TestCaseError::fail(format!("{text:?} as TOML: {e}")))?;
+        let from_toml = toml::from_str::<Table>(&toml_text).map(|table| table.idle);
+        match parsed {
+            Ok(config) => {
+                prop_assert_eq!(json.map_err(|e| e.to_string()), Ok(config.clone()), "{:?}", text);
+                prop_assert_eq!(from_toml.map_err(|e| e.to_string()), Ok(config), "{:?}", text);
+            }
+            Err(err) => {
+                let message = report(&err);
+                prop_assert_eq!(json.map_err(|e| e.to_string()), Err(message.clone()), "{:?}", text);
+                prop_assert_eq!(from_toml.map_err(|e| e.message().to_owned()), Err(message), "{:?}", text);
+            }
+        }
+        Ok(())
+    }
+
+    /// Serializes `config` to JSON and to TOML, checks that it is the string `Display` prints,
+    /// and that it reads back to an equal configuration.
+    fn check_round_trip(config: &IdleStrategyConfig) -> Result<(), TestCaseError> {
+        let printed = config.to_string();
+        let json = serde_json::to_string(config).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(&json, &serde_json::to_string(&printed).unwrap());
+        prop_assert_eq!(&serde_json::from_str::<IdleStrategyConfig>(&json).unwrap(), config);
+        let table = Table { idle: config.clone() };
+        let toml_text = toml::to_string(&table).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(&toml_text, &format!("idle = \"{printed}\"\n"));
+        prop_assert_eq!(toml::from_str::<Table>(&toml_text).unwrap(), table);
+        Ok(())
+    }
+
+    #[test]
+    fn every_name_form_deserializes_as_it_parses_and_serializes_as_it_prints() {
+        for form in EVERY_FORM {
+            let config: IdleStrategyConfig = form.parse().unwrap_or_else(|e| panic!("{form}: {e}"));
+            check_deserialize(form).unwrap();
+            check_round_trip(&config).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_bad_string_fails_with_the_parsers_message_and_its_causes() {
+        for (bad, message) in [
+            ("", "no idle strategy given: expected spin, noop, yield, sleep-ns, sleep-ms, backoff or controllable (or Aeron C's aeron_idle_strategy_* or Agrona's org.agrona.concurrent.*IdleStrategy names)"),
+            ("backof", r#"unknown idle strategy "backof", did you mean "backoff"?"#),
+            ("backoff:10,20,1ms,1us", r#"invalid backoff arguments "10,20,1ms,1us": max park period 1µs is below min park period 1ms"#),
+            ("sleep-ns:1parsec", r#"bad sleep period "1parsec" for sleep-ns: unknown unit "parsec" (expected ns, us, µs, ms or s)"#),
+            ("controllable:5", r#"bad mode "5" for controllable: expected noop, spin, yield, park or an Agrona status 0 to 4"#),
+        ] {
+            let err = bad.parse::<IdleStrategyConfig>().unwrap_err();
+            assert_eq!(report(&err), message);
+            let json = serde_json::from_str::<IdleStrategyConfig>(&serde_json::to_string(bad).unwrap()).unwrap_err();
+            assert_eq!(json.to_string(), format!("{message} at line 1 column {}", bad.len() + 2));
+            check_deserialize(bad).unwrap();
+        }
+        let not_a_string = serde_json::from_str::<IdleStrategyConfig>("5").unwrap_err();
+        assert_eq!(
+            not_a_string.to_string(),
+            r#"invalid type: integer `5`, expected an idle strategy, such as "backoff:10,20,1us,1ms" at line 1 column 1"#
+        );
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn every_valid_config_serializes_as_it_prints_and_reads_back(config in valid_config()) {
+            check_round_trip(&config)?;
+        }
+
+        #[test]
+        fn any_string_deserializes_as_it_parses(input in any::<String>()) {
+            check_deserialize(&input)?;
+        }
+
+        #[test]
+        fn strings_near_the_grammar_deserialize_as_they_parse(input in near_grammar()) {
+            check_deserialize(&input)?;
+        }
+    }
+}

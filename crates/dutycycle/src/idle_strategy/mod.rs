@@ -31,6 +31,7 @@ use std::time::Duration;
 pub use any::AnyIdleStrategy;
 pub use backoff::BackoffIdleStrategy;
 pub use busy_spin::BusySpinIdleStrategy;
+pub(crate) use config::{parse_duration, DurationArg, Unit};
 pub use config::{IdleStrategyArgError, IdleStrategyConfig, IdleStrategyParseError};
 pub use controllable::{ControllableIdleStrategy, IdleControl, IdleMode};
 pub use no_op::NoOpIdleStrategy;

@@ -248,18 +248,9 @@ impl<I: IdleStrategy + Send + 'static> AgentRunnerBuilder<I> {
         self
     }
 
-    /// Spawns the agent thread; returns once the factory and `on_start` have run there.
-    ///
-    /// # Errors
-    ///
-    /// [`StartError`] naming the cause: a bad option (checked before anything runs), a thread
-    /// that could not be spawned or set up, a factory that failed, or an `on_start` that failed
-    /// (after which `on_close` has run on the agent thread).
-    pub fn start<A, F>(self, factory: F) -> Result<AgentRunner, StartError>
-    where
-        A: Agent + 'static,
-        F: FnOnce() -> Result<A, AgentError> + Send + 'static,
-    {
+    /// Checks the options as `start` does before it spawns anything: the name, the timer
+    /// slack, the drain deadline, and that the core is one this process may run on.
+    pub(crate) fn check(&self) -> Result<(), StartError> {
         if let Some(name) = &self.name {
             if name.is_empty() || name.contains('\0') {
                 return Err(StartError::InvalidName { name: name.clone() });
@@ -283,6 +274,22 @@ impl<I: IdleStrategy + Send + 'static> AgentRunnerBuilder<I> {
                 return Err(StartError::CoreNotAllowed { core, allowed });
             }
         }
+        Ok(())
+    }
+
+    /// Spawns the agent thread; returns once the factory and `on_start` have run there.
+    ///
+    /// # Errors
+    ///
+    /// [`StartError`] naming the cause: a bad option (checked before anything runs), a thread
+    /// that could not be spawned or set up, a factory that failed, or an `on_start` that failed
+    /// (after which `on_close` has run on the agent thread).
+    pub fn start<A, F>(self, factory: F) -> Result<AgentRunner, StartError>
+    where
+        A: Agent + 'static,
+        F: FnOnce() -> Result<A, AgentError> + Send + 'static,
+    {
+        self.check()?;
 
         let termination = self.termination.unwrap_or_default();
         let published = Arc::new(Published::new(matches!(self.statistics, Statistics::Timed { .. })));

@@ -26,11 +26,19 @@
 //! 7. `error.rs`: how starting, joining and closing fail.
 //! 8. `current.rs`: [`StatsReader::current`], the runner's statistics for code on its agent
 //!    thread.
+//!
+//! Beside the life: `rates.rs` turns two statistics snapshots into what the runner did
+//! between them and per second ([`DutyCycleDelta`], [`DutyCycleRates`]);
+//! `statistics_text.rs` reads and prints a [`Statistics`] mode (`timed:1ms`); `config.rs`
+//! (feature `serde`) holds a runner's options as a configuration file does, and makes the
+//! builder from them.
 
 #[cfg(not(loom))]
 mod agent_thread;
 #[cfg(not(loom))]
 mod builder;
+#[cfg(all(feature = "serde", not(loom)))]
+mod config;
 #[cfg(not(loom))]
 mod current;
 mod drain;
@@ -40,8 +48,10 @@ mod duty_cycle;
 mod error;
 #[cfg(not(loom))]
 mod handle;
+mod rates;
 mod report;
 pub(crate) mod state;
+mod statistics_text;
 pub(crate) mod stats;
 #[cfg(not(loom))]
 pub(crate) mod stop_order;
@@ -49,12 +59,16 @@ mod thread_setup;
 
 #[cfg(not(loom))]
 pub use builder::AgentRunnerBuilder;
+#[cfg(all(feature = "serde", not(loom)))]
+pub use config::RunnerConfig;
 pub(crate) use drain::{park_period, ParkDeadline};
 pub use drain::{Drain, DEFAULT_DRAIN_TIMEOUT, MAX_DRAIN_TIMEOUT};
 #[cfg(not(loom))]
 pub use error::{AgentFailed, CloseError, CloseTimedOut, StartError, ThreadStep};
 #[cfg(not(loom))]
 pub use handle::AgentRunner;
+pub use rates::{DutyCycleDelta, DutyCycleRates};
 pub use report::{AgentReport, Ending};
+pub use statistics_text::StatisticsParseError;
 pub use stats::{DutyCycleStats, Statistics, StatsReader};
 pub use thread_setup::allowed_cores;

@@ -71,9 +71,11 @@ pub(super) fn mode_arg(value: &str) -> Result<IdleMode, IdleStrategyParseError> 
 
 /// The unit of a number without one.
 #[derive(Clone, Copy)]
-enum Unit {
+pub(crate) enum Unit {
     Nanos,
     Millis,
+    /// A number without a unit is refused ([`IdleStrategyArgError::MissingUnit`]).
+    Required,
 }
 
 /// Reads the leading whole number of a trimmed argument; returns it and the rest.
@@ -98,15 +100,16 @@ fn split_number(value: &str) -> Result<(u64, &str), IdleStrategyArgError> {
 }
 
 /// A whole number and its unit; `bare` is the unit of a number without one.
-fn parse_duration(value: &str, bare: Unit) -> Result<Duration, IdleStrategyArgError> {
+pub(crate) fn parse_duration(value: &str, bare: Unit) -> Result<Duration, IdleStrategyArgError> {
     let (n, unit) = split_number(value)?;
     let unit = unit.trim_start();
     let is = |name: &str| unit.eq_ignore_ascii_case(name);
     if unit.is_empty() {
-        Ok(match bare {
-            Unit::Nanos => Duration::from_nanos(n),
-            Unit::Millis => Duration::from_millis(n),
-        })
+        match bare {
+            Unit::Nanos => Ok(Duration::from_nanos(n)),
+            Unit::Millis => Ok(Duration::from_millis(n)),
+            Unit::Required => Err(IdleStrategyArgError::MissingUnit),
+        }
     } else if is("ns") {
         Ok(Duration::from_nanos(n))
     } else if is("us") || is("µs") || is("μs") {
@@ -121,7 +124,7 @@ fn parse_duration(value: &str, bare: Unit) -> Result<Duration, IdleStrategyArgEr
 }
 
 /// A duration as the parser reads it: a whole number in the largest unit that keeps it exact.
-pub(super) struct DurationArg(pub(super) Duration);
+pub(crate) struct DurationArg(pub(crate) Duration);
 
 impl fmt::Display for DurationArg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -99,7 +99,8 @@ pub enum IdleStrategyParseError {
 
 /// Why one count or duration argument of an idle strategy configuration could not be read:
 /// the `reason` of [`IdleStrategyParseError::BadDuration`] and
-/// [`IdleStrategyParseError::BadCount`].
+/// [`IdleStrategyParseError::BadCount`], and of
+/// [`StatisticsParseError::BadThreshold`](crate::StatisticsParseError::BadThreshold).
 ///
 /// # Examples
 ///
@@ -137,6 +138,11 @@ pub enum IdleStrategyArgError {
     /// For `sleep-ms`, a duration that is not a whole number of milliseconds.
     #[error("not a whole number of milliseconds")]
     NotWholeMillis,
+    /// A number without a unit where a unit is required: the threshold of
+    /// [`Statistics::Timed`](crate::Statistics::Timed) and the durations of a configuration
+    /// file (a bare number in an idle strategy's arguments is in nanoseconds, as in Aeron C).
+    #[error("a unit is required (ns, us, µs, ms or s)")]
+    MissingUnit,
 }
 
 /// The tail of an unknown-name message: a suggestion, or the list of known names.

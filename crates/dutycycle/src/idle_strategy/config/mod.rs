@@ -6,7 +6,9 @@
 //! - `names.rs`: the 27 names the parser accepts (Aeron's aliases, Aeron C's symbol names,
 //!   Agrona's class names) and the strategy each stands for.
 //! - `parser.rs`: text to configuration: the name, then the arguments after `:`.
-//! - `arguments.rs`: one argument: a count, a duration with its unit, a `controllable` mode.
+//! - `arguments.rs`: one argument: a count, a duration with its unit, a `controllable` mode;
+//!   its duration syntax is also the one of the crate's other text forms (a `Statistics`
+//!   threshold, a configuration file's durations).
 //! - `suggest.rs`: the known name closest to a misspelt one, for the error message.
 //! - [`IdleStrategyParseError`] (`error.rs`): why a text is not a configuration, naming the
 //!   part of the input at fault.
@@ -24,6 +26,7 @@ mod names;
 mod parser;
 mod suggest;
 
+pub(crate) use arguments::{parse_duration, DurationArg, Unit};
 pub use error::{IdleStrategyArgError, IdleStrategyParseError};
 pub use idle_strategy_config::IdleStrategyConfig;
 
