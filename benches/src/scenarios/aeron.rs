@@ -9,7 +9,7 @@
 //!   in its duty cycle) on CPU 1; both clients run their conductor inside their agent's duty
 //!   cycle (`ConductorMode::Invoker`), each an `AeronAgent`. Once with conductors and driver on
 //!   every duty cycle, once with `AeronAgent`'s default cadence (`DutyCadence::CLIENT_DEFAULT`)
-//!   and the composed driver every 64th cycle.
+//!   and the composed driver every 1024th cycle.
 //!
 //! The data path is the same in all three: ping stamps the TSC, offers 32 bytes on stream
 //! 1002, pong polls its image and echoes on stream 1003, ping polls its image until the
@@ -432,7 +432,7 @@ impl Cadences {
 
 /// The cadence this scenario gives the driver composed with pong (as docs/AERON.md advises
 /// for a driver sharing a spinning core).
-pub const COMPOSED_DRIVER_CADENCE: DutyCadence = DutyCadence::every(64);
+pub const COMPOSED_DRIVER_CADENCE: DutyCadence = DutyCadence::every(1024);
 
 /// The dutycycle ping-pong (see the module docs) with `round_trips` measured after `warmup`,
 /// the conductors and the driver run on `cadences`, and `hook` called on both agent threads
@@ -522,7 +522,7 @@ impl Variant {
             Variant::Dutycycle(c) if c.conductor == DutyCadence::EVERY_CYCLE => {
                 "dutycycle agents, conductors + driver every cycle"
             }
-            Variant::Dutycycle(_) => "dutycycle agents, default cadence (driver every 64th)",
+            Variant::Dutycycle(_) => "dutycycle agents, default cadence (driver every 1024th)",
             Variant::Java => "Java Aeron (pinned spinning threads, embedded Java driver)",
         }
     }

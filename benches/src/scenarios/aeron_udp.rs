@@ -39,7 +39,7 @@ pub fn steps(_ctx: &Ctx) -> usize {
 /// Runs scenario 10.
 pub fn run(ctx: &Ctx, progress: &mut Progress, results: &mut Results) {
     let plan = ctx.mode.pick(
-        Plan { warmup: 5_000, round_trips: 50_000, time_limit: Duration::from_secs(5) },
+        Plan { warmup: 5_000, round_trips: 50_000, time_limit: Duration::from_secs(10) },
         Plan { warmup: 20_000, round_trips: 200_000, time_limit: Duration::from_secs(120) },
     );
     let mut lat: Vec<Option<Latency>> = Vec::new();
