@@ -234,3 +234,48 @@ pub fn last_lines(log: &Path) -> String {
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(5)..].join(" | ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_program_that_overruns_its_time_limit_is_killed_and_reaped() {
+        let mut sleeper = Command::new("sleep");
+        sleeper.arg("30");
+        let mut child = JavaChild::spawn(sleeper).expect("sleep starts");
+        let pid = child.child_mut().expect("running").id();
+        let started = Instant::now();
+        let error = child.wait(Duration::from_millis(200)).expect_err("sleep 30 overruns 200 ms");
+        assert!(error.to_string().contains("killed"), "{error}");
+        assert!(started.elapsed() < Duration::from_secs(20), "waited for the program instead of killing it");
+        assert!(!Path::new(&format!("/proc/{pid}")).exists(), "the child is gone, not a zombie");
+    }
+
+    #[test]
+    fn a_dropped_child_is_killed() {
+        let mut sleeper = Command::new("sleep");
+        sleeper.arg("30");
+        let mut child = JavaChild::spawn(sleeper).expect("sleep starts");
+        let pid = child.child_mut().expect("running").id();
+        drop(child);
+        assert!(!Path::new(&format!("/proc/{pid}")).exists());
+    }
+
+    #[test]
+    fn round_trips_are_read_as_big_endian_nanoseconds() {
+        let dir = std::env::temp_dir().join(format!("dutycycle-java-rtts-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let (out, log) = (dir.join("rtts"), dir.join("log"));
+        let mut writer = Command::new("sh");
+        // 100 and 256, as BenchThreads.write writes them.
+        writer.arg("-c").arg(format!(
+            "printf '\\000\\000\\000\\000\\000\\000\\000\\144\\000\\000\\000\\000\\000\\000\\001\\000' > {}",
+            out.display()
+        ));
+        let h = run_for_rtts(writer, &out, &log, Duration::from_secs(20));
+        let _ = std::fs::remove_dir_all(&dir);
+        let h = h.expect("two round trips read");
+        assert_eq!((h.len(), h.min(), h.max()), (2, 100, 256));
+    }
+}
