@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Runs every dutycycle benchmark: the criterion micro-benchmarks (scenario 8), then the latency
-# harness (scenarios 1-7 and 9), which prints the results table on stdout and writes JSON, the
+# harness (scenarios 1-7, 9 and 10), which prints the results table on stdout and writes JSON, the
 # table and SVG plots to target/bench/.
 #
-#   benches/run.sh [quick|full] [--record] [--aeron] [--cluster] [--only LIST]
+#   benches/run.sh [quick|full] [--record] [--aeron] [--java] [--cluster] [--only LIST]
 #
 #   quick       under a minute (after the build): fewer samples, for development
 #   full        under ten minutes (the default): the run recorded in docs/BENCHMARKS.md
 #   --record    also copy the JSON, table and plots to docs/bench/
-#   --aeron     also build and run scenario 7 (needs the C toolchain: see docs/BENCHMARKS.md)
+#   --aeron     also build and run scenarios 7 and 10, Aeron IPC and UDP ping-pong (needs the C
+#               toolchain: see docs/BENCHMARKS.md)
+#   --java      also run the Java peers in the same run: Agrona's AgentRunner beside scenario 2,
+#               and (with --aeron) Java Aeron's IPC ping-pong beside scenario 7 (a JDK, and
+#               AGRONA_JAR and AERON_ALL_JAR from scripts/setup.sh and scripts/env.sh)
 #   --cluster   also build and run scenario 9, round trips through a real 3-node Aeron Cluster
 #               against Java's client (the C toolchain, a JDK and AERON_ALL_JAR from
 #               scripts/setup.sh; a few minutes)
@@ -23,12 +27,13 @@ mode=full
 harness_args=()
 features=()
 only=""
-usage="usage: benches/run.sh [quick|full] [--record] [--aeron] [--cluster] [--only LIST]"
+usage="usage: benches/run.sh [quick|full] [--record] [--aeron] [--java] [--cluster] [--only LIST]"
 while [ $# -gt 0 ]; do
     case "$1" in
         quick | full) mode="$1" ;;
         --record) harness_args+=(--record) ;;
         --aeron) features+=(aeron) ;;
+        --java) features+=(java) ;;
         --cluster) features+=(cluster) ;;
         --only)
             [ $# -ge 2 ] || { echo "$usage" >&2; exit 2; }

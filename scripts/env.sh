@@ -5,3 +5,6 @@ export PATH
 # The Aeron Java jar that scripts/setup.sh fetched (the real cluster for tests, demo, benchmarks).
 export AERON_ALL_VERSION="${AERON_ALL_VERSION:-1.51.0}"
 export AERON_ALL_JAR="${AERON_ALL_JAR:-$HOME/.m2/repository/io/aeron/aeron-all/$AERON_ALL_VERSION/aeron-all-$AERON_ALL_VERSION.jar}"
+# Agrona's jar, for the Java peer of the agent ping-pong benchmark (scripts/setup.sh fetches it).
+export AGRONA_VERSION="${AGRONA_VERSION:-2.6.0}"
+export AGRONA_JAR="${AGRONA_JAR:-$HOME/.m2/repository/org/agrona/agrona/$AGRONA_VERSION/agrona-$AGRONA_VERSION.jar}"

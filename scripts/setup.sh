@@ -73,3 +73,14 @@ if [ ! -s "$aeron_all_jar" ]; then
 fi
 [ -s "$aeron_all_jar" ] || { log "aeron-all is missing at $aeron_all_jar"; exit 1; }
 log "aeron-all $AERON_ALL_VERSION at $aeron_all_jar"
+
+# --- Agrona's jar (the Java peer of the agent ping-pong benchmark) ---------------------------
+# scripts/env.sh exports its path as AGRONA_JAR.
+AGRONA_VERSION="${AGRONA_VERSION:-2.6.0}"
+agrona_jar="$HOME/.m2/repository/org/agrona/agrona/$AGRONA_VERSION/agrona-$AGRONA_VERSION.jar"
+if [ ! -s "$agrona_jar" ]; then
+    log "fetching org.agrona:agrona:$AGRONA_VERSION from Maven Central"
+    mvn -q -B dependency:get -Dartifact="org.agrona:agrona:$AGRONA_VERSION" -Dtransitive=false
+fi
+[ -s "$agrona_jar" ] || { log "agrona is missing at $agrona_jar"; exit 1; }
+log "agrona $AGRONA_VERSION at $agrona_jar"

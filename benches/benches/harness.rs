@@ -94,6 +94,10 @@ fn main() {
     if wanted(9) {
         steps += scenarios::cluster::steps(&ctx);
     }
+    #[cfg(feature = "aeron")]
+    if wanted(10) {
+        steps += scenarios::aeron_udp::steps(&ctx);
+    }
     let mut progress = Progress::new(steps);
     let mut results = Results::default();
     if wanted(1) || wanted(2) {
@@ -128,6 +132,22 @@ fn main() {
     #[cfg(feature = "cluster")]
     if wanted(9) {
         scenarios::cluster::run(&ctx, &mut progress, &mut results);
+    }
+    #[cfg(feature = "aeron")]
+    if wanted(10) {
+        scenarios::aeron_udp::run(&ctx, &mut progress, &mut results);
+    }
+    #[cfg(not(feature = "aeron"))]
+    if wanted(10) {
+        results.notes.push(
+            "scenario 10 (Aeron UDP ping-pong) was not built: run with `benches/run.sh --aeron` (feature `aeron`)".into(),
+        );
+    }
+    #[cfg(not(feature = "java"))]
+    if wanted(2) || wanted(7) {
+        results.notes.push(
+            "the Java peers (Agrona in scenario 2, Java Aeron in scenario 7) were not built: run with `benches/run.sh --java` (feature `java`)".into(),
+        );
     }
     #[cfg(not(feature = "cluster"))]
     if wanted(9) {
@@ -482,6 +502,17 @@ fn plots(results: &Results) -> Vec<(String, String)> {
             "aeron.svg".to_owned(),
             percentile_plot(
                 "Scenario 7: Aeron IPC ping-pong, 32-byte messages",
+                "round trip; dashed: rusteron's own style and Java Aeron (baselines)",
+                &s,
+            ),
+        ));
+    }
+    let s = series("aeron-udp");
+    if !s.is_empty() {
+        out.push((
+            "aeron-udp.svg".to_owned(),
+            percentile_plot(
+                "Scenario 10: Aeron UDP loopback ping-pong on 2 vCPUs, 32-byte messages",
                 "round trip; dashed: rusteron's own style (baseline)",
                 &s,
             ),

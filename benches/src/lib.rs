@@ -10,6 +10,7 @@
 
 pub mod clock;
 pub mod cpu;
+pub mod java;
 pub mod latency;
 pub mod progress;
 pub mod report;

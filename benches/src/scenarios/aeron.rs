@@ -7,8 +7,9 @@
 //! - **dutycycle**: ping is an agent pinned to CPU 0; pong is an agent composed with the
 //!   media driver (`MediaDriverAgent`, SHARED threading mode: conductor, sender and receiver
 //!   in its duty cycle) on CPU 1; both clients run their conductor inside their agent's duty
-//!   cycle (`ConductorMode::Invoker`). Once as `AeronAgent` would (conductor and driver every
-//!   duty cycle), once tuned (conductor and driver every 64th duty cycle).
+//!   cycle (`ConductorMode::Invoker`), each an `AeronAgent`. Once with conductors and driver on
+//!   every duty cycle, once with `AeronAgent`'s default cadence (`DutyCadence::CLIENT_DEFAULT`)
+//!   and the composed driver every 1024th cycle.
 //!
 //! The data path is the same in all three: ping stamps the TSC, offers 32 bytes on stream
 //! 1002, pong polls its image and echoes on stream 1003, ping polls its image until the
@@ -20,8 +21,8 @@ use std::time::{Duration, Instant};
 
 use dutycycle::{Agent, AgentError, AgentRunner, BusySpinIdleStrategy, CompositeAgent};
 use dutycycle_aeron::{
-    AeronClient, Channel, ClientConfig, ExclusivePublicationSlot, MediaDriverAgent, MediaDriverConfig,
-    PublicationSlot, SubscriptionSlot,
+    AeronAgent, AeronClient, Channel, ClientAgent, ClientConfig, DutyCadence, ExclusivePublicationSlot,
+    MediaDriverAgent, MediaDriverConfig, PublicationSlot, SubscriptionSlot,
 };
 use hdrhistogram::Histogram;
 use rusteron_client::{cformat, Aeron, AeronContext, AeronExclusivePublication, AeronImage, Handlers};
@@ -40,9 +41,51 @@ const MESSAGE_LENGTH: usize = 32;
 const FRAGMENT_LIMIT: usize = 10;
 
 #[derive(Debug, Clone, Copy)]
-struct Plan {
-    warmup: u64,
-    round_trips: u64,
+pub(crate) struct Plan {
+    pub(crate) warmup: u64,
+    pub(crate) round_trips: u64,
+    /// Ping stops when this much time has passed since its first round trip, with what it
+    /// measured by then.
+    pub(crate) time_limit: Duration,
+}
+
+/// The channels of a ping-pong: ping publishes on `ping` (stream 1002), pong on `pong`
+/// (stream 1003).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Route {
+    pub(crate) ping: &'static str,
+    pub(crate) pong: &'static str,
+}
+
+impl Route {
+    /// Both directions over IPC.
+    pub(crate) const IPC: Route = Route { ping: "aeron:ipc", pong: "aeron:ipc" };
+
+    fn channels(self) -> Result<(Channel, Channel), Failure> {
+        let channel = |uri: &str| -> Result<Channel, Failure> {
+            if uri == "aeron:ipc" {
+                Ok(Channel::ipc())
+            } else {
+                let endpoint =
+                    uri.strip_prefix("aeron:udp?endpoint=").ok_or("a UDP channel with an endpoint only")?;
+                Ok(Channel::udp(endpoint)?)
+            }
+        };
+        Ok((channel(self.ping)?, channel(self.pong)?))
+    }
+}
+
+/// How often ping checks its time limit while it waits for an echo: every this many polls (a
+/// power of two). It checks after every round trip too, outside the timed interval.
+const DEADLINE_CHECK_MASK: u64 = (1 << 16) - 1;
+
+/// What a ping-pong measured: the round trips after the warm-up, and how many round trips
+/// (warm-up included) completed before the time limit, in how long.
+#[derive(Debug)]
+pub(crate) struct Measured {
+    pub(crate) rtts: Histogram<u64>,
+    pub(crate) completed: u64,
+    pub(crate) elapsed: Duration,
 }
 
 /// An error of the scenario's set-up.
@@ -52,7 +95,8 @@ pub type Failure = Box<dyn std::error::Error + Send + Sync>;
 /// and `false` when it ends: the zero-allocation test counts allocations in between.
 pub type PhaseHook = fn(bool);
 
-fn no_hook(_: bool) {}
+/// A [`PhaseHook`] that does nothing.
+pub(crate) fn no_hook(_: bool) {}
 
 /// Progress steps.
 pub fn steps(ctx: &Ctx) -> usize {
@@ -88,8 +132,9 @@ fn echo(publication: &AeronExclusivePublication, buffer: &[u8]) {
     }
 }
 
-/// rusteron's own style: see the module docs.
-fn rusteron_style(plan: Plan) -> Result<Histogram<u64>, Failure> {
+/// rusteron's own style: see the module docs. Returns the round trips measured (fewer than
+/// planned when the time limit ended the run).
+pub(crate) fn rusteron_style(plan: Plan, route: Route) -> Result<Measured, Failure> {
     let driver = EmbeddedDriver::launch_with(|context| {
         context.set_term_buffer_sparse_file(false)?;
         Ok(())
@@ -102,10 +147,15 @@ fn rusteron_style(plan: Plan) -> Result<Histogram<u64>, Failure> {
             let aeron = Aeron::new(&client_context(&dir)?)?;
             aeron.start()?;
             let publication = aeron
-                .async_add_exclusive_publication(&cformat!("aeron:ipc"), PONG_STREAM)?
+                .async_add_exclusive_publication(&cformat!("{}", route.pong), PONG_STREAM)?
                 .poll_blocking(Duration::from_secs(10))?;
             let subscription = aeron
-                .async_add_subscription(&cformat!("aeron:ipc"), PING_STREAM, Handlers::NONE, Handlers::NONE)?
+                .async_add_subscription(
+                    &cformat!("{}", route.ping),
+                    PING_STREAM,
+                    Handlers::NONE,
+                    Handlers::NONE,
+                )?
                 .poll_blocking(Duration::from_secs(10))?;
             while running.load(Ordering::Acquire) {
                 let fragments =
@@ -117,14 +167,14 @@ fn rusteron_style(plan: Plan) -> Result<Histogram<u64>, Failure> {
             Ok(())
         })?
     };
-    let ping = (|| -> Result<Histogram<u64>, Failure> {
+    let ping = (|| -> Result<Measured, Failure> {
         let aeron = Aeron::new(&client_context(&dir)?)?;
         aeron.start()?;
         let publication = aeron
-            .async_add_exclusive_publication(&cformat!("aeron:ipc"), PING_STREAM)?
+            .async_add_exclusive_publication(&cformat!("{}", route.ping), PING_STREAM)?
             .poll_blocking(Duration::from_secs(10))?;
         let subscription = aeron
-            .async_add_subscription(&cformat!("aeron:ipc"), PONG_STREAM, Handlers::NONE, Handlers::NONE)?
+            .async_add_subscription(&cformat!("{}", route.pong), PONG_STREAM, Handlers::NONE, Handlers::NONE)?
             .poll_blocking(Duration::from_secs(10))?;
         let deadline = Instant::now() + Duration::from_secs(10);
         let image = loop {
@@ -140,7 +190,12 @@ fn rusteron_style(plan: Plan) -> Result<Histogram<u64>, Failure> {
         };
         let mut h = histogram();
         let buffer = [7u8; MESSAGE_LENGTH];
-        for i in 0..plan.warmup + plan.round_trips {
+        let started = Instant::now();
+        let mut completed = 0;
+        'round_trips: for i in 0..plan.warmup + plan.round_trips {
+            if started.elapsed() > plan.time_limit {
+                break;
+            }
             let t0 = ticks();
             let position = loop {
                 match publication.offer(&buffer) {
@@ -149,17 +204,23 @@ fn rusteron_style(plan: Plan) -> Result<Histogram<u64>, Failure> {
                     Err(e) => return Err(e.into()),
                 }
             };
+            let mut polls: u64 = 0;
             while image.position() < position {
                 if image.poll_fn(|_, _| {}, FRAGMENT_LIMIT)? == 0 {
                     std::hint::spin_loop();
+                }
+                polls += 1;
+                if polls & DEADLINE_CHECK_MASK == 0 && started.elapsed() > plan.time_limit {
+                    break 'round_trips;
                 }
             }
             let t1 = ticks();
             if i >= plan.warmup {
                 record(&mut h, t1 - t0);
             }
+            completed += 1;
         }
-        Ok(h)
+        Ok(Measured { rtts: h, completed, elapsed: started.elapsed() })
     })();
     running.store(false, Ordering::Release);
     pong.join().map_err(|_| "pong thread panicked")??;
@@ -167,80 +228,40 @@ fn rusteron_style(plan: Plan) -> Result<Histogram<u64>, Failure> {
     ping
 }
 
-/// Calls the inner agent's `do_work` on one duty cycle in `mask + 1` (a power of two).
-struct Every<A> {
-    inner: A,
-    mask: u64,
-    cycle: u64,
-}
-
-impl<A: Agent> Agent for Every<A> {
-    fn on_start(&mut self) -> Result<(), AgentError> {
-        self.inner.on_start()
-    }
-
-    #[inline]
-    fn do_work(&mut self) -> Result<usize, AgentError> {
-        self.cycle += 1;
-        if self.cycle & self.mask == 0 {
-            self.inner.do_work()
-        } else {
-            Ok(0)
-        }
-    }
-
-    fn on_close(&mut self) -> Result<(), AgentError> {
-        self.inner.on_close()
-    }
-
-    fn role_name(&self) -> &str {
-        self.inner.role_name()
-    }
-}
-
-/// What ping and pong agents share: a client whose conductor they invoke, a publication and a
-/// subscription, and the image once both directions are connected.
+/// What ping's and pong's logic share: a publication and a subscription, and the image once
+/// both directions are connected. The client is the [`AeronAgent`]'s, which runs its
+/// conductor on its [`DutyCadence`].
 struct Endpoint {
-    client: AeronClient,
     out: ExclusivePublicationSlot,
     input: SubscriptionSlot,
     image: Option<AeronImage>,
-    conductor_mask: u64,
-    cycle: u64,
 }
 
 impl Endpoint {
-    fn connect(
-        config: &ClientConfig,
-        out_stream: i32,
-        in_stream: i32,
-        conductor_mask: u64,
-    ) -> Result<Self, AgentError> {
-        let client = AeronClient::connect(config)?;
-        let mut out = PublicationSlot::exclusive(Channel::ipc(), out_stream);
-        let mut input = SubscriptionSlot::new(Channel::ipc(), in_stream);
-        out.add(&client)?;
-        input.add(&client)?;
-        Ok(Endpoint { client, out, input, image: None, conductor_mask, cycle: 0 })
+    fn new(out: Channel, out_stream: i32, input: Channel, in_stream: i32) -> Self {
+        Endpoint {
+            out: PublicationSlot::exclusive(out, out_stream),
+            input: SubscriptionSlot::new(input, in_stream),
+            image: None,
+        }
     }
 
-    /// The conductor's turn (every `conductor_mask + 1` cycles) and, until connected, the
-    /// slots' turn. Returns the work done and the image once ready.
+    fn add(&mut self, client: &AeronClient) -> Result<(), AgentError> {
+        self.out.add(client)?;
+        Ok(self.input.add(client)?)
+    }
+
+    /// Until connected, the slots' turn. Returns the work done and whether the image is ready.
     #[inline]
     fn turn(&mut self) -> Result<(usize, bool), AgentError> {
-        self.cycle += 1;
-        let mut work = 0;
-        if self.cycle & self.conductor_mask == 0 {
-            work += self.client.do_work()?;
+        if self.image.is_some() {
+            return Ok((0, true));
         }
-        if self.image.is_none() {
-            work += self.out.poll()? + self.input.poll()?;
-            if self.out.is_connected() {
-                self.image = self.input.get().and_then(|s| s.image_at_index(0));
-            }
-            return Ok((work, false));
+        let work = self.out.poll()? + self.input.poll()?;
+        if self.out.is_connected() {
+            self.image = self.input.get().and_then(|s| s.image_at_index(0));
         }
-        Ok((work, true))
+        Ok((work, false))
     }
 
     fn close(&mut self) -> Result<(), AgentError> {
@@ -259,26 +280,55 @@ struct Ping {
     position: Option<i64>,
     t0: u64,
     done: u64,
+    /// When the agent was made; the time limit counts from there.
+    started: Instant,
+    polls: u64,
     hist: Histogram<u64>,
-    result: Arc<Mutex<Option<Histogram<u64>>>>,
+    result: Arc<Mutex<Option<Measured>>>,
 }
 
-impl Agent for Ping {
+impl Ping {
+    /// A cycle spent waiting (for the connection or the echo): `work`, or the end when the
+    /// time limit has passed (checked every [`DEADLINE_CHECK_MASK`]` + 1` waits).
+    #[inline]
+    fn waited(&mut self, work: usize) -> Result<usize, AgentError> {
+        self.polls += 1;
+        if self.polls & DEADLINE_CHECK_MASK == 0 && self.started.elapsed() > self.plan.time_limit {
+            return Err(self.finish());
+        }
+        Ok(work)
+    }
+
+    /// Hands what was measured to the harness and ends the agent.
+    #[cold]
+    fn finish(&mut self) -> AgentError {
+        let elapsed = self.started.elapsed();
+        *self.result.lock().expect("slot") =
+            Some(Measured { rtts: self.hist.clone(), completed: self.done, elapsed });
+        AgentError::terminate()
+    }
+}
+
+impl ClientAgent for Ping {
     fn role_name(&self) -> &str {
         "ping"
     }
 
+    fn on_start(&mut self, client: &mut AeronClient) -> Result<(), AgentError> {
+        self.end.add(client)
+    }
+
     #[inline]
-    fn do_work(&mut self) -> Result<usize, AgentError> {
+    fn do_work(&mut self, _client: &mut AeronClient) -> Result<usize, AgentError> {
         let (mut work, ready) = self.end.turn()?;
         if !ready {
-            return Ok(work);
+            return self.waited(work);
         }
         let image = self.end.image.as_ref().expect("ready");
         if let Some(position) = self.position {
             work += usize::try_from(image.poll_fn(|_, _| {}, FRAGMENT_LIMIT)?).unwrap_or(0);
             if image.position() < position {
-                return Ok(work);
+                return self.waited(work);
             }
             let t1 = ticks();
             if self.done >= self.plan.warmup {
@@ -291,8 +341,10 @@ impl Agent for Ping {
             }
             if self.done == self.plan.warmup + self.plan.round_trips {
                 (self.hook)(false);
-                *self.result.lock().expect("slot") = Some(self.hist.clone());
-                return Err(AgentError::terminate());
+                return Err(self.finish());
+            }
+            if self.started.elapsed() > self.plan.time_limit {
+                return Err(self.finish());
             }
         }
         let publication = self.end.out.get().expect("ready");
@@ -308,7 +360,7 @@ impl Agent for Ping {
         Ok(work)
     }
 
-    fn on_close(&mut self) -> Result<(), AgentError> {
+    fn on_close(&mut self, _client: &mut AeronClient) -> Result<(), AgentError> {
         self.end.close()
     }
 }
@@ -320,13 +372,17 @@ struct Pong {
     echoed: u64,
 }
 
-impl Agent for Pong {
+impl ClientAgent for Pong {
     fn role_name(&self) -> &str {
         "pong"
     }
 
+    fn on_start(&mut self, client: &mut AeronClient) -> Result<(), AgentError> {
+        self.end.add(client)
+    }
+
     #[inline]
-    fn do_work(&mut self) -> Result<usize, AgentError> {
+    fn do_work(&mut self, _client: &mut AeronClient) -> Result<usize, AgentError> {
         let (work, ready) = self.end.turn()?;
         if !ready {
             return Ok(work);
@@ -349,14 +405,38 @@ impl Agent for Pong {
         Ok(work + n)
     }
 
-    fn on_close(&mut self) -> Result<(), AgentError> {
+    fn on_close(&mut self, _client: &mut AeronClient) -> Result<(), AgentError> {
         self.end.close()
     }
 }
 
+/// The cadences of one dutycycle variant: the clients' conductors, and the driver composed
+/// with pong.
+#[derive(Debug, Clone, Copy)]
+pub struct Cadences {
+    /// Both `AeronAgent`s' conductors.
+    pub conductor: DutyCadence,
+    /// The `MediaDriverAgent` composed with pong.
+    pub driver: DutyCadence,
+}
+
+impl Cadences {
+    /// Conductors and driver on every duty cycle.
+    pub const EVERY_CYCLE: Cadences =
+        Cadences { conductor: DutyCadence::EVERY_CYCLE, driver: DutyCadence::EVERY_CYCLE };
+    /// The conductors on `AeronAgent`'s default cadence, the composed driver on
+    /// [`COMPOSED_DRIVER_CADENCE`].
+    pub const DEFAULTS: Cadences =
+        Cadences { conductor: DutyCadence::CLIENT_DEFAULT, driver: COMPOSED_DRIVER_CADENCE };
+}
+
+/// The cadence this scenario gives the driver composed with pong (as docs/AERON.md advises
+/// for a driver sharing a spinning core).
+pub const COMPOSED_DRIVER_CADENCE: DutyCadence = DutyCadence::every(1024);
+
 /// The dutycycle ping-pong (see the module docs) with `round_trips` measured after `warmup`,
-/// the conductors and the driver run every `mask + 1` duty cycles, and `hook` called on both
-/// agent threads around the measured phase. Returns the round trips in TSC ticks.
+/// the conductors and the driver run on `cadences`, and `hook` called on both agent threads
+/// around the measured phase. Returns the round trips in TSC ticks.
 ///
 /// # Errors
 ///
@@ -364,14 +444,23 @@ impl Agent for Pong {
 pub fn ping_pong_through_dutycycle(
     warmup: u64,
     round_trips: u64,
-    mask: u64,
+    cadences: Cadences,
     hook: PhaseHook,
 ) -> Result<Histogram<u64>, Failure> {
-    dutycycle_style(Plan { warmup, round_trips }, mask, hook)
+    let plan = Plan { warmup, round_trips, time_limit: Duration::from_secs(600) };
+    Ok(dutycycle_style(plan, Route::IPC, cadences, hook)?.rtts)
 }
 
-/// dutycycle: see the module docs. `mask`: conductors and driver run every `mask + 1` cycles.
-fn dutycycle_style(plan: Plan, mask: u64, hook: PhaseHook) -> Result<Histogram<u64>, Failure> {
+/// dutycycle: see the module docs. Returns the round trips measured (fewer than planned when
+/// the time limit ended the run).
+pub(crate) fn dutycycle_style(
+    plan: Plan,
+    route: Route,
+    cadences: Cadences,
+    hook: PhaseHook,
+) -> Result<Measured, Failure> {
+    let (ping_channel, pong_channel) = route.channels()?;
+    let (ping_in, pong_in) = (ping_channel.clone(), pong_channel.clone());
     let driver_config = MediaDriverConfig::new().term_buffer_sparse_file(false);
     let client_config = ClientConfig::new().dir(driver_config.aeron_dir()).pre_touch_mapped_memory(true);
     let pong_config = client_config.clone();
@@ -379,9 +468,10 @@ fn dutycycle_style(plan: Plan, mask: u64, hook: PhaseHook) -> Result<Histogram<u
         AgentRunner::builder().name("pong+driver").core(CPU_B).idle_strategy(BusySpinIdleStrategy).start(
             move || {
                 // The driver first, so that the client can connect; listed last, so it closes last.
-                let driver = Every { inner: MediaDriverAgent::launch(driver_config)?, mask, cycle: 0 };
-                let end = Endpoint::connect(&pong_config, PONG_STREAM, PING_STREAM, mask)?;
+                let driver = MediaDriverAgent::launch(driver_config)?.with_cadence(cadences.driver);
+                let end = Endpoint::new(pong_channel, PONG_STREAM, ping_in, PING_STREAM);
                 let pong = Pong { end, plan, hook, echoed: 0 };
+                let pong = AeronAgent::connect(&pong_config, pong)?.with_cadence(cadences.conductor);
                 let agents: Vec<Box<dyn Agent>> = vec![Box::new(pong), Box::new(driver)];
                 Ok(CompositeAgent::new(agents))
             },
@@ -390,17 +480,20 @@ fn dutycycle_style(plan: Plan, mask: u64, hook: PhaseHook) -> Result<Histogram<u
     let slot = Arc::clone(&result);
     let ping = AgentRunner::builder().name("ping").core(CPU_A).idle_strategy(BusySpinIdleStrategy).start(
         move || {
-            Ok(Ping {
-                end: Endpoint::connect(&client_config, PING_STREAM, PONG_STREAM, mask)?,
+            let ping = Ping {
+                end: Endpoint::new(ping_channel, PING_STREAM, pong_in, PONG_STREAM),
                 plan,
                 hook,
                 buffer: [7u8; MESSAGE_LENGTH],
                 position: None,
                 t0: 0,
                 done: 0,
+                started: Instant::now(),
+                polls: 0,
                 hist: histogram(),
                 result: slot,
-            })
+            };
+            Ok(AeronAgent::connect(&client_config, ping)?.with_cadence(cadences.conductor))
         },
     )?;
     let ping_report = ping.join();
@@ -411,37 +504,90 @@ fn dutycycle_style(plan: Plan, mask: u64, hook: PhaseHook) -> Result<Histogram<u
     Ok(h)
 }
 
+/// One side of scenario 7's comparison.
+#[derive(Debug, Clone, Copy)]
+enum Variant {
+    /// rusteron's own style, the baseline.
+    Rusteron,
+    /// dutycycle's agents on these cadences.
+    Dutycycle(Cadences),
+    /// Java Aeron (`benches/java/AeronIpcPingPong.java`), with feature `java`.
+    Java,
+}
+
+impl Variant {
+    fn name(self) -> &'static str {
+        match self {
+            Variant::Rusteron => "rusteron's own style (unpinned loops, driver threads)",
+            Variant::Dutycycle(c) if c.conductor == DutyCadence::EVERY_CYCLE => {
+                "dutycycle agents, conductors + driver every cycle"
+            }
+            Variant::Dutycycle(_) => "dutycycle agents, default cadence (driver every 1024th)",
+            Variant::Java => "Java Aeron (pinned spinning threads, embedded Java driver)",
+        }
+    }
+}
+
+/// The variants of this run: Java's only with feature `java`.
+fn variants() -> Vec<Variant> {
+    let mut variants = vec![
+        Variant::Rusteron,
+        Variant::Dutycycle(Cadences::EVERY_CYCLE),
+        Variant::Dutycycle(Cadences::DEFAULTS),
+    ];
+    if cfg!(feature = "java") {
+        variants.push(Variant::Java);
+    }
+    variants
+}
+
 /// Runs scenario 7.
 pub fn run(ctx: &Ctx, progress: &mut Progress, results: &mut Results) {
     let plan = ctx.mode.pick(
-        Plan { warmup: 20_000, round_trips: 200_000 },
-        Plan { warmup: 100_000, round_trips: 1_000_000 },
+        Plan { warmup: 20_000, round_trips: 200_000, time_limit: Duration::from_secs(30) },
+        Plan { warmup: 100_000, round_trips: 1_000_000, time_limit: Duration::from_secs(120) },
     );
-    let variants: [(&str, bool, Option<u64>); 3] = [
-        ("rusteron's own style (unpinned loops, driver threads)", true, None),
-        ("dutycycle agents, conductors + driver every cycle", false, Some(0)),
-        ("dutycycle agents, conductors + driver every 64th cycle", false, Some(63)),
-    ];
+    let variants = variants();
     let rounds = rounds(ctx);
-    let per_round = Plan { warmup: plan.warmup, round_trips: plan.round_trips / rounds };
-    let mut merged: Vec<Option<Histogram<u64>>> =
-        vec![Some(histogram()), Some(histogram()), Some(histogram())];
-    let mut p50s: Vec<[f64; 3]> = Vec::new();
+    let per_round = Plan { round_trips: plan.round_trips / rounds, ..plan };
+    // Per variant: the merged histogram and the nanoseconds per unit of its values (TSC
+    // ticks for the Rust variants, nanoseconds for Java's), or `None` once it failed.
+    let mut merged: Vec<Option<(Histogram<u64>, f64)>> = Vec::new();
+    #[cfg(feature = "java")]
+    let java = java_peer::JavaIpc::prepare();
+    for variant in &variants {
+        let unit = if matches!(variant, Variant::Java) { 1.0 } else { ctx.ns_per_tick };
+        merged.push(Some((histogram(), unit)));
+        #[cfg(feature = "java")]
+        if let (Variant::Java, Err(e)) = (variant, &java) {
+            results.notes.push(format!("scenario 7, {}: not run: {e}", variant.name()));
+            merged.last_mut().expect("pushed").take();
+        }
+    }
+    let mut p50s: Vec<Vec<f64>> = Vec::new();
     for round in 1..=rounds {
-        let mut p50 = [f64::NAN; 3];
-        for (i, (name, _, mask)) in variants.iter().enumerate() {
+        let mut p50 = vec![f64::NAN; variants.len()];
+        for (i, variant) in variants.iter().enumerate() {
+            let name = variant.name();
             progress.step(&format!("7 Aeron IPC ping-pong: {name}, round {round}/{rounds}"));
-            if merged[i].is_none() {
-                continue;
-            }
-            let h = match mask {
-                None => rusteron_style(per_round),
-                Some(mask) => dutycycle_style(per_round, *mask, no_hook),
+            let Some((_, unit)) = merged[i] else { continue };
+            let h = match variant {
+                Variant::Rusteron => rusteron_style(per_round, Route::IPC).map(|m| m.rtts),
+                Variant::Dutycycle(cadences) => {
+                    dutycycle_style(per_round, Route::IPC, *cadences, no_hook).map(|m| m.rtts)
+                }
+                #[cfg(feature = "java")]
+                Variant::Java => match &java {
+                    Ok(java) => java.run(per_round),
+                    Err(e) => Err(e.to_string().into()),
+                },
+                #[cfg(not(feature = "java"))]
+                Variant::Java => Err("built without feature `java`".into()),
             };
             match h {
                 Ok(h) => {
-                    p50[i] = h.value_at_quantile(0.5) as f64 * ctx.ns_per_tick;
-                    if let Some(all) = merged[i].as_mut() {
+                    p50[i] = h.value_at_quantile(0.5) as f64 * unit;
+                    if let Some((all, _)) = merged[i].as_mut() {
                         all.add(h).expect("same bounds");
                     }
                 }
@@ -453,43 +599,133 @@ pub fn run(ctx: &Ctx, progress: &mut Progress, results: &mut Results) {
         }
         p50s.push(p50);
     }
+    let names: Vec<&str> = variants.iter().map(|v| v.name()).collect();
     results.notes.push(format!(
-        "scenario 7 round-trip p50 per round (rusteron style, every cycle, every 64th cycle), ns: {}",
-        p50s.iter().map(|r| format!("[{:.0}, {:.0}, {:.0}]", r[0], r[1], r[2])).collect::<Vec<_>>().join(" ")
+        "scenario 7 round-trip p50 per round ({}), ns: {}",
+        names.join("; "),
+        p50s.iter()
+            .map(|r| format!("[{}]", r.iter().map(|p| format!("{p:.0}")).collect::<Vec<_>>().join(", ")))
+            .collect::<Vec<_>>()
+            .join(" ")
     ));
     let mut lat: Vec<Option<Latency>> = Vec::new();
-    for ((name, baseline, _), h) in variants.iter().zip(&merged) {
-        let Some(h) = h else {
+    for (variant, h) in variants.iter().zip(&merged) {
+        let Some((h, unit)) = h else {
             lat.push(None);
             continue;
         };
-        let l = Latency::from_histogram(h, ctx.ns_per_tick);
+        let l = Latency::from_histogram(h, *unit);
         results.distributions.push(Distribution {
             scenario: 7,
             group: "aeron".into(),
-            name: (*name).into(),
+            name: variant.name().into(),
             latency: l.clone(),
             cpu_percent: None,
-            baseline: *baseline,
+            baseline: !matches!(variant, Variant::Dutycycle(_)),
         });
         lat.push(Some(l));
     }
-    let Some(base) = lat[0].clone() else { return };
-    for (i, label) in [(1, "every cycle"), (2, "every 64th cycle")] {
-        let Some(l) = &lat[i] else { continue };
-        results.rows.push(
-            Row::new(7, format!("Aeron IPC RTT p50, dutycycle ({label})"), l.p50, Unit::Ns)
-                .vs("rusteron style p50", base.p50)
-                .target(Target::RatioAtMost(1.05)),
-        );
-        results.rows.push(
-            Row::new(7, format!("Aeron IPC RTT p99.99, dutycycle ({label})"), l.p9999, Unit::Ns)
-                .vs("rusteron style p99.99", base.p9999)
-                .target(Target::RatioAtMost(0.5)),
-        );
-        results.rows.push(
-            Row::new(7, format!("Aeron IPC RTT p99.9, dutycycle ({label})"), l.p999, Unit::Ns)
-                .vs("rusteron style p99.9", base.p999),
-        );
+    if let Some(base) = lat[0].clone() {
+        for (i, label, targets) in [(1, "every cycle", false), (2, "default cadence", true)] {
+            let Some(l) = &lat[i] else { continue };
+            let target =
+                |row: Row, ratio: f64| if targets { row.target(Target::RatioAtMost(ratio)) } else { row };
+            results.rows.push(target(
+                Row::new(7, format!("Aeron IPC RTT p50, dutycycle ({label})"), l.p50, Unit::Ns)
+                    .vs("rusteron style p50", base.p50),
+                1.0,
+            ));
+            results.rows.push(target(
+                Row::new(7, format!("Aeron IPC RTT p99.9, dutycycle ({label})"), l.p999, Unit::Ns)
+                    .vs("rusteron style p99.9", base.p999),
+                1.0,
+            ));
+            results.rows.push(target(
+                Row::new(7, format!("Aeron IPC RTT p99.99, dutycycle ({label})"), l.p9999, Unit::Ns)
+                    .vs("rusteron style p99.99", base.p9999),
+                0.5,
+            ));
+        }
+    }
+    if let Some(Some(java)) = lat.get(3) {
+        if let Some(ours) = &lat[2] {
+            results.rows.push(
+                Row::new(
+                    7,
+                    "Aeron IPC RTT p50, dutycycle (default cadence) vs Java Aeron",
+                    ours.p50,
+                    Unit::Ns,
+                )
+                .vs("Java Aeron p50", java.p50)
+                .target(Target::RatioAtMost(0.8)),
+            );
+            results.rows.push(
+                Row::new(
+                    7,
+                    "Aeron IPC RTT p99.9, dutycycle (default cadence) vs Java Aeron",
+                    ours.p999,
+                    Unit::Ns,
+                )
+                .vs("Java Aeron p99.9", java.p999),
+            );
+        }
+        if let Some(rusteron) = &lat[0] {
+            results.rows.push(
+                Row::new(7, "Aeron IPC RTT p50, rusteron style vs Java Aeron", rusteron.p50, Unit::Ns)
+                    .vs("Java Aeron p50", java.p50),
+            );
+        }
+    }
+}
+
+/// Java Aeron's side of scenario 7 (feature `java`).
+#[cfg(feature = "java")]
+mod java_peer {
+    use std::path::PathBuf;
+
+    use hdrhistogram::Histogram;
+
+    use super::{Failure, Plan};
+    use crate::java::{self, AERON_ALL_JAR_VAR};
+
+    /// `AeronIpcPingPong.java`, compiled.
+    pub(super) struct JavaIpc {
+        jar: PathBuf,
+        classes: PathBuf,
+    }
+
+    impl JavaIpc {
+        /// Finds the JDK and aeron-all, and compiles the program into
+        /// `target/bench/java-aeron-classes/`.
+        pub(super) fn prepare() -> Result<JavaIpc, Failure> {
+            java::check_jdk()?;
+            let jar = java::jar_from_env(AERON_ALL_JAR_VAR)?;
+            let classes = java::bench_dir().join("java-aeron-classes");
+            java::compile(&jar, &["AeronIpcPingPong.java", "BenchThreads.java"], &classes)?;
+            Ok(JavaIpc { jar, classes })
+        }
+
+        /// One run of `plan` (Java's warm-up at least 200 000 round trips, for its JIT).
+        /// Returns the round trips in nanoseconds.
+        pub(super) fn run(&self, plan: Plan) -> Result<Histogram<u64>, Failure> {
+            let dir = java::bench_dir();
+            let aeron_dir =
+                PathBuf::from(format!("/dev/shm/dutycycle-bench-java-ipc-{}", std::process::id()));
+            let mut command = java::command(&self.classes, &self.jar, "AeronIpcPingPong");
+            command
+                .arg(plan.warmup.max(200_000).to_string())
+                .arg(plan.round_trips.to_string())
+                .arg(dir.join("java-aeron-ipc.rtts"))
+                .arg(&aeron_dir);
+            let h = java::run_for_rtts(
+                command,
+                &dir.join("java-aeron-ipc.rtts"),
+                &dir.join("java-aeron-ipc.log"),
+                plan.time_limit + std::time::Duration::from_secs(30),
+            );
+            // The driver removes its directory when it closes; not when it was killed.
+            let _ = std::fs::remove_dir_all(&aeron_dir);
+            h
+        }
     }
 }

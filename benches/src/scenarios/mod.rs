@@ -2,6 +2,8 @@
 
 #[cfg(feature = "aeron")]
 pub mod aeron;
+#[cfg(feature = "aeron")]
+pub mod aeron_udp;
 #[cfg(feature = "cluster")]
 pub mod cluster;
 pub mod idle_cost;

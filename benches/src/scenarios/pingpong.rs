@@ -6,7 +6,9 @@
 //! timestamps (TSC) each of its successful CASes: the gap between two is one round trip. The
 //! variants differ only in what runs around the CAS: nothing (floor), a pause hint after a
 //! failed CAS (hand-written spin loop), or a dutycycle runner's duty cycle (termination check,
-//! statistics, idle strategy BusySpin or NoOp).
+//! statistics, idle strategy BusySpin or NoOp). With feature `java`, each round also runs
+//! the protocol under Agrona's `AgentRunner` with `BusySpinIdleStrategy` in Java
+//! (`benches/java/AgronaPingPong.java`, its threads pinned to the same CPUs with `taskset`).
 
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
@@ -40,7 +42,7 @@ fn plan(ctx: &Ctx) -> Plan {
 
 /// Progress steps this scenario takes.
 pub fn steps(ctx: &Ctx) -> usize {
-    plan(ctx).rounds * 4
+    plan(ctx).rounds * if cfg!(feature = "java") { 5 } else { 4 }
 }
 
 #[inline(always)]
@@ -182,6 +184,8 @@ pub fn run(ctx: &Ctx, progress: &mut Progress, results: &mut Results) {
     let p = plan(ctx);
     let mut hs: [Histogram<u64>; 4] = std::array::from_fn(|_| histogram());
     let mut per_round: Vec<[f64; 4]> = Vec::new();
+    #[cfg(feature = "java")]
+    let mut agrona = agrona::Agrona::prepare().map(|peer| (peer, histogram(), Vec::new()));
     for round in 1..=p.rounds {
         progress.step(&format!("1 floor: CAS ping-pong, round {round}/{}", p.rounds));
         let floor = threads::<false>(p);
@@ -191,6 +195,24 @@ pub fn run(ctx: &Ctx, progress: &mut Progress, results: &mut Results) {
         let busy = Strategy::Spin.with(Runners(p));
         progress.step(&format!("2 ping-pong: runners, NoOp, round {round}/{}", p.rounds));
         let noop = Strategy::NoOp.with(Runners(p));
+        #[cfg(feature = "java")]
+        {
+            progress.step(&format!("2 ping-pong: Agrona AgentRunner (Java), round {round}/{}", p.rounds));
+            let failed = match &mut agrona {
+                Ok((peer, all, p50s)) => match peer.run(p) {
+                    Ok(h) => {
+                        p50s.push(h.value_at_quantile(0.5));
+                        all.add(h).expect("same bounds");
+                        None
+                    }
+                    Err(e) => Some(e),
+                },
+                Err(_) => None,
+            };
+            if let Some(e) = failed {
+                agrona = Err(e);
+            }
+        }
         let round_hs = [floor, hand, busy, noop];
         per_round.push(round_hs.each_ref().map(|h| h.value_at_quantile(0.5) as f64 * ctx.ns_per_tick));
         for (all, h) in hs.iter_mut().zip(round_hs) {
@@ -244,4 +266,74 @@ pub fn run(ctx: &Ctx, progress: &mut Progress, results: &mut Results) {
         Row::new(2, "agents (BusySpin) RTT p50 vs the same loop by hand", l[2].p50, Unit::Ns)
             .vs("hand-written p50", l[1].p50),
     );
+    #[cfg(feature = "java")]
+    match agrona {
+        Ok((_, all, p50s)) => {
+            results.notes.push(format!("scenario 2 Agrona (Java) round-trip p50 per round, ns: {p50s:?}"));
+            let java = Latency::from_histogram(&all, 1.0);
+            results.distributions.push(Distribution {
+                scenario: 2,
+                group: "pingpong".into(),
+                name: "Agrona AgentRunner + BusySpinIdleStrategy (Java)".into(),
+                latency: java.clone(),
+                cpu_percent: None,
+                baseline: true,
+            });
+            results.rows.push(
+                Row::new(2, "agents (BusySpin) RTT p50 vs Agrona", l[2].p50, Unit::Ns)
+                    .vs("Agrona AgentRunner p50", java.p50)
+                    .target(Target::RatioAtMost(0.8)),
+            );
+            results.rows.push(
+                Row::new(2, "agents (BusySpin) RTT p99.9 vs Agrona", l[2].p999, Unit::Ns)
+                    .vs("Agrona AgentRunner p99.9", java.p999),
+            );
+            results.rows.push(
+                Row::new(2, "agents (BusySpin) RTT max vs Agrona", l[2].max, Unit::Ns)
+                    .vs("Agrona AgentRunner max", java.max)
+                    .target(Target::RatioAtMost(0.1)),
+            );
+        }
+        Err(e) => results.notes.push(format!("scenario 2, Agrona AgentRunner (Java): not run: {e}")),
+    }
+}
+
+/// Agrona's side of scenario 2 (feature `java`): `benches/java/AgronaPingPong.java`.
+#[cfg(feature = "java")]
+mod agrona {
+    use std::path::PathBuf;
+    use std::time::Duration;
+
+    use hdrhistogram::Histogram;
+
+    use super::Plan;
+    use crate::java::{self, Failure, AGRONA_JAR_VAR};
+
+    /// The program, compiled.
+    pub(super) struct Agrona {
+        jar: PathBuf,
+        classes: PathBuf,
+    }
+
+    impl Agrona {
+        /// Finds the JDK and the Agrona jar, and compiles the program into
+        /// `target/bench/java-agrona-classes/`.
+        pub(super) fn prepare() -> Result<Agrona, Failure> {
+            java::check_jdk()?;
+            let jar = java::jar_from_env(AGRONA_JAR_VAR)?;
+            let classes = java::bench_dir().join("java-agrona-classes");
+            java::compile(&jar, &["AgronaPingPong.java", "BenchThreads.java"], &classes)?;
+            Ok(Agrona { jar, classes })
+        }
+
+        /// One round of `plan` (Java's warm-up at least 200 000 round trips, for its JIT).
+        /// Returns the round trips in nanoseconds.
+        pub(super) fn run(&self, plan: Plan) -> Result<Histogram<u64>, Failure> {
+            let dir = java::bench_dir();
+            let out = dir.join("java-agrona.rtts");
+            let mut command = java::command(&self.classes, &self.jar, "AgronaPingPong");
+            command.arg(plan.warmup.max(200_000).to_string()).arg(plan.round_trips.to_string()).arg(&out);
+            java::run_for_rtts(command, &out, &dir.join("java-agrona.log"), Duration::from_secs(60))
+        }
+    }
 }

@@ -15,6 +15,9 @@
 //!   and subscriptions added without blocking the duty cycle (Aeron's asynchronous add,
 //!   polled each cycle), subscriptions reporting their images coming and going as
 //!   [`ImageEvent`]s.
+//! - [`DutyCadence`]: on which duty cycles an agent runs Aeron's own duty (the client
+//!   conductor, the composed driver): by default an [`AeronAgent`] runs its conductor every
+//!   16th cycle and right after its logic's work, off the path of each message.
 //! - [`Channel`]: a channel URI checked by Aeron's parser before anything is built.
 //! - [`RusteronIdle`]: a dutycycle idle strategy where rusteron expects its `IdleStrategy`.
 //!
@@ -22,7 +25,7 @@
 //! agent, its config, threading mode, threads and their placement, directory and errors),
 //! `client/` (the client, the agent that owns one, conductor mode, config and errors), `slot/`
 //! (the one state machine every slot runs, the kinds, image events and their routing), beside
-//! `channel.rs`, `idle.rs`, `call_error.rs` and `cause.rs`.
+//! `cadence.rs`, `channel.rs`, `idle.rs`, `call_error.rs` and `cause.rs`.
 //!
 //! `docs/AERON.md` explains the patterns; the gateway demo (`examples/gateway/`, with
 //! `--embedded`) is the whole of it in one program: a gateway and a service that fails over,
@@ -92,6 +95,7 @@
 #![deny(missing_docs, missing_debug_implementations, unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
+mod cadence;
 mod call_error;
 mod cause;
 mod channel;
@@ -101,6 +105,7 @@ mod events;
 mod idle;
 mod slot;
 
+pub use cadence::DutyCadence;
 pub use call_error::AeronCallError;
 pub use cause::cause;
 pub use channel::{Channel, ChannelError, Media};

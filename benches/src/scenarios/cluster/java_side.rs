@@ -4,40 +4,16 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command as Process, Stdio};
+use std::process::{ChildStdin, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
-use dutycycle_test_support::process::Spawner;
-
 use super::{Command, Event, Failure, Side};
-
-/// The program's source, beside this crate.
-const SOURCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/java/ClusterEchoPing.java");
-
-/// `java` from `JAVA_HOME`, else from `PATH` (as the cluster harness finds it); `javac` beside.
-fn jdk_tool(name: &str) -> PathBuf {
-    match std::env::var_os("JAVA_HOME") {
-        Some(home) if !home.is_empty() => Path::new(&home).join("bin").join(name),
-        _ => PathBuf::from(name),
-    }
-}
+use crate::java::{self, JavaChild};
 
 /// Compiles `ClusterEchoPing.java` into `classes` (made if missing).
 pub(super) fn compile(jar: &Path, classes: &Path) -> Result<(), Failure> {
-    std::fs::create_dir_all(classes)?;
-    let out = Process::new(jdk_tool("javac"))
-        .arg("-d")
-        .arg(classes)
-        .arg("-cp")
-        .arg(jar)
-        .arg(SOURCE)
-        .output()
-        .map_err(|e| format!("javac: {e}"))?;
-    if !out.status.success() {
-        return Err(format!("javac {SOURCE} failed: {}", String::from_utf8_lossy(&out.stderr).trim()).into());
-    }
-    Ok(())
+    java::compile(jar, &["ClusterEchoPing.java"], classes)
 }
 
 /// One line of the program's output as an event; `None` for a line it does not know.
@@ -70,13 +46,12 @@ pub(super) fn parse_event(line: &str) -> Option<Event> {
 
 /// The running Java client.
 pub(super) struct JavaSide {
-    child: Option<Child>,
+    /// Killed when dropped, and by the kernel if the harness dies.
+    java: Option<JavaChild>,
     stdin: Option<ChildStdin>,
     lines: Receiver<String>,
     aeron_dir: PathBuf,
     log: PathBuf,
-    // Last: the child dies with the spawner's thread if it outlives everything else.
-    _spawner: Spawner,
 }
 
 impl JavaSide {
@@ -92,34 +67,15 @@ impl JavaSide {
         let shm = Path::new("/dev/shm");
         let aeron_dir =
             if shm.is_dir() { shm.join(aeron_dir.file_name().expect("a name")) } else { aeron_dir };
-        let mut class_path = classes.as_os_str().to_owned();
-        class_path.push(":");
-        class_path.push(jar);
-        let mut java = Process::new(jdk_tool("java"));
-        java.args([
-            "-Xmx256m",
-            "-XX:+UseSerialGC",
-            // No /tmp/hsperfdata_<user>/<pid> file to leave behind.
-            "-XX:-UsePerfData",
-            "--add-opens",
-            "java.base/jdk.internal.misc=ALL-UNNAMED",
-            "--add-opens",
-            "java.base/java.util.zip=ALL-UNNAMED",
-            "--add-opens",
-            "java.base/sun.nio.ch=ALL-UNNAMED",
-            "-Djava.net.preferIPv4Stack=true",
-        ])
-        .arg("-cp")
-        .arg(class_path)
-        .arg("ClusterEchoPing")
-        .arg(endpoints)
-        .arg(&aeron_dir)
-        .arg("backoff")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(log)?);
-        let spawner = Spawner::new()?;
-        let mut child = spawner.spawn(java).map_err(|e| format!("java: {e}"))?;
+        let mut java = java::command(classes, jar, "ClusterEchoPing");
+        java.arg(endpoints)
+            .arg(&aeron_dir)
+            .arg("backoff")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(log)?);
+        let mut java = JavaChild::spawn(java)?;
+        let child = java.child_mut().expect("running");
         let stdout = child.stdout.take().expect("piped");
         let stdin = child.stdin.take();
         let (tx, lines) = mpsc::channel();
@@ -131,13 +87,11 @@ impl JavaSide {
                 }
             }
         })?;
-        Ok(JavaSide { child: Some(child), stdin, lines, aeron_dir, log: log.to_owned(), _spawner: spawner })
+        Ok(JavaSide { java: Some(java), stdin, lines, aeron_dir, log: log.to_owned() })
     }
 
     fn last_log_lines(&self) -> String {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(5)..].join(" | ")
+        java::last_lines(&self.log)
     }
 }
 
@@ -179,30 +133,13 @@ impl Side for JavaSide {
     }
 
     fn close(&mut self) -> Result<(), Failure> {
-        let Some(mut child) = self.child.take() else { return Ok(()) };
+        let Some(java) = self.java.take() else { return Ok(()) };
         let _ = self.send(Command::Quit);
         self.stdin = None;
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let status = loop {
-            if let Some(status) = child.try_wait()? {
-                break Some(status);
-            }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
+        let ended = java.wait(Duration::from_secs(10));
         // The driver deletes its directory on a clean shutdown; not when it was killed.
         let _ = std::fs::remove_dir_all(&self.aeron_dir);
-        match status {
-            Some(status) if status.success() => Ok(()),
-            Some(status) => {
-                Err(format!("Java client exited with {status}; its log: {}", self.last_log_lines()).into())
-            }
-            None => Err("Java client did not exit within 10 s of quit: killed".into()),
-        }
+        ended.map(drop).map_err(|e| format!("Java client: {e}; its log: {}", self.last_log_lines()).into())
     }
 }
 

@@ -5,7 +5,8 @@ use std::fmt;
 use dutycycle::{Agent, AgentError, IdleControl};
 
 use super::agent_counters::AgentCounters;
-use crate::{AeronClient, ClientConfig, ClientError};
+use crate::cadence::CadenceState;
+use crate::{AeronClient, ClientConfig, ClientError, DutyCadence};
 
 /// Application logic that uses an Aeron client, run by an [`AeronAgent`]: the same contract
 /// as [`Agent`], with the client passed in. The logic keeps its publications and
@@ -50,8 +51,9 @@ pub trait ClientAgent {
         Ok(())
     }
 
-    /// One turn of the duty cycle, after the client's own turn (so image events and
-    /// completed adds of this turn are already visible). Returns the work done.
+    /// One turn of the duty cycle. The client's own turn (its conductor) follows it on the
+    /// cycles its [`DutyCadence`] picks, so image events and completed adds reach the logic on
+    /// a later cycle. Returns the work done.
     fn do_work(&mut self, client: &mut AeronClient) -> Result<usize, AgentError>;
 
     /// Called once when a graceful stop begins ([`Agent::on_drain`]): stop taking new work;
@@ -84,8 +86,11 @@ pub trait ClientAgent {
 ///
 /// - `on_start`: the logic's `on_start` (the client is connected already: [`connect`] makes
 ///   it, in the runner's factory, so a missing driver fails `start` with a typed error);
-/// - `do_work`: the client's turn ([`AeronClient::do_work`]: with the conductor invoker, the
-///   client conductor itself), then the logic's turn; the work is the sum. An error the client
+/// - `do_work`: the logic's turn, then, on the cycles the agent's [`DutyCadence`] picks
+///   (by default [`DutyCadence::CLIENT_DEFAULT`]: every 16th cycle, the first idle cycle after
+///   the logic worked, and every cycle while the conductor has work), the client's turn
+///   ([`AeronClient::do_work`]: with the conductor invoker, the client conductor itself); the
+///   work is the sum. The first cycle always runs the client's turn. An error the client
 ///   reports goes to the runner's error handler, and the logic still gets its turn next cycle.
 ///   An error of the logic goes there too, except a [`ClientError`] that
 ///   [ends the agent](ClientError::ends_agent) (a failed add, under the slot's default
@@ -161,6 +166,7 @@ pub trait ClientAgent {
 /// [`connect`]: AeronAgent::connect
 pub struct AeronAgent<A> {
     client: Option<AeronClient>,
+    cadence: CadenceState,
     logic: A,
     counters: AgentCounters,
 }
@@ -178,7 +184,12 @@ impl<A: ClientAgent> AeronAgent<A> {
 
     /// Pairs a client made on this thread with `logic`.
     pub fn with_client(client: AeronClient, logic: A) -> Self {
-        AeronAgent { client: Some(client), logic, counters: AgentCounters::new() }
+        AeronAgent {
+            client: Some(client),
+            cadence: CadenceState::new(DutyCadence::CLIENT_DEFAULT),
+            logic,
+            counters: AgentCounters::new(),
+        }
     }
 
     /// Whether the agent publishes its runner's duty-cycle statistics as Aeron counters
@@ -249,6 +260,42 @@ impl<A: ClientAgent> AeronAgent<A> {
         self
     }
 
+    /// Runs the client's turn on `cadence` instead of [`DutyCadence::CLIENT_DEFAULT`]
+    /// ([`DutyCadence::EVERY_CYCLE`]: on every duty cycle).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use dutycycle::AgentError;
+    /// use dutycycle_aeron::{AeronAgent, AeronClient, ClientAgent, ClientConfig, DutyCadence};
+    /// # use dutycycle_aeron::{MediaDriverAgent, MediaDriverConfig};
+    ///
+    /// struct Idle;
+    /// impl ClientAgent for Idle {
+    ///     fn do_work(&mut self, _client: &mut AeronClient) -> Result<usize, AgentError> { Ok(0) }
+    /// }
+    ///
+    /// # let driver_config = MediaDriverConfig::new();
+    /// # let dir = driver_config.aeron_dir().to_owned();
+    /// # let driver = MediaDriverAgent::launch(driver_config)?;
+    /// let agent = AeronAgent::connect(&ClientConfig::new().dir(&dir), Idle)?;
+    /// assert_eq!(agent.cadence(), DutyCadence::CLIENT_DEFAULT);
+    /// let agent = agent.with_cadence(DutyCadence::every(64));
+    /// assert_eq!(agent.cadence().interval(), 64);
+    /// # drop(agent);
+    /// # drop(driver);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_cadence(mut self, cadence: DutyCadence) -> Self {
+        self.cadence = CadenceState::new(cadence);
+        self
+    }
+
+    /// The cadence of the client's turn.
+    pub fn cadence(&self) -> DutyCadence {
+        self.cadence.cadence()
+    }
+
     /// The logic.
     pub fn logic(&self) -> &A {
         &self.logic
@@ -279,9 +326,14 @@ impl<A: ClientAgent> Agent for AeronAgent<A> {
     #[inline]
     fn do_work(&mut self) -> Result<usize, AgentError> {
         let Some(client) = self.client.as_mut() else { return Ok(0) };
-        let work = client.do_work()?;
+        let logic = self.logic.do_work(client).map_err(ends_agent)?;
         self.counters.on_cycle()?;
-        Ok(work + self.logic.do_work(client).map_err(ends_agent)?)
+        if !self.cadence.due(logic) {
+            return Ok(logic);
+        }
+        let conductor = client.do_work()?;
+        self.cadence.ran(conductor);
+        Ok(logic + conductor)
     }
 
     fn on_drain(&mut self) -> Result<(), AgentError> {
@@ -322,6 +374,9 @@ fn ends_agent(error: AgentError) -> AgentError {
 
 impl<A> fmt::Debug for AeronAgent<A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AeronAgent").field("client", &self.client).finish_non_exhaustive()
+        f.debug_struct("AeronAgent")
+            .field("client", &self.client)
+            .field("cadence", &self.cadence.cadence())
+            .finish_non_exhaustive()
     }
 }

@@ -8,9 +8,10 @@ use std::sync::Arc;
 use dutycycle::{Agent, AgentError};
 use rusteron_media_driver::{AeronCError, AeronDriver, AeronDriverContext};
 
+use crate::cadence::CadenceState;
 use crate::driver::dir::{self, c_path, DirLock, DriverIdentity, PrepareError, DIR_LOCK_TIMEOUT};
 use crate::driver::thread_placement::{AeronIdleStrategy, ThreadPins, PIN_TIMEOUT};
-use crate::{events, AeronCallError, DriverError, MediaDriverConfig, ThreadingMode};
+use crate::{events, AeronCallError, DriverError, DutyCadence, MediaDriverConfig, ThreadingMode};
 
 /// Aeron's C media driver, embedded, as an [`Agent`]: its duty cycle is the driver's own
 /// (`aeron_driver_main_do_work`), run by whatever drives the agent — a runner on a thread of
@@ -24,6 +25,10 @@ use crate::{events, AeronCallError, DriverError, MediaDriverConfig, ThreadingMod
 ///   another program's driver runs in it); nothing `launch` did not create is removed.
 /// - `do_work` runs one driver duty cycle: with [`ThreadingMode::Shared`], conductor, sender
 ///   and receiver; in the other modes the conductor, while Aeron's own threads run the rest.
+///   It does so on every duty cycle of the agent, or on those a [`DutyCadence`] picks
+///   ([`with_cadence`](MediaDriverAgent::with_cadence)): for a driver composed with a
+///   busy-spinning agent on one core, where a driver duty on every cycle would sit between
+///   each message and the poll that sees it.
 ///   The thread that runs the agent is placed by its runner (core, idle strategy); Aeron's own
 ///   threads by [`MediaDriverConfig::thread_core`] and
 ///   [`thread_idle_strategy`](MediaDriverConfig::thread_idle_strategy).
@@ -67,6 +72,7 @@ pub struct MediaDriverAgent {
     /// The start hook's state, when Aeron's threads pin themselves: Aeron's context points to
     /// it, so it outlives the driver (dropped with the agent, after `close_driver`).
     _pins: Option<Arc<ThreadPins>>,
+    cadence: CadenceState,
 }
 
 impl MediaDriverAgent {
@@ -143,6 +149,7 @@ impl MediaDriverAgent {
                 threading_mode: config.threading_mode,
                 delete_dir_on_close: config.delete_dir_on_close,
                 _pins: pins,
+                cadence: CadenceState::new(DutyCadence::EVERY_CYCLE),
             }),
             Err(error) => {
                 // Aeron may have filled the directory before failing: remove it if this call
@@ -156,6 +163,41 @@ impl MediaDriverAgent {
                 Err(error)
             }
         }
+    }
+
+    /// Runs the driver's duty cycle on `cadence` instead of on every duty cycle of the agent:
+    /// at least every [`interval`](DutyCadence::interval)-th cycle, and on every cycle after
+    /// one on which it did work. For a driver composed with other agents in a
+    /// [`CompositeAgent`](dutycycle::CompositeAgent) whose runner spins; on a runner of its
+    /// own keep the default ([`DutyCadence::EVERY_CYCLE`]): a skipped cycle does no work, so
+    /// the runner would idle (and a parking strategy park) between the driver's turns.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use dutycycle::{Agent, AgentRunner, BusySpinIdleStrategy, CompositeAgent};
+    /// use dutycycle_aeron::{DutyCadence, MediaDriverAgent, MediaDriverConfig};
+    ///
+    /// let config = MediaDriverConfig::new();
+    /// let runner = AgentRunner::builder().idle_strategy(BusySpinIdleStrategy).start(move || {
+    ///     let driver = MediaDriverAgent::launch(config)?.with_cadence(DutyCadence::every(64));
+    ///     assert_eq!(driver.cadence().interval(), 64);
+    ///     // ... and the agents that share its core, first, so that the driver closes last.
+    ///     let agents: Vec<Box<dyn Agent>> = vec![Box::new(driver)];
+    ///     Ok(CompositeAgent::new(agents))
+    /// })?;
+    /// assert!(runner.close()?.is_clean());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_cadence(mut self, cadence: DutyCadence) -> Self {
+        self.cadence = CadenceState::new(cadence);
+        self
+    }
+
+    /// The cadence of the driver's duty cycle ([`DutyCadence::EVERY_CYCLE`] unless set with
+    /// [`with_cadence`](MediaDriverAgent::with_cadence)).
+    pub fn cadence(&self) -> DutyCadence {
+        self.cadence.cadence()
     }
 
     /// The driver's directory, for clients to connect to.
@@ -214,8 +256,15 @@ impl Agent for MediaDriverAgent {
     #[inline]
     fn do_work(&mut self) -> Result<usize, AgentError> {
         let Some(driver) = &self.driver else { return Ok(0) };
+        if !self.cadence.due(0) {
+            return Ok(0);
+        }
         match driver.main_do_work() {
-            Ok(work) => Ok(usize::try_from(work).unwrap_or(0)),
+            Ok(work) => {
+                let work = usize::try_from(work).unwrap_or(0);
+                self.cadence.ran(work);
+                Ok(work)
+            }
             Err(error) => Err(aeron_error(&self.dir, "aeron_driver_main_do_work")(error).into()),
         }
     }
@@ -243,6 +292,7 @@ impl fmt::Debug for MediaDriverAgent {
             .field("running", &self.is_running())
             .field("identity", &self.identity)
             .field("delete_dir_on_close", &self.delete_dir_on_close)
+            .field("cadence", &self.cadence.cadence())
             .finish()
     }
 }
