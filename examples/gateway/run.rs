@@ -107,6 +107,13 @@ pub fn run(options: &Options, termination: &AgentTermination, shared: &Shared) -
         (None, Some(dutycycle::Drain::DeadlineExceeded { .. })) => {
             Drain::TimedOut { in_flight: shared.figures.in_flight.load(Ordering::Acquire) }
         }
+        // No drain asked for (`--drain-timeout 0s`): what was in flight is dropped.
+        (None, Some(dutycycle::Drain::NotRequested)) if options.drain_timeout.is_zero() => {
+            match shared.figures.in_flight.load(Ordering::Acquire) {
+                0 => Drain::Drained,
+                in_flight => Drain::TimedOut { in_flight },
+            }
+        }
         // It ended on its own between the last look and the stop (or never ran).
         (None, _) => Drain::AgentEnded { role: "gateway" },
     };

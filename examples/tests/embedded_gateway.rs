@@ -166,23 +166,39 @@ fn sigterm_at_random_moments_always_ends_in_a_clean_exit() {
 #[test]
 fn a_drain_cut_short_by_its_deadline_exits_1_naming_what_was_left_unanswered() {
     let _serial = serial();
-    // The service goes away for 20 s at its first failover: what is in flight then cannot be
-    // answered within the 300 ms drain deadline.
+    // The service goes away for 3 s at each failover. During that time nothing is answered,
+    // so what a stats line then shows in flight stays in flight: SIGTERM right after it, and
+    // the 300 ms drain deadline passes first. (What is in flight when the service goes away
+    // may all have been answered already: then wait for the next failover.)
     let args = [
         "--run-time",
         "0",
         "--failover-period",
         "500ms",
         "--failover-downtime",
-        "20s",
+        "3s",
         "--drain-timeout",
         "300ms",
     ];
     let mut gateway = embedded_spawn(&args);
-    gateway.wait_for("failover", |l| l.starts_with("service: failover 1:") && l.contains("closed"));
-    let stats = gateway.wait_for("a stats line in the downtime", |l| l.starts_with("stats: "));
-    let in_flight = numbers(&stats)["in-flight"];
-    assert!(in_flight > 0, "requests in flight while the service is away: {stats}\n{}", gateway.output());
+    let mut in_flight = 0;
+    for _ in 0..10 {
+        gateway.wait_for("failover", |l| l.starts_with("service: failover") && l.contains("closed"));
+        let line = gateway.wait_for("a stats line or the service back", |l| {
+            l.starts_with("stats: ") || l.contains("back as epoch")
+        });
+        if line.starts_with("stats: ") {
+            in_flight = numbers(&line)["in-flight"];
+            if in_flight > 0 {
+                break;
+            }
+        }
+    }
+    assert!(
+        in_flight > 0,
+        "requests in flight while the service is away, in 10 failovers\n{}",
+        gateway.output()
+    );
     gateway.signal(libc::SIGTERM);
     let status = gateway.wait(EXIT_TIMEOUT);
     let output = gateway.output();
@@ -195,8 +211,9 @@ fn a_drain_cut_short_by_its_deadline_exits_1_naming_what_was_left_unanswered() {
     let report = lines.iter().find(|l| l.starts_with("report: gateway")).expect("the gateway's report");
     assert!(report.contains("drain cut short by its deadline of 300ms"), "{report}\n{output}");
     let account = numbers(lines.last().filter(|l| l.starts_with("account: ")).expect("the account last"));
-    assert_eq!(account["unanswered"], in_flight, "{output}");
-    let said = format!("the drain deadline of 300ms passed with {in_flight} requests unanswered");
+    let unanswered = account["unanswered"];
+    assert!(unanswered >= in_flight, "{output}");
+    let said = format!("the drain deadline of 300ms passed with {unanswered} requests unanswered");
     assert!(gateway.stderr().contains(&said), "{said}\n{output}");
     // Cut short or not, every agent closes on the thread that built it, and nothing is left.
     let closed: Vec<_> = lines
