@@ -29,6 +29,7 @@
 mod agent_thread;
 #[cfg(not(loom))]
 mod builder;
+mod cycle_clock;
 mod drain;
 #[cfg(not(loom))]
 mod duty_cycle;
