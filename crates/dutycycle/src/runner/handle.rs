@@ -161,7 +161,8 @@ impl AgentRunner {
         StatsReader::new(Arc::clone(&self.shared.published))
     }
 
-    /// A handle that wakes the agent from a park (see [`AgentWaker`]).
+    /// A handle that wakes the agent from a park (see [`AgentWaker`]; an agent that is woken
+    /// idles best with [`BackoffIdleStrategy::woken`](crate::BackoffIdleStrategy::woken)).
     pub fn waker(&self) -> AgentWaker {
         AgentWaker::new(Arc::clone(&self.shared.parker))
     }
