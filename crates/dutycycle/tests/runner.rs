@@ -981,8 +981,14 @@ fn join_and_close_hand_the_report_back_without_waiting_for_the_threads_exit_whic
         };
         let took = asked.elapsed();
         assert!(report.is_clean(), "{report}");
-        assert!(!exited.load(Ordering::SeqCst), "the thread-local's 2 s destructor ran before the report came back");
-        assert!(took < Duration::from_millis(1500), "the report took {took:?}: the 2 s thread exit was waited for");
+        assert!(
+            !exited.load(Ordering::SeqCst),
+            "the thread-local's 2 s destructor ran before the report came back"
+        );
+        assert!(
+            took < Duration::from_millis(1500),
+            "the report took {took:?}: the 2 s thread exit was waited for"
+        );
         assert!(names(&events.logged()).ends_with(&["on_close", "drop"]), "{:?}", events.logged());
         // The thread goes on to its end, runs the destructor, and nothing is left of it.
         eventually("the agent thread's thread-locals are destroyed", || exited.load(Ordering::SeqCst));

@@ -91,7 +91,8 @@ mod tsc {
     /// counter (clock source `tsc`: invariant and synchronised across CPUs); `None` otherwise.
     pub(super) fn calibrate() -> Option<u64> {
         let source =
-            std::fs::read_to_string("/sys/devices/system/clocksource/clocksource0/current_clocksource").ok()?;
+            std::fs::read_to_string("/sys/devices/system/clocksource/clocksource0/current_clocksource")
+                .ok()?;
         if source.trim() != "tsc" {
             return None;
         }
