@@ -97,6 +97,7 @@ fn strategies() -> Vec<Strategy> {
         Strategy::SleepMs(1000),
         Strategy::BACKOFF,
         Strategy::Backoff(Duration::from_micros(1), Duration::from_secs(1)),
+        Strategy::BACKOFF_WOKEN,
     ]
 }
 
