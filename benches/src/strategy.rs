@@ -30,6 +30,9 @@ impl Strategy {
         BackoffIdleStrategy::DEFAULT_MIN_PARK_PERIOD,
         BackoffIdleStrategy::DEFAULT_MAX_PARK_PERIOD,
     );
+    /// `BackoffIdleStrategy::woken()` (`backoff-woken`: 10, 20, 10 ms, 10 ms).
+    pub const BACKOFF_WOKEN: Strategy =
+        Strategy::Backoff(BackoffIdleStrategy::WOKEN_PARK_PERIOD, BackoffIdleStrategy::WOKEN_PARK_PERIOD);
     /// Sleeping with Agrona's default period (1 µs).
     pub const SLEEP_NS: Strategy = Strategy::SleepNs(SleepingIdleStrategy::DEFAULT_PERIOD);
 
@@ -42,6 +45,7 @@ impl Strategy {
             Strategy::SleepNs(d) => format!("sleep-ns {d:?}"),
             Strategy::SleepMs(ms) => format!("sleep-ms {ms}ms"),
             s if s == Strategy::BACKOFF => "backoff".into(),
+            s if s == Strategy::BACKOFF_WOKEN => "backoff-woken".into(),
             Strategy::Backoff(min, max) if min == BackoffIdleStrategy::DEFAULT_MIN_PARK_PERIOD => {
                 format!("backoff max park {max:?}")
             }

@@ -238,12 +238,14 @@ fn cases() -> Vec<(Setup, Hand)> {
             Setup::plain(Strategy::Backoff(Duration::from_millis(1), Duration::from_millis(1))).woken(),
             Hand::Park,
         ),
-        (
-            Setup::plain(Strategy::Backoff(Duration::from_millis(10), Duration::from_millis(10))).woken(),
-            Hand::Park,
-        ),
     ]
 }
+
+/// The preset for woken agents, measured in parts that alternate with parts of the
+/// hand-written park/unpark loop (the futex floor it is held to), so that both see the same
+/// host; each part has half the plan's messages, so each side gets twice the plan's.
+const PRESET: Setup = Setup::plain(Strategy::BACKOFF_WOKEN).woken();
+const PRESET_PARTS: usize = 4;
 
 const HANDS: [Hand; 4] = [Hand::Spin, Hand::Park, Hand::Sleep1us(None), Hand::Sleep1us(Some(SLACK_1US))];
 
@@ -262,7 +264,7 @@ fn plans(ctx: &Ctx) -> Vec<Plan> {
 
 /// Progress steps.
 pub fn steps(ctx: &Ctx) -> usize {
-    plans(ctx).len() * (cases().len() + HANDS.len())
+    plans(ctx).len() * (cases().len() + HANDS.len() + 2 * PRESET_PARTS)
 }
 
 /// The plot group of a spacing, e.g. `wakeup-2ms`.
@@ -320,6 +322,36 @@ pub fn run(ctx: &Ctx, progress: &mut Progress, results: &mut Results) {
                 results.rows.push(cpu);
             }
         }
+        // The preset against the futex floor, interleaved.
+        let half = Plan { messages: plan.messages / 2, ..plan };
+        let (mut floor, mut preset) = (histogram(), histogram());
+        let (mut floor_cpu, mut preset_cpu) = (0.0, 0.0);
+        for i in 1..=PRESET_PARTS {
+            progress.step(&format!("4 wake-up @{ms}ms: {} ({i}/{PRESET_PARTS})", Hand::Park.label()));
+            let (r, l) = run_hand(Hand::Park, half);
+            late.add(l).expect("same bounds");
+            floor.add(&r.hist).expect("same bounds");
+            floor_cpu += r.cpu_percent / PRESET_PARTS as f64;
+            progress.step(&format!("4 wake-up @{ms}ms: {} ({i}/{PRESET_PARTS})", PRESET.label()));
+            let (r, l) = PRESET.strategy.with(RunnerCase { setup: PRESET, plan: half });
+            late.add(l).expect("same bounds");
+            preset.add(&r.hist).expect("same bounds");
+            preset_cpu += r.cpu_percent / PRESET_PARTS as f64;
+        }
+        let floor_name = format!("{}, alternating with {}", Hand::Park.label(), PRESET.label());
+        push(results, floor_name.clone(), &Received { hist: floor.clone(), cpu_percent: floor_cpu }, true);
+        push(results, PRESET.label(), &Received { hist: preset.clone(), cpu_percent: preset_cpu }, false);
+        let (floor, preset) = (Latency::from_histogram(&floor, 1.0), Latency::from_histogram(&preset, 1.0));
+        results.rows.push(
+            Row::new(4, format!("@{ms}ms {} wake-up p50", PRESET.label()), preset.p50, Unit::Ns)
+                .vs(format!("{floor_name} p50"), floor.p50)
+                .target(Target::RatioAtMost(1.0)),
+        );
+        results.rows.push(
+            Row::new(4, format!("@{ms}ms {} consumer CPU", PRESET.label()), preset_cpu, Unit::Percent)
+                .vs(format!("{floor_name} CPU"), floor_cpu)
+                .target(Target::AtMost(2.0)),
+        );
         let late = Latency::from_histogram(&late, 1.0);
         results.rows.push(Row::new(
             4,

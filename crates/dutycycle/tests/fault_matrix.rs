@@ -16,12 +16,14 @@
 //!    agent is logged with the thread (Rust id and kernel tid) it ran on; `on_close` appears
 //!    once when the agent was built, never when its factory failed, and all of an agent's calls
 //!    ran on one thread that is not the test's;
-//! 4. **the thread is joined**: the first agent code on the thread installs a thread-local
-//!    whose destructor sleeps 50 ms and then sets a flag. Thread-local destructors run as the
-//!    thread ends, so the flag is set when `start` (failed), `join` or `close` returns only if
-//!    that call waited for the thread to end. The thread's `/proc/self/task/<tid>` then goes
-//!    away, and in the one-process run the number of threads is back to its value before the
-//!    row.
+//! 4. **the thread ends**: the first agent code on the thread installs a thread-local whose
+//!    destructor sleeps 50 ms and then sets a flag. Thread-local destructors run as the thread
+//!    ends, so the flag is set when a failed `start` or a `close_timeout` returns only if that
+//!    call waited for the thread to end, as they do. `join` and `close` hand the report back
+//!    once the agent is closed and dropped, without waiting for the thread's exit: after them
+//!    the flag is set a moment later. Either way the thread's `/proc/self/task/<tid>` then
+//!    goes away, and in the one-process run the number of threads is back to its value before
+//!    the row.
 //!
 //! `Drop` and the error handler return `()`: they can only panic, so they have no error row.
 //! The faults these tests found (now fixed) are at the bottom.
@@ -136,6 +138,16 @@ impl ThreadEnd {
             self.ended.load(Ordering::SeqCst),
             "{call} returned while the agent thread was still running: it was not joined"
         );
+        let task = format!("/proc/self/task/{tid}");
+        eventually("the agent thread is gone from /proc/self/task", || !Path::new(&task).exists());
+    }
+
+    /// Asserts that the thread ends (thread-locals destroyed) after `call` returned the report,
+    /// and that the kernel lets go of it.
+    fn assert_ends_after(&self, call: &str) {
+        let tid = self.tid.load(Ordering::SeqCst);
+        assert_ne!(tid, 0, "no agent thread ran");
+        eventually(&format!("the agent thread ends after {call}"), || self.ended.load(Ordering::SeqCst));
         let task = format!("/proc/self/task/{tid}");
         eventually("the agent thread is gone from /proc/self/task", || !Path::new(&task).exists());
     }
@@ -361,7 +373,7 @@ fn runner_do_work_fails(how: How) {
             eventually("three errors reach the handler", || runner.error_count() >= 3);
             assert!(runner.is_running(), "an error from do_work ended the agent");
             let report = runner.close().expect("do_work errors taken by the handler leave the report clean");
-            end.assert_joined_by("close");
+            end.assert_ends_after("close");
             assert!(matches!(report.ending(), Ending::Closed), "{report}");
             let handled: Vec<String> = handled.try_iter().collect();
             assert!(handled.len() >= 3);
@@ -374,7 +386,7 @@ fn runner_do_work_fails(how: How) {
         }
         How::Panic => {
             let failed = runner.join().expect_err("do_work panicked, yet the report is clean");
-            end.assert_joined_by("join");
+            end.assert_ends_after("join");
             let report = failed.into_report();
             let Ending::Panicked(panic) = report.ending() else { panic!("{:?}", report.ending()) };
             assert_eq!(*panic, message("poller", Place::DoWork, How::Panic));
@@ -394,7 +406,7 @@ fn runner_on_close_fails(how: How) {
     let runner = result.unwrap();
     eventually("the agent runs", || runner.stats().duty_cycles >= 1);
     let failed = runner.close().expect_err("on_close failed, yet the report is clean");
-    end.assert_joined_by("close");
+    end.assert_ends_after("close");
     let report = failed.report();
     assert!(matches!(report.ending(), Ending::Closed), "{report}");
     assert_is_planted(report.close_failure().expect("the close failure"), "flusher", Place::OnClose, how);
@@ -410,7 +422,7 @@ fn runner_drop_panics() {
     let (result, log, _, end) = start_faulty("holder", &[(Place::Drop, How::Panic)]);
     let runner = result.unwrap();
     let failed = runner.close().expect_err("Drop panicked, yet the report is clean");
-    end.assert_joined_by("close");
+    end.assert_ends_after("close");
     let report = failed.report();
     assert!(matches!(report.ending(), Ending::Closed), "{report}");
     assert!(report.close_failure().is_none());
@@ -421,7 +433,7 @@ fn runner_drop_panics() {
 fn runner_error_handler_panics() {
     let (result, log, handled, end) = start_faulty("handled", &[(Place::ErrorHandler, How::Panic)]);
     let failed = result.unwrap().join().expect_err("the error handler panicked, yet the report is clean");
-    end.assert_joined_by("join");
+    end.assert_ends_after("join");
     let report = failed.report();
     let Ending::Panicked(panic) = report.ending() else { panic!("{:?}", report.ending()) };
     assert_eq!(*panic, message("handled", Place::ErrorHandler, How::Panic));
@@ -452,7 +464,7 @@ fn runner_do_work_panics_then_close_and_drop_fail_too() {
     let faults = [(Place::DoWork, How::Panic), (Place::OnClose, How::Error), (Place::Drop, How::Panic)];
     let (result, log, _, end) = start_faulty("wreck", &faults);
     let failed = result.unwrap().join().expect_err("do_work panicked, yet the report is clean");
-    end.assert_joined_by("join");
+    end.assert_ends_after("join");
     let report = failed.report();
     let Ending::Panicked(panic) = report.ending() else { panic!("{:?}", report.ending()) };
     assert_eq!(*panic, message("wreck", Place::DoWork, How::Panic));
@@ -531,14 +543,14 @@ fn composite_sub_agent_do_work_fails(how: How) {
         How::Error => {
             eventually("b's errors reach the handler", || runner.error_count() >= 3);
             let report = runner.close().expect("errors taken by the handler leave the report clean");
-            composite.end.assert_joined_by("close");
+            composite.end.assert_ends_after("close");
             let handled: Vec<String> = composite.handled.try_iter().collect();
             assert!(handled.iter().all(|m| *m == message("b", Place::DoWork, How::Error)), "{handled:?}");
             report
         }
         How::Panic => {
             let failed = runner.join().expect_err("a sub-agent panicked, yet the report is clean");
-            composite.end.assert_joined_by("join");
+            composite.end.assert_ends_after("join");
             let report = failed.into_report();
             let Ending::Panicked(panic) = report.ending() else { panic!("{:?}", report.ending()) };
             assert_eq!(*panic, message("b", Place::DoWork, How::Panic));
@@ -559,7 +571,7 @@ fn composite_sub_agent_on_close_fails(how: How) {
     let composite = start_composite(&[(Place::OnClose, how)]);
     let runner = composite.result.unwrap();
     let failed = runner.close().expect_err("a sub-agent's on_close failed, yet the report is clean");
-    composite.end.assert_joined_by("close");
+    composite.end.assert_ends_after("close");
     let report = failed.report();
     assert!(matches!(report.ending(), Ending::Closed), "{report}");
     let failures = composite_failures(report.close_failure().expect("the close failure"));
@@ -573,7 +585,7 @@ fn composite_sub_agent_on_close_fails(how: How) {
 fn composite_sub_agent_drop_panics() {
     let composite = start_composite(&[(Place::Drop, How::Panic)]);
     let failed = composite.result.unwrap().close().expect_err("a sub-agent's Drop panicked");
-    composite.end.assert_joined_by("close");
+    composite.end.assert_ends_after("close");
     let report = failed.report();
     assert!(report.close_failure().is_none(), "{report}");
     assert_is_planted(report.drop_failure().expect("the drop failure"), "b", Place::Drop, How::Panic);
@@ -631,7 +643,7 @@ impl Dynamic {
         let (good, good_log) = spec("good", &[]);
         self.add(good).expect("the composite still adds agents");
         let report = self.runner.close().expect("the composite itself did not fail");
-        self.end.assert_joined_by("close");
+        self.end.assert_ends_after("close");
         assert_eq!(report.role(), "dynamic");
         assert_eq!(assert_closed_once_on_its_thread("good", &logged(&good_log)), self.thread);
         assert!(events.iter().all(|(_, at)| *at == self.thread), "off the composite's thread: {events:?}");
@@ -686,7 +698,7 @@ fn dynamic_added_do_work_fails(how: How) {
         How::Panic => {
             // The panic ends the composite's runner, which closes every agent in it.
             let failed = dynamic.runner.join().expect_err("an added agent panicked, yet the report is clean");
-            dynamic.end.assert_joined_by("join");
+            dynamic.end.assert_ends_after("join");
             let Ending::Panicked(panic) = failed.report().ending() else { panic!("{failed}") };
             assert_eq!(*panic, message("added", Place::DoWork, How::Panic));
             assert!(!dynamic.control.is_running());
@@ -885,7 +897,7 @@ fn on_close_runs_after_do_work_panics_with_a_payload_whose_drop_panics() {
         Err(CloseError::Failed(failed)) => failed,
         Err(CloseError::TimedOut(timed_out)) => {
             let joined = timed_out.into_runner().join();
-            end.assert_joined_by("join");
+            end.assert_ends_after("join");
             panic!(
                 "close_timeout timed out on a thread that had ended (is_running stayed true); join then \
                  gave {joined:?}; calls into the agent: {:?}",

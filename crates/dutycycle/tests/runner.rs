@@ -941,3 +941,58 @@ fn dropping_a_runner_inside_its_own_agent_stops_it_without_a_panic_and_the_threa
     let cycles = reader.read().duty_cycles;
     assert!(cycles >= 1, "{cycles}");
 }
+
+/// Sleeps in its `Drop`: a thread-local of this type delays the end of its thread.
+struct SlowToDrop(Duration, Arc<AtomicBool>);
+
+impl Drop for SlowToDrop {
+    fn drop(&mut self) {
+        std::thread::sleep(self.0);
+        self.1.store(true, Ordering::SeqCst);
+    }
+}
+
+thread_local! {
+    static SLOW_THREAD_EXIT: std::cell::RefCell<Option<SlowToDrop>> = const { std::cell::RefCell::new(None) };
+}
+
+#[test]
+fn join_and_close_hand_the_report_back_without_waiting_for_the_threads_exit_which_follows() {
+    for close in [false, true] {
+        let exited = Arc::new(AtomicBool::new(false));
+        let (tid_tx, tid) = mpsc::channel();
+        let (spec, events) = ProbeSpec::new("slow-exit");
+        let in_thread = Arc::clone(&exited);
+        let spec = spec.on_start(move || {
+            let slow = SlowToDrop(Duration::from_secs(2), Arc::clone(&in_thread));
+            SLOW_THREAD_EXIT.with(|slot| *slot.borrow_mut() = Some(slow));
+            tid_tx.send(gettid()).unwrap();
+            Ok(())
+        });
+        let termination = AgentTermination::new();
+        let runner = AgentRunner::builder().termination(termination.clone()).start(spec.factory()).unwrap();
+        let tid = tid.recv_timeout(PATIENCE).unwrap();
+        let asked = Instant::now();
+        let report = if close {
+            runner.close().unwrap()
+        } else {
+            termination.signal();
+            runner.join().unwrap()
+        };
+        let took = asked.elapsed();
+        assert!(report.is_clean(), "{report}");
+        assert!(
+            !exited.load(Ordering::SeqCst),
+            "the thread-local's 2 s destructor ran before the report came back"
+        );
+        assert!(
+            took < Duration::from_millis(1500),
+            "the report took {took:?}: the 2 s thread exit was waited for"
+        );
+        assert!(names(&events.logged()).ends_with(&["on_close", "drop"]), "{:?}", events.logged());
+        // The thread goes on to its end, runs the destructor, and nothing is left of it.
+        eventually("the agent thread's thread-locals are destroyed", || exited.load(Ordering::SeqCst));
+        let task = format!("/proc/self/task/{tid}");
+        eventually("the agent thread is gone from /proc/self/task", || !std::path::Path::new(&task).exists());
+    }
+}

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use dutycycle::{
     Agent, AgentError, AgentRunner, CompositeAgent, ErrorAction, NoOpIdleStrategy, SleepingIdleStrategy,
-    Statistics,
+    SleepingMillisIdleStrategy, Statistics,
 };
 
 /// Returns work from a script, one entry per cycle, then ends itself.
@@ -115,6 +115,37 @@ fn timing_records_the_longest_cycle_and_the_cycles_over_the_threshold() {
     assert!(max >= Duration::from_millis(20), "{max:?}");
     assert!(max < Duration::from_secs(10));
     assert!(stats.slow_cycles.expect("timed") >= 1);
+}
+
+/// Idle after its first few cycles; counts its cycles.
+struct IdleAfter {
+    busy_cycles: u64,
+    cycles: u64,
+}
+
+impl Agent for IdleAfter {
+    fn do_work(&mut self) -> Result<usize, AgentError> {
+        self.cycles += 1;
+        Ok(usize::from(self.cycles <= self.busy_cycles))
+    }
+}
+
+#[test]
+fn a_park_is_never_part_of_a_timed_cycle() {
+    // Parks of 30 ms between cycles without work: a cycle timed across a park would be at
+    // least 30 ms long, ten times the threshold.
+    let runner = AgentRunner::builder()
+        .idle_strategy(SleepingMillisIdleStrategy::new(30).unwrap())
+        .statistics(Statistics::Timed { threshold: Duration::from_millis(3) })
+        .start(|| Ok(IdleAfter { busy_cycles: 3, cycles: 0 }))
+        .unwrap();
+    while runner.stats().duty_cycles < 8 {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let stats = *runner.close().unwrap().stats();
+    assert!(stats.idle_cycles >= 5, "{stats}");
+    let max = stats.max_cycle.expect("timed");
+    assert!(max < Duration::from_millis(30), "a cycle took {max:?}: a 30 ms park was timed as part of it");
 }
 
 #[test]

@@ -250,34 +250,36 @@ mod phases {
             totals: &mut Totals,
             mut done: impl FnMut(&A) -> bool,
         ) -> Option<Ending> {
+            let mut began = recorder.mark();
             loop {
                 if done(self.agent) {
                     return None;
                 }
-                let start = recorder.start();
                 let work = match self.agent.do_work() {
                     Ok(work) => work,
                     Err(error) => {
                         let own_end = handle_error(error, self.role, self.published, self.error_handler);
                         // Every do_work call is a cycle, the one that ended the agent too.
                         totals.count(0);
-                        recorder.end(start, totals);
+                        recorder.end(began, totals);
                         if own_end.is_some() {
                             return own_end;
                         }
                         recorder.publish(self.published, totals);
                         let idle = &mut *self.idle;
                         self.parker.idle_with(|| idle.idle(0));
+                        began = recorder.mark();
                         continue;
                     }
                 };
                 totals.count(work);
-                recorder.end(start, totals);
+                began = recorder.end(began, totals);
                 recorder.publish(self.published, totals);
                 if work == 0 && self.idle.parks() {
                     // On the runner's parker, which wakers reach and `do_work` cannot consume.
                     let idle = &mut *self.idle;
                     self.parker.idle_with(|| idle.idle(0));
+                    began = recorder.mark();
                 } else {
                     self.idle.idle(work);
                 }

@@ -39,9 +39,9 @@ impl<A: Agent, I: IdleStrategy> DutyCycle<'_, A, I> {
         let DutyCycle { agent, role, idle, stop, parker, published, error_handler } = self;
         let parks = idle.parks();
         let mut totals = WriteBack::new(totals);
+        let mut began = recorder.mark();
         loop {
             for _ in 0..CYCLES_PER_TURN {
-                let start = recorder.start();
                 if stop.is_set() {
                     return stopped(stop);
                 }
@@ -52,18 +52,21 @@ impl<A: Agent, I: IdleStrategy> DutyCycle<'_, A, I> {
                         Some(ending) => {
                             // Every call of `do_work` is a cycle, the one that ends the agent too.
                             totals.count(0);
-                            recorder.end(start, &mut totals);
+                            recorder.end(began, &mut totals);
                             return ending;
                         }
                     },
                 };
                 totals.count(work);
-                recorder.end(start, &mut totals);
+                // The end of this cycle is the beginning of the next: one clock read when timed.
+                began = recorder.end(began, &mut totals);
                 if parks && work == 0 {
                     // Before an idle call that may park: a reader is never a park behind.
                     recorder.publish(published, &totals);
                     // It parks on the runner's parker, which code in `do_work` cannot consume.
                     parker.idle_with(|| idle.idle(0));
+                    // A park is no part of the next cycle.
+                    began = recorder.mark();
                 } else {
                     idle.idle(work);
                 }

@@ -31,7 +31,8 @@
 //! between them and per second ([`DutyCycleDelta`], [`DutyCycleRates`]);
 //! `statistics_text.rs` reads and prints a [`Statistics`] mode (`timed:1ms`); `config.rs`
 //! (feature `serde`) holds a runner's options as a configuration file does, and makes the
-//! builder from them.
+//! builder from them; `cycle_clock.rs` is the clock timed statistics read once a cycle (the
+//! CPU's cycle counter where the kernel trusts it, else `CLOCK_MONOTONIC`).
 
 #[cfg(not(loom))]
 mod agent_thread;
@@ -41,6 +42,7 @@ mod builder;
 mod config;
 #[cfg(not(loom))]
 mod current;
+mod cycle_clock;
 mod drain;
 #[cfg(not(loom))]
 mod duty_cycle;

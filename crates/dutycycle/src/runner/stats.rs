@@ -1,7 +1,9 @@
 //! Duty-cycle statistics: counters the agent thread publishes and any thread reads.
 
 use std::fmt;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use super::cycle_clock::CycleClock;
 
 use crossbeam_utils::CachePadded;
 
@@ -11,7 +13,8 @@ use crate::primitive::sync::{Arc, AtomicU64, Ordering};
 /// [`statistics`](crate::AgentRunnerBuilder::statistics)).
 ///
 /// Counting costs a few register increments per duty cycle and a few stores to a cache line
-/// only the agent thread writes; timing costs two clock reads per cycle, so it is opt-in.
+/// only the agent thread writes; timing costs one clock read per cycle (and one more after
+/// each idle call that may park), so it is opt-in.
 ///
 /// # Examples
 ///
@@ -49,9 +52,20 @@ pub enum Statistics {
     #[default]
     Counters,
     /// The counters, plus the longest cycle and the number of cycles longer than `threshold`
-    /// (Aeron's duty-cycle stall tracking). A cycle is timed from before the termination check
-    /// to after `do_work` (and the error handler): the idle strategy's own time is not part of
-    /// it, so a park never counts as a stall.
+    /// (Aeron's duty-cycle stall tracking).
+    ///
+    /// As Aeron's duty-cycle tracker does, the runner reads the clock once per cycle, after
+    /// `do_work` (and the error handler): the end of one cycle is the beginning of the next.
+    /// A cycle's time is therefore from the end of the previous cycle's `do_work` to the end
+    /// of its own: it includes the previous cycle's idle call when that call cannot park (a
+    /// spin's pause, a yield, a backoff's spin or yield after a cycle with work) and the
+    /// termination check. After an idle call that may park (a cycle without work, under a
+    /// strategy whose [`IdleStrategy::parks`](crate::IdleStrategy::parks) is true) the clock
+    /// is read once more, so a park never counts as a stall. The first cycle is timed from
+    /// just before the duty cycle begins. The clock is the CPU's time-stamp counter when the
+    /// kernel keeps time with it (clock source `tsc`), calibrated against `CLOCK_MONOTONIC`
+    /// once per process (about a millisecond, before the first cycle of the first timed
+    /// runner), and `CLOCK_MONOTONIC` otherwise.
     Timed {
         /// Cycles longer than this are counted as stalls.
         threshold: Duration,
@@ -239,14 +253,16 @@ impl Totals {
 /// How the duty cycle records statistics: one type per [`Statistics`] mode, so that the loop,
 /// generic over it, is compiled once per mode with the other modes' code gone.
 pub(crate) trait Recorder: Copy {
-    /// What a cycle's start is remembered as: the time when timed, nothing otherwise.
-    type Start: Copy;
+    /// When the current cycle began: a time when timed, nothing otherwise.
+    type Mark: Copy;
 
-    /// Called before the cycle's stop check.
-    fn start(self) -> Self::Start;
+    /// Marks the beginning of a cycle: before the first, and after an idle call that may park
+    /// (so that a park is never part of a cycle's time).
+    fn mark(self) -> Self::Mark;
 
-    /// Called after the cycle's `do_work` (and error handler) with the cycle's totals.
-    fn end(self, start: Self::Start, totals: &mut Totals);
+    /// Called after the cycle's `do_work` (and error handler) with the cycle's totals;
+    /// returns the beginning of the next cycle, which is this cycle's end (one clock read).
+    fn end(self, began: Self::Mark, totals: &mut Totals) -> Self::Mark;
 
     /// Makes `totals` visible to readers.
     fn publish(self, published: &Published, totals: &Totals);
@@ -263,19 +279,23 @@ pub(crate) struct Counting;
 /// [`Statistics::Timed`]: the totals and the cycles' timing are published.
 #[derive(Clone, Copy)]
 pub(crate) struct Timing {
-    threshold_ns: u64,
+    clock: CycleClock,
+    /// The threshold in the clock's ticks.
+    threshold_ticks: u64,
 }
 
 impl Timing {
     pub(crate) fn new(threshold: Duration) -> Self {
-        Timing { threshold_ns: u64::try_from(threshold.as_nanos()).unwrap_or(u64::MAX) }
+        let clock = CycleClock::get();
+        let threshold_ns = u64::try_from(threshold.as_nanos()).unwrap_or(u64::MAX);
+        Timing { clock, threshold_ticks: clock.ticks(threshold_ns) }
     }
 }
 
 impl Recorder for Off {
-    type Start = ();
+    type Mark = ();
     #[inline(always)]
-    fn start(self) {}
+    fn mark(self) {}
     #[inline(always)]
     fn end(self, (): (), _: &mut Totals) {}
     #[inline(always)]
@@ -283,9 +303,9 @@ impl Recorder for Off {
 }
 
 impl Recorder for Counting {
-    type Start = ();
+    type Mark = ();
     #[inline(always)]
-    fn start(self) {}
+    fn mark(self) {}
     #[inline(always)]
     fn end(self, (): (), _: &mut Totals) {}
     #[inline(always)]
@@ -295,16 +315,18 @@ impl Recorder for Counting {
 }
 
 impl Recorder for Timing {
-    type Start = Instant;
+    type Mark = u64;
     #[inline(always)]
-    fn start(self) -> Instant {
-        Instant::now()
+    fn mark(self) -> u64 {
+        self.clock.now()
     }
     #[inline(always)]
-    fn end(self, start: Instant, totals: &mut Totals) {
-        let ns = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
-        totals.max_cycle_ns = totals.max_cycle_ns.max(ns);
-        totals.slow_cycles += u64::from(ns > self.threshold_ns);
+    fn end(self, began: u64, totals: &mut Totals) -> u64 {
+        let now = self.clock.now();
+        let ticks = now.wrapping_sub(began);
+        totals.max_cycle_ns = totals.max_cycle_ns.max(self.clock.nanos(ticks));
+        totals.slow_cycles += u64::from(ticks > self.threshold_ticks);
+        now
     }
     #[inline(always)]
     fn publish(self, published: &Published, totals: &Totals) {

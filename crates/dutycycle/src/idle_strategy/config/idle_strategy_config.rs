@@ -28,6 +28,7 @@ use crate::idle_strategy::{
 /// | `sleep-ns` | `sleeping`, `aeron_idle_strategy_sleeping`, `SleepingIdleStrategy` | `period` | 1 µs |
 /// | `sleep-ms` | `SleepingMillisIdleStrategy` | `period` | 1 ms |
 /// | `backoff` | `aeron_idle_strategy_backoff`, `BackoffIdleStrategy` | `max spins,max yields,min park,max park` | `10,20,1us,1ms` |
+/// | `backoff-woken` | (this crate's preset: [`BackoffIdleStrategy::woken`]) | as `backoff` | `10,20,10ms,10ms` |
 /// | `controllable` | `ControllableIdleStrategy` | `noop`, `spin`, `yield`, `park` or an Agrona status `0`..=`4` | `park` |
 ///
 /// Durations are a whole number with a unit: `ns`, `us` (or `µs`), `ms` or `s`, as Aeron C's
@@ -43,8 +44,8 @@ use crate::idle_strategy::{
 /// match exactly, and a near miss comes back as an error with a suggestion.
 ///
 /// [`Display`](fmt::Display) prints the shortest form that parses back to an equal value: the
-/// alias alone for the defaults, otherwise the arguments with the largest unit that keeps the
-/// value exact (`backoff:10,20,1us,1ms`).
+/// alias alone for the defaults, `backoff-woken` for that preset, otherwise the arguments with
+/// the largest unit that keeps the value exact (`backoff:10,20,1us,1ms`).
 ///
 /// A value is always valid: the constructors check their arguments as the strategies do, so
 /// [`build`](IdleStrategyConfig::build) cannot fail.
@@ -164,6 +165,23 @@ impl IdleStrategyConfig {
         Ok(IdleStrategyConfig { strategy: backoff.into() })
     }
 
+    /// `backoff-woken`: [`BackoffIdleStrategy::woken`], the preset for agents their producers
+    /// wake (`backoff:10,20,10ms,10ms`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use dutycycle::IdleStrategyConfig;
+    /// let config = IdleStrategyConfig::backoff_woken();
+    /// assert_eq!(config.to_string(), "backoff-woken");
+    /// assert_eq!(config, "backoff:10,20,10ms,10ms".parse()?);
+    /// assert_eq!(config.alias(), "backoff");
+    /// # Ok::<(), dutycycle::IdleStrategyParseError>(())
+    /// ```
+    pub fn backoff_woken() -> IdleStrategyConfig {
+        IdleStrategyConfig { strategy: BackoffIdleStrategy::woken().into() }
+    }
+
     /// `controllable:<mode>`: a [`ControllableIdleStrategy`] starting in `mode`.
     ///
     /// # Examples
@@ -254,6 +272,11 @@ impl Eq for IdleStrategyConfig {}
 
 impl fmt::Display for IdleStrategyConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let AnyIdleStrategy::Backoff(b) = &self.strategy {
+            if backoff_limits(b) == backoff_limits(&BackoffIdleStrategy::woken()) {
+                return f.write_str("backoff-woken");
+            }
+        }
         f.write_str(self.alias())?;
         match &self.strategy {
             AnyIdleStrategy::Sleeping(s) if s.period() != SleepingIdleStrategy::DEFAULT_PERIOD => {

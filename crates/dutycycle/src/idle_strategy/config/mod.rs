@@ -3,8 +3,8 @@
 //! - [`IdleStrategyConfig`] (`idle_strategy_config.rs`): one strategy's configuration, always
 //!   valid; its constructors, `build`, and the text forms (`Display` prints the shortest form
 //!   that parses back, `FromStr` reads every form). The syntax is documented on the type.
-//! - `names.rs`: the 27 names the parser accepts (Aeron's aliases, Aeron C's symbol names,
-//!   Agrona's class names) and the strategy each stands for.
+//! - `names.rs`: the 28 names the parser accepts (Aeron's aliases, Aeron C's symbol names,
+//!   Agrona's class names, and the `backoff-woken` preset) and the strategy each stands for.
 //! - `parser.rs`: text to configuration: the name, then the arguments after `:`.
 //! - `arguments.rs`: one argument: a count, a duration with its unit, a `controllable` mode;
 //!   its duration syntax is also the one of the crate's other text forms (a `Statistics`

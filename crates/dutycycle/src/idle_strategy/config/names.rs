@@ -4,7 +4,8 @@ use crate::idle_strategy::{
 };
 
 /// The known names in short, for messages.
-pub(super) const KNOWN: &str = "spin, noop, yield, sleep-ns, sleep-ms, backoff or controllable \
+pub(super) const KNOWN: &str =
+    "spin, noop, yield, sleep-ns, sleep-ms, backoff, controllable or backoff-woken \
     (or Aeron C's aeron_idle_strategy_* or Agrona's org.agrona.concurrent.*IdleStrategy names)";
 
 /// Every name the parser accepts and the strategy it stands for, with that strategy's default
@@ -17,6 +18,7 @@ pub(super) const NAMES: &[(&str, WithDefaults)] = &[
     ("sleep-ms", default::<SleepingMillisIdleStrategy>),
     ("backoff", default::<BackoffIdleStrategy>),
     ("controllable", default::<ControllableIdleStrategy>),
+    ("backoff-woken", backoff_woken),
     ("sleeping", default::<SleepingIdleStrategy>),
     ("aeron_idle_strategy_busy_spinning", default::<BusySpinIdleStrategy>),
     ("aeron_idle_strategy_noop", default::<NoOpIdleStrategy>),
@@ -46,6 +48,11 @@ pub(super) fn strategy_named(name: &str) -> Option<AnyIdleStrategy> {
 
 /// Makes a strategy with its default arguments, as its name alone configures it.
 type WithDefaults = fn() -> AnyIdleStrategy;
+
+/// [`BackoffIdleStrategy::woken`]: the preset for agents their producers wake.
+fn backoff_woken() -> AnyIdleStrategy {
+    BackoffIdleStrategy::woken().into()
+}
 
 /// `S` with its default arguments.
 fn default<S: Default + Into<AnyIdleStrategy>>() -> AnyIdleStrategy {
@@ -97,5 +104,12 @@ mod tests {
             assert!(aliases.contains(&strategy().alias()), "{name}");
         }
         assert!(strategy_named("Spin").is_none());
+    }
+
+    #[test]
+    fn backoff_woken_is_backoff_with_parks_of_ten_milliseconds_from_the_first() {
+        assert_eq!(parse("backoff-woken").unwrap(), parse("backoff:10,20,10ms,10ms").unwrap());
+        assert_eq!(parse("backoff:10,20,10ms,10ms").unwrap().to_string(), "backoff-woken");
+        assert_eq!(parse("backoff-woken").unwrap().build().alias(), "backoff");
     }
 }
