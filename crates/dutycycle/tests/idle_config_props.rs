@@ -220,6 +220,7 @@ mod serde_forms {
         "sleep-ns",
         "sleep-ms",
         "backoff",
+        "backoff-woken",
         "controllable",
         "sleeping",
         "aeron_idle_strategy_busy_spinning",
@@ -305,7 +306,7 @@ mod serde_forms {
     #[test]
     fn a_bad_string_fails_with_the_parsers_message_and_its_causes() {
         for (bad, message) in [
-            ("", "no idle strategy given: expected spin, noop, yield, sleep-ns, sleep-ms, backoff or controllable (or Aeron C's aeron_idle_strategy_* or Agrona's org.agrona.concurrent.*IdleStrategy names)"),
+            ("", "no idle strategy given: expected spin, noop, yield, sleep-ns, sleep-ms, backoff, backoff-woken or controllable (or Aeron C's aeron_idle_strategy_* or Agrona's org.agrona.concurrent.*IdleStrategy names)"),
             ("backof", r#"unknown idle strategy "backof", did you mean "backoff"?"#),
             ("backoff:10,20,1ms,1us", r#"invalid backoff arguments "10,20,1ms,1us": max park period 1µs is below min park period 1ms"#),
             ("sleep-ns:1parsec", r#"bad sleep period "1parsec" for sleep-ns: unknown unit "parsec" (expected ns, us, µs, ms or s)"#),

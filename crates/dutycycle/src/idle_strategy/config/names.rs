@@ -5,7 +5,7 @@ use crate::idle_strategy::{
 
 /// The known names in short, for messages.
 pub(super) const KNOWN: &str =
-    "spin, noop, yield, sleep-ns, sleep-ms, backoff, controllable or backoff-woken \
+    "spin, noop, yield, sleep-ns, sleep-ms, backoff, backoff-woken or controllable \
     (or Aeron C's aeron_idle_strategy_* or Agrona's org.agrona.concurrent.*IdleStrategy names)";
 
 /// Every name the parser accepts and the strategy it stands for, with that strategy's default
