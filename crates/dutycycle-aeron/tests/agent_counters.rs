@@ -1,5 +1,5 @@
-//! An `AeronAgent`'s counters, seen and written from outside the process: its runner's
-//! statistics read by Aeron's AeronStat (Java), its idle control written by a second process.
+//! An `AeronAgent`'s counters, seen and written from outside the process: its statistics
+//! read by Aeron's AeronStat (Java), its idle control written by a second process.
 
 mod common;
 
@@ -7,7 +7,9 @@ use std::ffi::CString;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::AtomicI64;
+use std::sync::atomic::{AtomicI64, AtomicU64};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{serial, wait_until};
@@ -17,7 +19,7 @@ use dutycycle::{
 };
 use dutycycle_aeron::rusteron_client::AeronCnc;
 use dutycycle_aeron::{
-    AeronAgent, AeronClient, ClientAgent, ClientConfig, MediaDriverAgent, MediaDriverConfig,
+    AeronAgent, AeronClient, ClientAgent, ClientConfig, ConductorMode, MediaDriverAgent, MediaDriverConfig,
     DUTY_CYCLES_COUNTER_TYPE_ID, ERRORS_COUNTER_TYPE_ID, IDLE_CONTROL_COUNTER_TYPE_ID,
     IDLE_CYCLES_COUNTER_TYPE_ID, MAX_CYCLE_NS_COUNTER_TYPE_ID, SLOW_CYCLES_COUNTER_TYPE_ID,
     TOTAL_WORK_COUNTER_TYPE_ID,
@@ -35,10 +37,45 @@ fn driver() -> (AgentRunner, PathBuf, ClientConfig) {
     (runner, dir, client)
 }
 
-/// Work on every other cycle, an error every 5000th.
+/// Work `every` on every `every`th call, an error on every `fail_every`th (5000th unless
+/// told); counts what it did, and when it closes, tells `pause` and waits for it.
 struct Ticker {
     name: &'static str,
-    cycles: u64,
+    every: u64,
+    fail_every: u64,
+    seen: Seen,
+    pause: Option<Pause>,
+}
+
+/// What a logic's `do_work` calls did, as it counted them itself.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Seen {
+    calls: u64,
+    work: u64,
+    idle: u64,
+    errors: u64,
+}
+
+/// Where a closing logic reports what it did, and what it waits on before it goes on closing.
+struct Pause {
+    closing: Sender<(&'static str, Seen)>,
+    resume: Receiver<()>,
+}
+
+impl Ticker {
+    fn new(name: &'static str, every: u64) -> Self {
+        Ticker { name, every, fail_every: 5000, seen: Seen::default(), pause: None }
+    }
+
+    fn failing_every(mut self, calls: u64) -> Self {
+        self.fail_every = calls;
+        self
+    }
+
+    fn pausing(mut self, closing: Sender<(&'static str, Seen)>, resume: Receiver<()>) -> Self {
+        self.pause = Some(Pause { closing, resume });
+        self
+    }
 }
 
 impl ClientAgent for Ticker {
@@ -46,11 +83,49 @@ impl ClientAgent for Ticker {
         self.name
     }
     fn do_work(&mut self, _client: &mut AeronClient) -> Result<usize, AgentError> {
-        self.cycles += 1;
-        if self.cycles % 5000 == 0 {
-            return Err(AgentError::msg("every 5000th cycle fails"));
+        let seen = &mut self.seen;
+        seen.calls += 1;
+        if seen.calls % self.fail_every == 0 {
+            seen.idle += 1;
+            seen.errors += 1;
+            return Err(AgentError::msg("every fail_every-th cycle fails"));
         }
-        Ok(usize::from(self.cycles % 2 == 0))
+        if seen.calls % self.every != 0 {
+            seen.idle += 1;
+            return Ok(0);
+        }
+        seen.work += self.every;
+        Ok(usize::try_from(self.every).unwrap())
+    }
+    fn on_close(&mut self, _client: &mut AeronClient) -> Result<(), AgentError> {
+        if let Some(Pause { closing, resume }) = &self.pause {
+            // The test reads the counters now; a test that panicked drops its ends and so
+            // lets this go on.
+            if closing.send((self.name, self.seen)).is_ok() {
+                let _ = resume.recv_timeout(Duration::from_secs(600));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The value AeronStat showed for the counter labelled `dutycycle <figure>: <suffix>`, which
+/// must be there once.
+fn shown_value(shown: &[(i64, String)], figure: &str, suffix: &str) -> i64 {
+    let label = format!("dutycycle {figure}: {suffix}");
+    let values: Vec<i64> = shown.iter().filter(|(_, l)| *l == label).map(|(v, _)| *v).collect();
+    assert_eq!(values.len(), 1, "one counter labelled {label:?} in {shown:#?}");
+    values[0]
+}
+
+/// The four counted figures AeronStat showed for `suffix`, as a logic counts them.
+fn shown_seen(shown: &[(i64, String)], suffix: &str) -> Seen {
+    let value = |figure| u64::try_from(shown_value(shown, figure, suffix)).unwrap();
+    Seen {
+        calls: value("duty cycles"),
+        work: value("total work"),
+        idle: value("idle cycles"),
+        errors: value("errors"),
     }
 }
 
@@ -177,11 +252,13 @@ fn aeron_stat(dir: &Path) -> Vec<(i64, String)> {
 fn aeron_stat_shows_the_runners_statistics_and_they_go_when_the_agent_closes() {
     let _serial = serial();
     let (driver, dir, client) = driver();
+    let (closing, closed) = mpsc::channel();
+    let (resume, resumed) = mpsc::channel();
     let agent = AgentRunner::builder()
         .name("ticker")
         .statistics(Statistics::Timed { threshold: Duration::from_nanos(1) })
         .error_handler(|_, _| ErrorAction::Continue)
-        .start(move || Ok(AeronAgent::connect(&client, Ticker { name: "ticker", cycles: 0 })?))
+        .start(move || Ok(AeronAgent::connect(&client, Ticker::new("ticker", 2).pausing(closing, resumed))?))
         .unwrap();
     let reader = agent.stats_reader();
     assert!(wait_until(Duration::from_secs(60), || reader.read().errors >= 2), "{:?}", reader.read());
@@ -197,13 +274,8 @@ fn aeron_stat_shows_the_runners_statistics_and_they_go_when_the_agent_closes() {
 
     let shown = aeron_stat(&dir);
     let after = reader.read();
-    let value_of = |name: &str| {
-        let label = format!("dutycycle {name}: role=ticker thread=ticker");
-        assert!(shown.iter().all(|(_, l)| l.starts_with("dutycycle ")), "{shown:#?}");
-        let values: Vec<i64> = shown.iter().filter(|(_, l)| *l == label).map(|(v, _)| *v).collect();
-        assert_eq!(values.len(), 1, "one counter labelled {label:?} in {shown:#?}");
-        values[0]
-    };
+    assert!(shown.iter().all(|(_, l)| l.starts_with("dutycycle ")), "{shown:#?}");
+    let value_of = |name: &str| shown_value(&shown, name, "role=ticker thread=ticker");
     let as_i64 = |n: u64| i64::try_from(n).unwrap();
     // AeronStat read them before `after`: each is positive and at most the later figure.
     let duty_cycles = value_of("duty cycles");
@@ -225,7 +297,29 @@ fn aeron_stat_shows_the_runners_statistics_and_they_go_when_the_agent_closes() {
     assert_eq!(duty.len(), 1, "{duty:#?}");
     assert_eq!(duty[0].key[..8], i64::from(std::process::id()).to_le_bytes());
 
-    let report = agent.close().unwrap();
+    // Closing: the final figures show while the logic closes, and they are the runner's
+    // (the duty cycle has ended, and the runner has published its final figures).
+    let close = std::thread::spawn(move || agent.close());
+    let (_, seen) = closed.recv_timeout(Duration::from_secs(120)).expect("the logic closes");
+    let shown = aeron_stat(&dir);
+    let runner = reader.read();
+    let suffix = "role=ticker thread=ticker";
+    let counted = Seen {
+        calls: runner.duty_cycles,
+        work: runner.total_work,
+        idle: runner.idle_cycles,
+        errors: runner.errors,
+    };
+    assert_eq!(shown_seen(&shown, suffix), counted, "{runner}");
+    // The client's turn never failed, so every call of the agent's was one of the logic's.
+    assert_eq!((seen.calls, seen.errors), (counted.calls, counted.errors));
+    // The agent times its own `do_work`, a part of the runner's cycle.
+    let max_cycle_ns = shown_value(&shown, "max cycle ns", suffix);
+    assert!(0 < max_cycle_ns && max_cycle_ns <= i64::try_from(runner.max_cycle.unwrap().as_nanos()).unwrap());
+    let slow = shown_value(&shown, "slow cycles", suffix);
+    assert!(0 < slow && slow <= as_i64(runner.slow_cycles.unwrap()), "{slow} vs {runner}");
+    resume.send(()).unwrap();
+    let report = close.join().unwrap().unwrap();
     assert_eq!(report.errors(), report.stats().errors);
     // Closed on the agent thread: the driver frees them.
     assert!(
@@ -373,40 +467,113 @@ fn a_second_process_switches_the_agents_idle_strategy_through_its_control_counte
     assert!(driver.close().unwrap().is_clean());
 }
 
+/// A plain agent (no Aeron client) that works 1 on every call and counts its calls.
+struct Plain(Arc<AtomicU64>);
+
+impl Agent for Plain {
+    fn do_work(&mut self) -> Result<usize, AgentError> {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(1)
+    }
+    fn role_name(&self) -> &str {
+        "plain"
+    }
+}
+
 #[test]
-fn a_composite_publishes_its_runners_statistics_once_and_each_agents_control() {
+fn a_composite_publishes_one_set_per_aeron_agent_each_of_its_own_calls() {
     let _serial = serial();
     let (driver, dir, client) = driver();
+    // The conductor on its own thread: the client's turn does no work, so an agent's work is
+    // its logic's.
+    let client = client.conductor(ConductorMode::Thread);
+    let (closing, closed) = mpsc::channel();
+    let (resume_first, first_resumed) = mpsc::channel();
+    let (resume_second, second_resumed) = mpsc::channel();
+    let plain_calls = Arc::new(AtomicU64::new(0));
+    let plain = Plain(Arc::clone(&plain_calls));
     let agent = AgentRunner::builder()
         .name("pair")
         .error_handler(|_, _| ErrorAction::Continue)
         .start(move || {
-            let first = AeronAgent::connect(&client, Ticker { name: "first", cycles: 0 })?
-                .with_idle_control(IdleControl::default());
-            let second = AeronAgent::connect(&client, Ticker { name: "second", cycles: 0 })?
-                .with_idle_control(IdleControl::default());
-            Ok(CompositeAgent::new(vec![Box::new(first) as Box<dyn Agent>, Box::new(second)]))
+            let first = AeronAgent::connect(
+                &client,
+                Ticker::new("first", 2).pausing(closing.clone(), first_resumed),
+            )?
+            .with_idle_control(IdleControl::default());
+            let second = AeronAgent::connect(
+                &client,
+                Ticker::new("second", 3).failing_every(u64::MAX).pausing(closing, second_resumed),
+            )?
+            .with_idle_control(IdleControl::default());
+            Ok(CompositeAgent::new(vec![
+                Box::new(first) as Box<dyn Agent>,
+                Box::new(plain),
+                Box::new(second),
+            ]))
         })
         .unwrap();
     let reader = agent.stats_reader();
+    let counted_by = |role: &str| {
+        let label = format!("dutycycle duty cycles: role={role} thread=pair");
+        counters(&dir).into_iter().find(|c| c.label == label).is_some_and(|c| c.value > 0)
+    };
     assert!(
-        wait_until(Duration::from_secs(30), || ours(&dir, IDLE_CONTROL_COUNTER_TYPE_ID).len() == 2
-            && ours(&dir, DUTY_CYCLES_COUNTER_TYPE_ID).first().is_some_and(|c| c.value > 0)),
+        wait_until(Duration::from_secs(60), || ours(&dir, IDLE_CONTROL_COUNTER_TYPE_ID).len() == 2
+            && reader.read().errors >= 2
+            && counted_by("first")
+            && counted_by("second")),
         "{:#?}",
         counters(&dir)
     );
-    let duty = ours(&dir, DUTY_CYCLES_COUNTER_TYPE_ID);
-    assert_eq!(duty.len(), 1, "one set for the runner: {duty:#?}");
-    assert_eq!(duty[0].label, "dutycycle duty cycles: role=first thread=pair");
-    assert!(duty[0].value <= i64::try_from(reader.read().duty_cycles).unwrap());
-    let mut controls: Vec<String> =
-        ours(&dir, IDLE_CONTROL_COUNTER_TYPE_ID).into_iter().map(|c| c.label).collect();
-    controls.sort();
+    // One set per AeronAgent (Counters: four figures each), none for the plain agent.
+    let shown = aeron_stat(&dir);
+    let figures = ["duty cycles", "total work", "idle cycles", "errors"];
+    assert_eq!(
+        shown.iter().filter(|(_, l)| !l.starts_with("dutycycle idle control")).count(),
+        8,
+        "{shown:#?}"
+    );
+    for role in ["first", "second"] {
+        let suffix = format!("role={role} thread=pair");
+        let values = figures.map(|figure| shown_value(&shown, figure, &suffix));
+        assert!(values[0] > 0 && values.iter().all(|v| *v <= values[0] * 3), "{role}: {values:?}");
+    }
+    assert!(shown.iter().all(|(_, l)| !l.contains("role=plain")), "{shown:#?}");
+    let mut controls: Vec<&str> = shown
+        .iter()
+        .filter(|(_, l)| l.starts_with("dutycycle idle control"))
+        .map(|(_, l)| l.as_str())
+        .collect();
+    controls.sort_unstable();
     assert_eq!(
         controls,
         ["dutycycle idle control: role=first thread=pair", "dutycycle idle control: role=second thread=pair"]
     );
-    let _ = agent.close().unwrap();
+
+    // The composite closes its agents in order; each shows its final figures while its
+    // logic closes, and they are what that logic did.
+    let close = std::thread::spawn(move || agent.close());
+    let mut seen_by = Vec::new();
+    for (role, resume) in [("first", resume_first), ("second", resume_second)] {
+        let (name, seen) = closed.recv_timeout(Duration::from_secs(120)).expect("the logic closes");
+        assert_eq!(name, role);
+        let shown = aeron_stat(&dir);
+        assert_eq!(shown_seen(&shown, &format!("role={role} thread=pair")), seen, "{shown:#?}");
+        seen_by.push(seen);
+        resume.send(()).unwrap();
+    }
+    let report = close.join().unwrap().unwrap();
+    let (first, second) = (seen_by[0], seen_by[1]);
+    // Their own figures, not the runner's: the runner's work is theirs and the plain agent's
+    // (whole: only the first agent fails, so no cycle's work before a failure is lost).
+    let runner = report.stats();
+    let plain_work = plain_calls.load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(runner.total_work, first.work + second.work + plain_work, "{runner}");
+    assert_eq!((runner.errors, second.errors), (first.errors, 0), "{runner}");
+    assert!(first.errors > 0, "{first:?}");
+    assert!(first.calls <= runner.duty_cycles && second.calls <= runner.duty_cycles, "{runner}");
+    assert_ne!((first.work, first.idle), (second.work, second.idle));
     assert!(wait_until(Duration::from_secs(30), || counters(&dir)
         .iter()
         .all(|c| !STATS_TYPE_IDS.contains(&c.type_id) && c.type_id != IDLE_CONTROL_COUNTER_TYPE_ID)));
@@ -421,7 +588,7 @@ fn an_agent_told_not_to_publishes_no_statistics() {
         .name("quiet")
         .error_handler(|_, _| ErrorAction::Continue)
         .start(move || {
-            Ok(AeronAgent::connect(&client, Ticker { name: "quiet", cycles: 0 })?
+            Ok(AeronAgent::connect(&client, Ticker::new("quiet", 2))?
                 .publish_stats(false)
                 .with_idle_control(IdleControl::default()))
         })

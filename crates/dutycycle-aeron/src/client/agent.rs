@@ -98,9 +98,9 @@ pub trait ClientAgent {
 ///   [`Ending::Failed`](dutycycle::Ending::Failed) and the add's error as the cause;
 /// - `on_drain` and `is_drained`: the logic's, the client still running, so that a drain
 ///   (see [`Agent::on_drain`]) can still publish and poll;
-/// - `on_close`: the logic's `on_close` (closing its publications and subscriptions), then
-///   the agent's counters' close, then the client's close. Each runs even if one before it
-///   fails.
+/// - `on_close`: the agent's final figures into its counters, the logic's `on_close`
+///   (closing its publications and subscriptions), then the agent's counters' close, then the
+///   client's close. Each runs even if one before it fails.
 ///
 /// # Counters
 ///
@@ -108,20 +108,34 @@ pub trait ClientAgent {
 /// which Aeron's tools (AeronStat) read from outside the process; it adds, updates and closes
 /// them on its own thread, through its client:
 ///
-/// - its runner's duty-cycle statistics ([`StatsReader::current`](dutycycle::StatsReader::current)),
-///   one counter per figure, labelled `dutycycle duty cycles: role=<role> thread=<thread>`
-///   (`total work`, `idle cycles`, `errors`, and with timing on `max cycle ns` and `slow
-///   cycles`), type ids [`DUTY_CYCLES_COUNTER_TYPE_ID`](crate::DUTY_CYCLES_COUNTER_TYPE_ID) to
-///   [`SLOW_CYCLES_COUNTER_TYPE_ID`](crate::SLOW_CYCLES_COUNTER_TYPE_ID). Off with
-///   [`publish_stats(false)`](AeronAgent::publish_stats). The figures are the runner's, so
-///   in a composite they are the composite's (every sub-agent's cycles together), published
-///   once per thread: by the first `AeronAgent` of the composite to start;
+/// - its own duty-cycle statistics, one counter per figure, labelled `dutycycle duty cycles:
+///   role=<role> thread=<thread>` (`total work`, `idle cycles`, `errors`, and with timing on
+///   `max cycle ns` and `slow cycles`), type ids
+///   [`DUTY_CYCLES_COUNTER_TYPE_ID`](crate::DUTY_CYCLES_COUNTER_TYPE_ID) to
+///   [`SLOW_CYCLES_COUNTER_TYPE_ID`](crate::SLOW_CYCLES_COUNTER_TYPE_ID). The agent counts
+///   them from its own `do_work` calls as the runner counts its duty cycles ([`DutyCycleStats`]):
+///   a call that returned is a cycle, its work is summed, a call with no work or an error is
+///   idle, an error (not a terminate) is an error. An agent the runner runs alone so has the
+///   runner's figures; each `AeronAgent` of a [`CompositeAgent`](dutycycle::CompositeAgent)
+///   has its own set, of its own calls (told apart by role). Which figures follow the
+///   runner's [`Statistics`](dutycycle::Statistics) mode
+///   ([`StatsReader::statistics`](dutycycle::StatsReader::statistics)): none when it is
+///   `Off`; under `Timed` the agent times its own `do_work` (two clock reads per call), so
+///   `max cycle ns` is its longest call and `slow cycles` its calls over the runner's
+///   threshold, a part of the runner's cycle (which also holds the stop check and the other
+///   sub-agents' turns), never more than the runner's figures. Outside a runner (an
+///   [`AgentInvoker`](dutycycle::AgentInvoker)) the counted figures. Off with
+///   [`publish_stats(false)`](AeronAgent::publish_stats);
 /// - with [`with_idle_control`](AeronAgent::with_idle_control), an idle control counter
 ///   (`dutycycle idle control: role=<role> thread=<thread>`) another process writes.
 ///
 /// The key of every counter is the process id and the thread id (two little-endian `i64`).
 /// The agent checks every 16th duty cycle whether they are due: the control is copied then,
-/// the statistics at most every 100 ms, so a duty cycle pays an increment and a branch.
+/// the statistics at most every 100 ms, and the final figures when the agent closes (before
+/// the logic's `on_close`). A duty cycle pays a few increments of the agent's own integers and
+/// a branch (no atomics), and under `Timed` two clock reads.
+///
+/// [`DutyCycleStats`]: dutycycle::DutyCycleStats
 ///
 /// # Examples
 ///
@@ -192,7 +206,7 @@ impl<A: ClientAgent> AeronAgent<A> {
         }
     }
 
-    /// Whether the agent publishes its runner's duty-cycle statistics as Aeron counters
+    /// Whether the agent publishes its own duty-cycle statistics as Aeron counters
     /// (default `true`). See "Counters" above.
     ///
     /// # Examples
@@ -325,15 +339,19 @@ impl<A: ClientAgent> Agent for AeronAgent<A> {
 
     #[inline]
     fn do_work(&mut self) -> Result<usize, AgentError> {
-        let Some(client) = self.client.as_mut() else { return Ok(0) };
-        let logic = self.logic.do_work(client).map_err(ends_agent)?;
-        self.counters.on_cycle()?;
-        if !self.cadence.due(logic) {
-            return Ok(logic);
-        }
-        let conductor = client.do_work()?;
-        self.cadence.ran(conductor);
-        Ok(logic + conductor)
+        // The counters count every outcome of the turn (the closure borrows the client, the
+        // logic and the cadence, not the counters).
+        let (client, logic, cadence) = (&mut self.client, &mut self.logic, &mut self.cadence);
+        self.counters.on_cycle(|| {
+            let Some(client) = client.as_mut() else { return Ok(0) };
+            let work = logic.do_work(client).map_err(ends_agent)?;
+            if !cadence.due(work) {
+                return Ok(work);
+            }
+            let conductor = client.do_work()?;
+            cadence.ran(conductor);
+            Ok(work + conductor)
+        })
     }
 
     fn on_drain(&mut self) -> Result<(), AgentError> {
@@ -349,6 +367,7 @@ impl<A: ClientAgent> Agent for AeronAgent<A> {
 
     fn on_close(&mut self) -> Result<(), AgentError> {
         let Some(mut client) = self.client.take() else { return Ok(()) };
+        self.counters.publish();
         let logic = self.logic.on_close(&mut client);
         let counters = self.counters.close();
         let client = client.close();

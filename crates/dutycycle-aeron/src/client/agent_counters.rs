@@ -1,37 +1,43 @@
 //! The Aeron counters an [`AeronAgent`](crate::AeronAgent) keeps in its media driver's CnC
-//! file: its runner's duty-cycle statistics, which AeronStat shows, and an idle control an
+//! file: its own duty-cycle statistics, which AeronStat shows, and an idle control an
 //! operator writes from another process.
 //!
 //! Every counter is added, updated and closed by the agent, on its thread, through its client:
-//! nothing outside the agent holds a pointer into the CnC file. The figures are copied from the
-//! runner's [`StatsReader`], and the control is copied into the shared [`IdleControl`], on
-//! every [`UPDATE_CHECK_CYCLES`]th duty cycle at most once per [`UPDATE_PERIOD`] (the
-//! control on every check): a duty cycle pays one increment and one branch.
+//! nothing outside the agent holds a pointer into the CnC file. The agent counts its figures
+//! itself, from the results of its own `do_work` calls, as the runner counts its cycles: so
+//! each agent of a composite has its own, and an agent the runner runs alone has the
+//! runner's. They are copied into their counters, and the control into the shared
+//! [`IdleControl`], on every [`UPDATE_CHECK_CYCLES`]th call at most once per
+//! [`UPDATE_PERIOD`] (the control on every check). A call pays a few increments of plain
+//! integers and one branch; under [`Statistics::Timed`] two clock reads more.
 
-use std::cell::Cell;
 use std::fmt;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use dutycycle::{DutyCycleStats, IdleControl, OsThreadName, StatsReader};
+use dutycycle::{AgentError, IdleControl, OsThreadName, Statistics, StatsReader};
 use rusteron_client::{AeronAsyncAddCounter, AeronCounter};
 
 use crate::{AeronCallError, AeronClient, ClientError};
 
-/// Type id of the counter of duty cycles an agent's runner completed
-/// ([`DutyCycleStats::duty_cycles`]). Aeron keeps type ids below 1000 for itself.
+/// Type id of the counter of an agent's duty cycles: its `do_work` calls that returned, as
+/// [`DutyCycleStats::duty_cycles`](dutycycle::DutyCycleStats::duty_cycles) counts a runner's.
+/// Aeron keeps type ids below 1000 for itself.
 pub const DUTY_CYCLES_COUNTER_TYPE_ID: i32 = 7700;
-/// Type id of the counter of the work an agent's runner did ([`DutyCycleStats::total_work`]).
+/// Type id of the counter of the work an agent's `do_work` returned, summed
+/// ([`DutyCycleStats::total_work`](dutycycle::DutyCycleStats::total_work)).
 pub const TOTAL_WORK_COUNTER_TYPE_ID: i32 = 7701;
-/// Type id of the counter of duty cycles without work ([`DutyCycleStats::idle_cycles`]).
+/// Type id of the counter of an agent's duty cycles without work: its `do_work` returned 0 or
+/// an error ([`DutyCycleStats::idle_cycles`](dutycycle::DutyCycleStats::idle_cycles)).
 pub const IDLE_CYCLES_COUNTER_TYPE_ID: i32 = 7702;
-/// Type id of the counter of errors `do_work` returned ([`DutyCycleStats::errors`]).
+/// Type id of the counter of errors an agent's `do_work` returned, a terminate not counted
+/// ([`DutyCycleStats::errors`](dutycycle::DutyCycleStats::errors)).
 pub const ERRORS_COUNTER_TYPE_ID: i32 = 7703;
-/// Type id of the counter of the longest duty cycle in nanoseconds
-/// ([`DutyCycleStats::max_cycle`]); added only when the runner times its cycles.
+/// Type id of the counter of an agent's longest `do_work` call in nanoseconds; added only
+/// when the runner times its cycles ([`Statistics::Timed`]).
 pub const MAX_CYCLE_NS_COUNTER_TYPE_ID: i32 = 7704;
-/// Type id of the counter of duty cycles over the runner's threshold
-/// ([`DutyCycleStats::slow_cycles`]); added only when the runner times its cycles.
+/// Type id of the counter of an agent's `do_work` calls longer than the runner's threshold;
+/// added only when the runner times its cycles ([`Statistics::Timed`]).
 pub const SLOW_CYCLES_COUNTER_TYPE_ID: i32 = 7705;
 /// Type id of the idle control counter: an Agrona status value (0 not controlled, 1 no-op,
 /// 2 busy-spin, 3 yield, 4 park) that another process writes to switch the agent's
@@ -39,17 +45,53 @@ pub const SLOW_CYCLES_COUNTER_TYPE_ID: i32 = 7705;
 pub const IDLE_CONTROL_COUNTER_TYPE_ID: i32 = 7710;
 
 /// Duty cycles between two checks of whether the counters are due.
-const UPDATE_CHECK_CYCLES: u32 = 16;
+const UPDATE_CHECK_CYCLES: u64 = 16;
 /// The statistics counters are updated at most this often.
 const UPDATE_PERIOD: Duration = Duration::from_millis(100);
 
-thread_local! {
-    /// Whether an agent on this thread publishes the runner's statistics already: the agents
-    /// of a composite share one runner, whose figures are published once.
-    static STATS_PUBLISHED: Cell<bool> = const { Cell::new(false) };
+/// An agent's own duty-cycle figures, counted as the runner counts its own (see
+/// [`DutyCycleStats`](dutycycle::DutyCycleStats)): plain integers of the agent's, which only
+/// its thread touches.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Figures {
+    duty_cycles: u64,
+    total_work: u64,
+    idle_cycles: u64,
+    errors: u64,
+    max_cycle_ns: u64,
+    slow_cycles: u64,
 }
 
-/// One of the figures of [`DutyCycleStats`], as a counter.
+impl Figures {
+    /// Counts one `do_work` call that returned `result`.
+    #[inline(always)]
+    fn count(&mut self, result: &Result<usize, AgentError>) {
+        self.duty_cycles += 1;
+        match result {
+            Ok(work) => {
+                self.total_work = self.total_work.saturating_add(*work as u64);
+                self.idle_cycles += u64::from(*work == 0);
+            }
+            Err(error) => self.count_error(error),
+        }
+    }
+
+    /// An error is a cycle without work, and an error unless it is a terminate.
+    #[cold]
+    fn count_error(&mut self, error: &AgentError) {
+        self.idle_cycles += 1;
+        self.errors += u64::from(!error.is_terminate());
+    }
+
+    /// Counts one call's time against `threshold_ns`.
+    #[inline(always)]
+    fn time(&mut self, ns: u64, threshold_ns: u64) {
+        self.max_cycle_ns = self.max_cycle_ns.max(ns);
+        self.slow_cycles += u64::from(ns > threshold_ns);
+    }
+}
+
+/// One of the figures, as a counter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Figure {
     DutyCycles,
@@ -86,16 +128,14 @@ impl Figure {
         }
     }
 
-    fn of(self, stats: &DutyCycleStats) -> i64 {
+    fn of(self, figures: &Figures) -> i64 {
         let value = match self {
-            Figure::DutyCycles => stats.duty_cycles,
-            Figure::TotalWork => stats.total_work,
-            Figure::IdleCycles => stats.idle_cycles,
-            Figure::Errors => stats.errors,
-            Figure::MaxCycleNs => {
-                stats.max_cycle.map_or(0, |max| u64::try_from(max.as_nanos()).unwrap_or(u64::MAX))
-            }
-            Figure::SlowCycles => stats.slow_cycles.unwrap_or(0),
+            Figure::DutyCycles => figures.duty_cycles,
+            Figure::TotalWork => figures.total_work,
+            Figure::IdleCycles => figures.idle_cycles,
+            Figure::Errors => figures.errors,
+            Figure::MaxCycleNs => figures.max_cycle_ns,
+            Figure::SlowCycles => figures.slow_cycles,
         };
         i64::try_from(value).unwrap_or(i64::MAX)
     }
@@ -125,27 +165,26 @@ pub(crate) struct AgentCounters {
     publish_stats: bool,
     control: Option<IdleControl>,
     counters: Vec<Counter>,
-    stats: Option<StatsReader>,
+    /// The agent's own figures, counted on every call from the first on.
+    figures: Figures,
+    /// The runner's slow-cycle threshold, when the agent times its calls.
+    threshold_ns: Option<u64>,
     /// The control status last seen in both the counter and the [`IdleControl`].
     control_seen: i64,
-    /// Whether this agent publishes its thread's statistics ([`STATS_PUBLISHED`]).
-    claimed: bool,
-    cycles: u32,
     updated: Option<Instant>,
 }
 
 impl AgentCounters {
-    /// Counters that publish the runner's statistics (when `publish_stats`) and bind
+    /// Counters that publish the agent's statistics (when `publish_stats`) and bind
     /// `control`, once started.
     pub(crate) fn new() -> Self {
         AgentCounters {
             publish_stats: true,
             control: None,
             counters: Vec::new(),
-            stats: None,
+            figures: Figures::default(),
+            threshold_ns: None,
             control_seen: 0,
-            claimed: false,
-            cycles: 0,
             updated: None,
         }
     }
@@ -158,8 +197,9 @@ impl AgentCounters {
         self.control = Some(control);
     }
 
-    /// Starts adding the counters, on the agent thread: the statistics of the runner whose
-    /// thread this is (unless another agent on it publishes them), and the control.
+    /// Starts adding the counters, on the agent thread: the agent's statistics, in the
+    /// runner's [`Statistics`] mode (none when it is off; the counted figures outside a
+    /// runner, as under its default), and the control.
     pub(crate) fn start(&mut self, client: &AeronClient, role: &str) -> Result<(), ClientError> {
         let thread = OsThreadName::current();
         let suffix = format!("role={role} thread={thread}");
@@ -171,16 +211,12 @@ impl AgentCounters {
         key[8..].copy_from_slice(&i64::from(tid).to_le_bytes());
 
         let mut wanted = Vec::new();
-        if self.publish_stats && !STATS_PUBLISHED.get() {
-            if let Some(stats) = StatsReader::current() {
-                STATS_PUBLISHED.set(true);
-                self.claimed = true;
-                let timed = stats.read().max_cycle.is_some();
-                wanted.extend(Figure::COUNTED.map(Use::Stats));
-                if timed {
-                    wanted.extend(Figure::TIMED.map(Use::Stats));
-                }
-                self.stats = Some(stats);
+        let statistics = StatsReader::current().map_or(Statistics::Counters, |stats| stats.statistics());
+        if self.publish_stats && statistics != Statistics::Off {
+            wanted.extend(Figure::COUNTED.map(Use::Stats));
+            if let Statistics::Timed { threshold } = statistics {
+                wanted.extend(Figure::TIMED.map(Use::Stats));
+                self.threshold_ns = Some(u64::try_from(threshold.as_nanos()).unwrap_or(u64::MAX));
             }
         }
         if self.control.is_some() {
@@ -203,15 +239,49 @@ impl AgentCounters {
         Ok(())
     }
 
-    /// One duty cycle: every [`UPDATE_CHECK_CYCLES`]th call polls the adds, copies the
-    /// control and, at most once per [`UPDATE_PERIOD`], the statistics.
+    /// One duty cycle of the agent, whose own turn is `turn`: runs it and counts its result
+    /// (timed, when the runner times its cycles), and on every [`UPDATE_CHECK_CYCLES`]th call
+    /// first polls the adds, copies the control and, at most once per [`UPDATE_PERIOD`], the
+    /// figures. A failed add is this call's result instead of the turn's (and is counted as
+    /// an error, as the runner counts it).
     #[inline]
-    pub(crate) fn on_cycle(&mut self) -> Result<(), ClientError> {
-        self.cycles = self.cycles.wrapping_add(1);
-        if self.cycles % UPDATE_CHECK_CYCLES != 0 || self.counters.is_empty() {
-            return Ok(());
+    pub(crate) fn on_cycle(
+        &mut self,
+        turn: impl FnOnce() -> Result<usize, AgentError>,
+    ) -> Result<usize, AgentError> {
+        if let Some(threshold_ns) = self.threshold_ns {
+            return self.timed(threshold_ns, turn);
         }
-        self.update()
+        let result = self.checked(turn);
+        self.figures.count(&result);
+        result
+    }
+
+    /// [`on_cycle`](Self::on_cycle) when the runner times its cycles: out of line, so that the
+    /// untimed cycle stays small.
+    #[inline(never)]
+    fn timed(
+        &mut self,
+        threshold_ns: u64,
+        turn: impl FnOnce() -> Result<usize, AgentError>,
+    ) -> Result<usize, AgentError> {
+        let start = Instant::now();
+        let result = self.checked(turn);
+        let ns = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.figures.count(&result);
+        self.figures.time(ns, threshold_ns);
+        result
+    }
+
+    /// `turn`, after the update when one is due.
+    #[inline(always)]
+    fn checked(&mut self, turn: impl FnOnce() -> Result<usize, AgentError>) -> Result<usize, AgentError> {
+        if self.figures.duty_cycles % UPDATE_CHECK_CYCLES == UPDATE_CHECK_CYCLES - 1
+            && !self.counters.is_empty()
+        {
+            self.update()?;
+        }
+        turn()
     }
 
     #[cold]
@@ -222,7 +292,7 @@ impl AgentCounters {
         let now = Instant::now();
         // Until a statistics counter is ready, `updated` stays unset: the first figures go
         // out at the check that finds one ready.
-        if self.updated.is_none_or(|at| now.duration_since(at) >= UPDATE_PERIOD) && self.publish_stats() {
+        if self.updated.is_none_or(|at| now.duration_since(at) >= UPDATE_PERIOD) && self.publish_figures() {
             self.updated = Some(now);
         }
         added
@@ -287,14 +357,12 @@ impl AgentCounters {
         }
     }
 
-    /// Copies the runner's current figures into their counters; whether there was one ready.
-    fn publish_stats(&self) -> bool {
-        let Some(stats) = &self.stats else { return false };
-        let figures = stats.read();
+    /// Copies the agent's figures into their counters; whether there was one ready.
+    fn publish_figures(&self) -> bool {
         let mut stored = false;
         for counter in &self.counters {
             if let (Use::Stats(figure), State::Ready(ready)) = (counter.usage, &counter.state) {
-                store(ready, figure.of(&figures));
+                store(ready, figure.of(&self.figures));
                 stored = true;
             }
         }
@@ -308,11 +376,17 @@ impl AgentCounters {
         })
     }
 
+    /// Copies the control and publishes the figures as they are, on the agent thread: at its
+    /// close, so that the final figures show while the logic closes.
+    pub(crate) fn publish(&mut self) {
+        self.copy_control();
+        let _ = self.publish_figures();
+    }
+
     /// Publishes the final figures and closes every counter, on the agent thread; returns the
     /// first failure. Counters still being added are cancelled by dropping them.
     pub(crate) fn close(&mut self) -> Result<(), ClientError> {
-        self.copy_control();
-        let _ = self.publish_stats();
+        self.publish();
         let mut first = None;
         for Counter { label, state, .. } in self.counters.drain(..) {
             if let State::Ready(ready) = state {
@@ -322,23 +396,7 @@ impl AgentCounters {
                 }
             }
         }
-        self.release();
         first.map_or(Ok(()), Err)
-    }
-
-    /// Gives up this thread's statistics, so that a later agent on it may publish them.
-    fn release(&mut self) {
-        if std::mem::take(&mut self.claimed) {
-            // `try_with`: at thread exit the slot may be gone, and with it the claim.
-            let _ = STATS_PUBLISHED.try_with(|published| published.set(false));
-        }
-        self.stats = None;
-    }
-}
-
-impl Drop for AgentCounters {
-    fn drop(&mut self) {
-        self.release();
     }
 }
 
@@ -348,6 +406,7 @@ impl fmt::Debug for AgentCounters {
             .field("publish_stats", &self.publish_stats)
             .field("control", &self.control)
             .field("counters", &self.counters.len())
+            .field("figures", &self.figures)
             .finish()
     }
 }
@@ -365,12 +424,27 @@ mod tests {
 
     #[test]
     fn figures_become_counter_values_saturating_at_i64_max() {
-        let mut stats = DutyCycleStats::default();
-        stats.duty_cycles = u64::MAX;
-        stats.total_work = 7;
-        stats.max_cycle = Some(Duration::from_micros(3));
-        let values: Vec<i64> = Figure::COUNTED.iter().chain(&Figure::TIMED).map(|f| f.of(&stats)).collect();
+        let figures =
+            Figures { duty_cycles: u64::MAX, total_work: 7, max_cycle_ns: 3_000, ..Figures::default() };
+        let values: Vec<i64> = Figure::COUNTED.iter().chain(&Figure::TIMED).map(|f| f.of(&figures)).collect();
         assert_eq!(values, [i64::MAX, 7, 0, 0, 3_000, 0]);
+    }
+
+    #[test]
+    fn a_call_is_counted_as_the_runner_counts_a_cycle() {
+        let mut figures = Figures::default();
+        for result in
+            [Ok(3), Ok(0), Err(AgentError::msg("failed")), Err(AgentError::terminate()), Ok(usize::MAX)]
+        {
+            figures.count(&result);
+        }
+        let expected =
+            Figures { duty_cycles: 5, total_work: u64::MAX, idle_cycles: 3, errors: 1, ..Figures::default() };
+        assert_eq!(figures, expected);
+        figures.time(10, 20);
+        figures.time(30, 20);
+        figures.time(20, 20);
+        assert_eq!((figures.max_cycle_ns, figures.slow_cycles), (30, 1));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! - [`config`]: [`ClientConfig`], how a client is made;
 //! - [`agent`]: [`AeronAgent`], an agent that owns a client and runs [`ClientAgent`] logic
 //!   with it, in the right order;
-//! - [`agent_counters`]: the Aeron counters an [`AeronAgent`] keeps: its runner's statistics
+//! - [`agent_counters`]: the Aeron counters an [`AeronAgent`] keeps: its own statistics
 //!   and an idle control written from outside;
 //! - [`error`]: [`ClientError`], what went wrong with a client or what it added.
 

@@ -292,7 +292,7 @@ impl<I: IdleStrategy + Send + 'static> AgentRunnerBuilder<I> {
         self.check()?;
 
         let termination = self.termination.unwrap_or_default();
-        let published = Arc::new(Published::new(matches!(self.statistics, Statistics::Timed { .. })));
+        let published = Arc::new(Published::new(self.statistics));
         let shared = Arc::new(RunnerState::new(published));
 
         let mut spawn = std::thread::Builder::new();

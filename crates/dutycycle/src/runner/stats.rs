@@ -152,6 +152,29 @@ impl StatsReader {
     pub fn read(&self) -> DutyCycleStats {
         self.published.read()
     }
+
+    /// The runner's [`Statistics`] mode: which figures it publishes, and with
+    /// [`Statistics::Timed`] its threshold, for code that keeps figures of its own in the same
+    /// way (an agent counting its share of a composite's cycles, say).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use dutycycle::{Agent, AgentError, AgentRunner, Statistics};
+    /// struct Idle;
+    /// impl Agent for Idle {
+    ///     fn do_work(&mut self) -> Result<usize, AgentError> { Ok(0) }
+    /// }
+    /// let timed = Statistics::Timed { threshold: Duration::from_micros(50) };
+    /// let runner = AgentRunner::builder().statistics(timed).start(|| Ok(Idle))?;
+    /// assert_eq!(runner.stats_reader().statistics(), timed);
+    /// runner.close()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn statistics(&self) -> Statistics {
+        self.published.statistics()
+    }
 }
 
 impl fmt::Debug for StatsReader {
@@ -167,9 +190,9 @@ impl fmt::Debug for StatsReader {
 #[derive(Default)]
 pub(crate) struct Published {
     values: CachePadded<Values>,
-    /// Whether the runner times its cycles (and so publishes the timing figures); set once,
+    /// The runner's statistics mode (whether it publishes the timing figures); set once,
     /// before the agent thread starts.
-    timed: bool,
+    statistics: Statistics,
 }
 
 #[derive(Default)]
@@ -183,8 +206,12 @@ struct Values {
 }
 
 impl Published {
-    pub(crate) fn new(timed: bool) -> Self {
-        Published { values: CachePadded::default(), timed }
+    pub(crate) fn new(statistics: Statistics) -> Self {
+        Published { values: CachePadded::default(), statistics }
+    }
+
+    pub(crate) fn statistics(&self) -> Statistics {
+        self.statistics
     }
 
     /// Stores the counters of `totals` (not the timing figures).
@@ -216,7 +243,7 @@ impl Published {
 
     pub(crate) fn read(&self) -> DutyCycleStats {
         let v = &self.values;
-        let timed = self.timed;
+        let timed = matches!(self.statistics, Statistics::Timed { .. });
         DutyCycleStats {
             duty_cycles: v.duty_cycles.load(Ordering::Relaxed),
             total_work: v.total_work.load(Ordering::Relaxed),
