@@ -24,8 +24,8 @@ use crate::primitive::sync::Arc;
 /// # Which idle strategy
 ///
 /// An agent that its producers wake needs no short parks: pair it with
-/// [`BackoffIdleStrategy::woken`] (`"backoff-woken"` by name), which spins and yields after
-/// work as Aeron's backoff does, then parks 10 ms at a time. It answers a wake-up as fast as a
+/// [`BackoffIdleStrategy::woken`](crate::BackoffIdleStrategy::woken) (`"backoff-woken"` by
+/// name), which spins and yields after work as Aeron's backoff does, then parks 10 ms at a time. It answers a wake-up as fast as a
 /// thread parked by hand and woken with `unpark` (the operating system's futex wake-up), at a
 /// fraction of the CPU of Aeron's default ramp of parks from 1 µs to 1 ms, which wakes on its
 /// timer about ten times after every message (measured at 500 messages per second: 1.73 % of a
