@@ -17,12 +17,13 @@ test-repeat:
 loom:
 	bash scripts/loom.sh
 
-# Benchmarks (docs/BENCHMARKS.md): the full run (< 10 min) and a quick one (< 1 min).
+# Benchmarks (docs/BENCHMARKS.md): the full run and a quick one (< 1 min after the build),
+# with Aeron (C) and the Java peers (Agrona's AgentRunner, Java Aeron).
 bench:
-	bash scripts/setup.sh && bash benches/run.sh full --aeron
+	bash scripts/setup.sh && bash benches/run.sh full --aeron --java
 
 bench-quick:
-	bash scripts/setup.sh && bash benches/run.sh quick --aeron
+	bash scripts/setup.sh && bash benches/run.sh quick --aeron --java
 
 # Reliability soak (docs/RELIABILITY.md): 20x the signal storm, 10x the start/close soak.
 soak:

@@ -22,6 +22,8 @@
 # Criterion's own report and the progress display go to stderr; the table goes to stdout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# PATH for cargo and CMake, and the jars scripts/setup.sh fetched (AERON_ALL_JAR, AGRONA_JAR).
+. scripts/env.sh
 
 mode=full
 harness_args=()
