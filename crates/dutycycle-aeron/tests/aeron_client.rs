@@ -310,3 +310,48 @@ fn add_errors_name_the_c_functions_of_their_own_kind() {
     client.close().unwrap();
     assert!(driver.close().unwrap().is_clean());
 }
+
+/// A logic that fails on every duty cycle, its errors handled with `Continue`, while its
+/// publication's add is pending.
+struct FailsEveryCycle {
+    out: PublicationSlot,
+    ready: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl ClientAgent for FailsEveryCycle {
+    fn on_start(&mut self, client: &mut AeronClient) -> Result<(), AgentError> {
+        Ok(self.out.add(client)?)
+    }
+
+    fn do_work(&mut self, _client: &mut AeronClient) -> Result<usize, AgentError> {
+        self.out.poll()?;
+        self.ready.store(self.out.is_ready(), Ordering::Relaxed);
+        Err(AgentError::msg("fails every cycle"))
+    }
+}
+
+#[test]
+fn a_logic_that_fails_every_cycle_still_gets_the_clients_turn() {
+    let _serial = serial();
+    let (driver, client) = driver();
+    // With the conductor invoked by the agent, an add completes only in the client's turn.
+    let client = client.conductor(ConductorMode::Invoker);
+    let ready = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let agent_ready = Arc::clone(&ready);
+    let agent = AgentRunner::builder()
+        .name("failing")
+        .error_handler(|_, _| dutycycle::ErrorAction::Continue)
+        .start(move || {
+            let logic = FailsEveryCycle { out: PublicationSlot::new(Channel::ipc(), 31), ready: agent_ready };
+            Ok(AeronAgent::connect(&client, logic)?)
+        })
+        .unwrap();
+    assert!(
+        wait_until(Duration::from_secs(20), || ready.load(Ordering::Relaxed)),
+        "the add completed while every do_work failed"
+    );
+    assert!(agent.stats().errors > 0);
+    let report = agent.close().unwrap();
+    assert!(report.is_clean(), "{report}");
+    assert!(driver.close().unwrap().is_clean());
+}

@@ -92,7 +92,8 @@ pub trait ClientAgent {
 ///   ([`AeronClient::do_work`]: with the conductor invoker, the client conductor itself); the
 ///   work is the sum. The first cycle always runs the client's turn. An error the client
 ///   reports goes to the runner's error handler, and the logic still gets its turn next cycle.
-///   An error of the logic goes there too, except a [`ClientError`] that
+///   An error of the logic goes there too (the client's turn, when due, still runs first),
+///   except a [`ClientError`] that
 ///   [ends the agent](ClientError::ends_agent) (a failed add, under the slot's default
 ///   [`AddErrorPolicy`](crate::AddErrorPolicy)): that one ends the agent with
 ///   [`Ending::Failed`](dutycycle::Ending::Failed) and the add's error as the cause;
@@ -123,7 +124,8 @@ pub trait ClientAgent {
 ///   `Off`; under `Timed` the agent times its own `do_work` (two clock reads per call), so
 ///   `max cycle ns` is its longest call and `slow cycles` its calls over the runner's
 ///   threshold, a part of the runner's cycle (which also holds the stop check and the other
-///   sub-agents' turns), never more than the runner's figures. Outside a runner (an
+///   sub-agents' turns; its own clock, so a figure may differ from the runner's by a clock
+///   tick). Outside a runner (an
 ///   [`AgentInvoker`](dutycycle::AgentInvoker)) the counted figures. Off with
 ///   [`publish_stats(false)`](AeronAgent::publish_stats);
 /// - with [`with_idle_control`](AeronAgent::with_idle_control), an idle control counter
@@ -344,13 +346,17 @@ impl<A: ClientAgent> Agent for AeronAgent<A> {
         let (client, logic, cadence) = (&mut self.client, &mut self.logic, &mut self.cadence);
         self.counters.on_cycle(|| {
             let Some(client) = client.as_mut() else { return Ok(0) };
-            let work = logic.do_work(client).map_err(ends_agent)?;
+            // A failing logic does not skip the client's turn: a logic that fails every cycle
+            // (its errors handled with Continue) still has its keep-alives sent and its adds
+            // completed. Its error is returned after the turn, before the client's own.
+            let logic = logic.do_work(client).map_err(ends_agent);
+            let work = *logic.as_ref().unwrap_or(&0);
             if !cadence.due(work) {
-                return Ok(work);
+                return logic;
             }
-            let conductor = client.do_work()?;
-            cadence.ran(conductor);
-            Ok(work + conductor)
+            let conductor = client.do_work();
+            cadence.ran(*conductor.as_ref().unwrap_or(&0));
+            Ok(logic? + conductor?)
         })
     }
 
