@@ -330,6 +330,6 @@ mod tests {
 
         let err =
             toml::from_str::<RunnersFile>("[runners.consumer]\nidle_strategy = \"spinning\"").unwrap_err();
-        assert_eq!(err.message(), r#"unknown idle strategy "spinning""#.to_owned() + ": expected spin, noop, yield, sleep-ns, sleep-ms, backoff or controllable (or Aeron C's aeron_idle_strategy_* or Agrona's org.agrona.concurrent.*IdleStrategy names)");
+        assert_eq!(err.message(), r#"unknown idle strategy "spinning""#.to_owned() + ": expected spin, noop, yield, sleep-ns, sleep-ms, backoff, backoff-woken or controllable (or Aeron C's aeron_idle_strategy_* or Agrona's org.agrona.concurrent.*IdleStrategy names)");
     }
 }

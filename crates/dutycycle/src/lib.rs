@@ -103,8 +103,8 @@ pub use os_thread_name::OsThreadName;
 #[cfg(all(feature = "serde", not(loom)))]
 pub use runner::RunnerConfig;
 pub use runner::{
-    allowed_cores, AgentReport, Drain, DutyCycleDelta, DutyCycleRates, DutyCycleStats, Ending, Statistics,
-    StatisticsParseError, StatsReader, DEFAULT_DRAIN_TIMEOUT, MAX_DRAIN_TIMEOUT,
+    allowed_cores, pin_current_thread, AgentReport, Drain, DutyCycleDelta, DutyCycleRates, DutyCycleStats,
+    Ending, Statistics, StatisticsParseError, StatsReader, DEFAULT_DRAIN_TIMEOUT, MAX_DRAIN_TIMEOUT,
 };
 #[cfg(not(loom))]
 pub use runner::{

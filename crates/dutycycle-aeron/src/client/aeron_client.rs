@@ -145,7 +145,9 @@ impl AeronClient {
 
     /// One turn of the client's duty: with [`ConductorMode::Invoker`], one conductor duty
     /// cycle (which may fire image callbacks, on this thread); then one error the conductor
-    /// reported, if any. Returns the conductor's work count. Call it once per agent duty cycle.
+    /// reported, if any. Returns the conductor's work count. Call it regularly from the owning
+    /// agent's duty cycle ([`AeronAgent`](crate::AeronAgent) does, on its
+    /// [`DutyCadence`](crate::DutyCadence)): keep-alives, adds and image events wait for it.
     ///
     /// # Errors
     ///

@@ -201,7 +201,7 @@ impl ThreadPins {
     fn on_start(&self, role_name: &str) {
         let Some(thread) = DriverThread::from_aeron_role_name(role_name) else { return };
         let Some(core) = self.core_of(thread) else { return };
-        let outcome = pin_current_thread(core);
+        let outcome = dutycycle::pin_current_thread(core);
         self.lock().push((thread, outcome));
         self.reported.notify_all();
     }
@@ -226,23 +226,6 @@ unsafe extern "C" fn pin_on_start(state: *mut c_void, role_name: *const c_char) 
         // Aeron would have called them.
         unsafe { delegate(delegate_state as *mut c_void, role_name) };
     }
-}
-
-/// Pins the calling thread to `core`.
-fn pin_current_thread(core: usize) -> io::Result<()> {
-    if core >= 8 * size_of::<libc::cpu_set_t>() {
-        return Err(io::Error::from_raw_os_error(libc::EINVAL));
-    }
-    // SAFETY: cpu_set_t is a plain bit array for which all-zero is a valid (empty) value.
-    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
-    // SAFETY: `core` is below CPU_SETSIZE (checked above), so its bit lies inside `set`.
-    unsafe { libc::CPU_SET(core, &mut set) };
-    // SAFETY: `set` is a valid cpu_set_t of the size passed; 0 is the calling thread.
-    let rc = unsafe { libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), &set) };
-    if rc != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -89,7 +89,7 @@ impl<I: IdleStrategy> ThreadSetup<I> {
             None
         };
         if let Some(core) = self.core {
-            if let Err(source) = thread::pin_current(core) {
+            if let Err(source) = thread::pin_current_thread(core) {
                 return fail(StartError::Thread { step: ThreadStep::Pin { core }, source });
             }
             events::pinned(self.name.as_deref().unwrap_or(""), core);

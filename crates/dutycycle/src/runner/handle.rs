@@ -196,7 +196,9 @@ impl AgentRunner {
     /// The report comes back as soon as the agent is closed and dropped on its thread, without
     /// waiting for the OS thread's own end: what is left of the thread then, its exit (the
     /// destructors of its thread-locals), runs on after `join` has returned, and the thread,
-    /// detached, is freed by the OS when it ends (no thread is left behind). To see the end
+    /// detached, is freed by the OS when it ends. A thread-local whose `Drop` must finish
+    /// before the process exits (a file flushed there, say) needs a `close_timeout`, which
+    /// waits for the thread's end; one whose `Drop` blocks keeps the thread alive. To see the end
     /// without a blocked thread's wake-up (tens of microseconds on a virtual machine), `join`
     /// polls for it for up to [`JOIN_SPIN_PERIOD`](AgentRunner::JOIN_SPIN_PERIOD), yielding its
     /// CPU between polls, before it blocks.

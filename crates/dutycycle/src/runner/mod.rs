@@ -19,7 +19,8 @@
 //!    then the agent drains (`on_drain`, duty cycles until `is_drained` or the deadline), and
 //!    the [`Drain`] in the report says how that went.
 //! 5. `handle.rs`: [`AgentRunner`], the handle the caller keeps: it reads statistics, wakes,
-//!    asks the agent to stop and joins the thread; it never touches the agent.
+//!    asks the agent to stop and takes the report the thread hands back (the thread, detached,
+//!    ends on its own right after); it never touches the agent.
 //! 6. `state.rs`: what the handle and the agent thread share: the stop flag (which holds who
 //!    asked: the runner, or its latch and the signal), the published statistics, the end of
 //!    the thread; loom checks its races.
@@ -73,4 +74,4 @@ pub use rates::{DutyCycleDelta, DutyCycleRates};
 pub use report::{AgentReport, Ending};
 pub use statistics_text::StatisticsParseError;
 pub use stats::{DutyCycleStats, Statistics, StatsReader};
-pub use thread_setup::allowed_cores;
+pub use thread_setup::{allowed_cores, pin_current_thread};

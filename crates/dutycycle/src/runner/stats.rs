@@ -350,7 +350,8 @@ impl Recorder for Timing {
     #[inline(always)]
     fn end(self, began: u64, totals: &mut Totals) -> u64 {
         let now = self.clock.now();
-        let ticks = now.wrapping_sub(began);
+        // Saturating: a cycle counter read on another core may be a little behind.
+        let ticks = now.saturating_sub(began);
         totals.max_cycle_ns = totals.max_cycle_ns.max(self.clock.nanos(ticks));
         totals.slow_cycles += u64::from(ticks > self.threshold_ticks);
         now

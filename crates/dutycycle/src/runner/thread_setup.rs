@@ -123,9 +123,23 @@ fn current_affinity() -> io::Result<Vec<usize>> {
     Ok((0..CPU_SETSIZE).filter(|&cpu| unsafe { libc::CPU_ISSET(cpu, &set) }).collect())
 }
 
-/// Pins the calling thread to `core`, which must be below `CPU_SETSIZE` (every core
-/// [`allowed_cores`] offers is).
-pub(crate) fn pin_current(core: usize) -> io::Result<()> {
+/// Pins the calling thread to `core` (what a runner's [`core`](crate::AgentRunnerBuilder::core)
+/// does on its agent thread), for threads a runner does not start, such as a library's own.
+///
+/// # Errors
+///
+/// `EINVAL` for a core at or above `CPU_SETSIZE` (1024) or one the OS refuses (not in the
+/// process's allowed set: [`allowed_cores`] lists those), or the OS's error.
+///
+/// # Examples
+///
+/// ```
+/// let core = dutycycle::allowed_cores()?[0];
+/// std::thread::spawn(move || dutycycle::pin_current_thread(core)).join().unwrap()?;
+/// assert!(dutycycle::pin_current_thread(4096).is_err());
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn pin_current_thread(core: usize) -> io::Result<()> {
     if core >= CPU_SETSIZE {
         return Err(io::Error::from_raw_os_error(libc::EINVAL));
     }
