@@ -114,14 +114,9 @@ pub fn command(classes: &Path, jar: &Path, main: &str) -> Command {
         "-XX:+UseSerialGC",
         // No /tmp/hsperfdata_<user>/<pid> file to leave behind.
         "-XX:-UsePerfData",
-        "--add-opens",
-        "java.base/jdk.internal.misc=ALL-UNNAMED",
-        "--add-opens",
-        "java.base/java.util.zip=ALL-UNNAMED",
-        "--add-opens",
-        "java.base/sun.nio.ch=ALL-UNNAMED",
         "-Djava.net.preferIPv4Stack=true",
     ])
+    .args(dutycycle_test_support::java::AERON_ADD_OPENS)
     .arg("-cp")
     .arg(class_path)
     .arg(main);

@@ -183,15 +183,8 @@ fn java(args: &[&str]) -> String {
     assert!(jar.is_file(), "no aeron-all jar at {}: {SETUP}", jar.display());
     let mut command = Command::new("java");
     command
-        .args([
-            "--add-opens",
-            "java.base/jdk.internal.misc=ALL-UNNAMED",
-            "--add-opens",
-            "java.base/java.util.zip=ALL-UNNAMED",
-            "--add-opens",
-            "java.base/sun.nio.ch=ALL-UNNAMED",
-            "-cp",
-        ])
+        .args(dutycycle_test_support::java::AERON_ADD_OPENS)
+        .arg("-cp")
         .arg(&jar)
         .args(args)
         .stdout(Stdio::piped())

@@ -12,6 +12,7 @@
 //!   for CPU-hungry tests.
 //! - [`wait`]: polling with a deadline only a failing test reaches.
 //! - [`error_chain`]: the check that an error prints each cause once along its chain.
+//! - [`java`]: the flags every JVM running Aeron needs here.
 //! - `logs` (feature `tracing`): a capturing `tracing` subscriber, for tests of log events.
 //!
 //! # Examples
@@ -41,6 +42,7 @@ pub mod alloc;
 pub mod child;
 pub mod cluster;
 pub mod error_chain;
+pub mod java;
 #[cfg(feature = "tracing")]
 pub mod logs;
 pub mod probe;

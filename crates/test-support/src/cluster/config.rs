@@ -191,20 +191,16 @@ impl Launch {
             // Its own process group: a terminal's Ctrl-C reaches the harness, which ends the
             // nodes itself.
             .process_group(0);
-        command.args([
-            format!("-Xmx{}m", config.max_heap_mib).as_str(),
-            "-XX:+UseSerialGC",
-            // The client compiler only: faster start-up and less compiling on a small machine.
-            "-XX:TieredStopAtLevel=1",
-            // No /tmp/hsperfdata_<user>/<pid> file, which SIGKILL would leave behind.
-            "-XX:-UsePerfData",
-            "--add-opens",
-            "java.base/jdk.internal.misc=ALL-UNNAMED",
-            "--add-opens",
-            "java.base/java.util.zip=ALL-UNNAMED",
-            "--add-opens",
-            "java.base/sun.nio.ch=ALL-UNNAMED",
-        ]);
+        command
+            .args([
+                format!("-Xmx{}m", config.max_heap_mib).as_str(),
+                "-XX:+UseSerialGC",
+                // The client compiler only: faster start-up and less compiling on a small machine.
+                "-XX:TieredStopAtLevel=1",
+                // No /tmp/hsperfdata_<user>/<pid> file, which SIGKILL would leave behind.
+                "-XX:-UsePerfData",
+            ])
+            .args(crate::java::AERON_ADD_OPENS);
         if let Some(slack) = config.timer_slack {
             let nanos = libc::c_ulong::try_from(slack.as_nanos()).unwrap_or(libc::c_ulong::MAX);
             let hook = move || {
