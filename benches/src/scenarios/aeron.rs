@@ -554,7 +554,7 @@ pub fn run(ctx: &Ctx, progress: &mut Progress, results: &mut Results) {
     // ticks for the Rust variants, nanoseconds for Java's), or `None` once it failed.
     let mut merged: Vec<Option<(Histogram<u64>, f64)>> = Vec::new();
     #[cfg(feature = "java")]
-    let java = java_peer::JavaIpc::prepare();
+    let java = super::aeron_java::JavaIpc::prepare();
     for variant in &variants {
         let unit = if matches!(variant, Variant::Java) { 1.0 } else { ctx.ns_per_tick };
         merged.push(Some((histogram(), unit)));
@@ -674,58 +674,6 @@ pub fn run(ctx: &Ctx, progress: &mut Progress, results: &mut Results) {
                 Row::new(7, "Aeron IPC RTT p50, rusteron style vs Java Aeron", rusteron.p50, Unit::Ns)
                     .vs("Java Aeron p50", java.p50),
             );
-        }
-    }
-}
-
-/// Java Aeron's side of scenario 7 (feature `java`).
-#[cfg(feature = "java")]
-mod java_peer {
-    use std::path::PathBuf;
-
-    use hdrhistogram::Histogram;
-
-    use super::{Failure, Plan};
-    use crate::java::{self, AERON_ALL_JAR_VAR};
-
-    /// `AeronIpcPingPong.java`, compiled.
-    pub(super) struct JavaIpc {
-        jar: PathBuf,
-        classes: PathBuf,
-    }
-
-    impl JavaIpc {
-        /// Finds the JDK and aeron-all, and compiles the program into
-        /// `target/bench/java-aeron-classes/`.
-        pub(super) fn prepare() -> Result<JavaIpc, Failure> {
-            java::check_jdk()?;
-            let jar = java::jar_from_env(AERON_ALL_JAR_VAR)?;
-            let classes = java::bench_dir().join("java-aeron-classes");
-            java::compile(&jar, &["AeronIpcPingPong.java", "BenchThreads.java"], &classes)?;
-            Ok(JavaIpc { jar, classes })
-        }
-
-        /// One run of `plan` (Java's warm-up at least 200 000 round trips, for its JIT).
-        /// Returns the round trips in nanoseconds.
-        pub(super) fn run(&self, plan: Plan) -> Result<Histogram<u64>, Failure> {
-            let dir = java::bench_dir();
-            let aeron_dir =
-                PathBuf::from(format!("/dev/shm/dutycycle-bench-java-ipc-{}", std::process::id()));
-            let mut command = java::command(&self.classes, &self.jar, "AeronIpcPingPong");
-            command
-                .arg(plan.warmup.max(200_000).to_string())
-                .arg(plan.round_trips.to_string())
-                .arg(dir.join("java-aeron-ipc.rtts"))
-                .arg(&aeron_dir);
-            let h = java::run_for_rtts(
-                command,
-                &dir.join("java-aeron-ipc.rtts"),
-                &dir.join("java-aeron-ipc.log"),
-                plan.time_limit + std::time::Duration::from_secs(30),
-            );
-            // The driver removes its directory when it closes; not when it was killed.
-            let _ = std::fs::remove_dir_all(&aeron_dir);
-            h
         }
     }
 }

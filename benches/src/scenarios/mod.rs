@@ -2,6 +2,8 @@
 
 #[cfg(feature = "aeron")]
 pub mod aeron;
+#[cfg(all(feature = "aeron", feature = "java"))]
+mod aeron_java;
 #[cfg(feature = "aeron")]
 pub mod aeron_udp;
 #[cfg(feature = "cluster")]
