@@ -83,11 +83,11 @@ impl BackoffIdleStrategy {
     /// Aeron's default ramp of parks from 1 µs to 1 ms is there to see work soon without
     /// being told: an agent that is woken when work comes needs none of it. Each short park
     /// is a timer wake-up (about 30 µs of CPU each on a virtual machine), and the ramp starts
-    /// again after every message: the benchmark measured Aeron's defaults, woken, at 13.6 % of
-    /// a core at 500 messages per second and this preset at 1.73 %, and this preset's wake-up
-    /// p50 at 0.93-0.95x a thread parked and unparked by hand (the operating system's futex
-    /// wake-up) in the same run. The price: work that comes without a
-    /// wake-up waits up to one park, 10 ms.
+    /// again after every message. In the recorded benchmark run (`docs/BENCHMARKS.md`, one
+    /// message every 2 ms), Aeron's defaults, woken, took 4.43 % of a core and this preset
+    /// 1.20 %, with a wake-up p50 of 1.01x a thread parked and unparked by hand (the
+    /// operating system's futex wake-up; 0.98x at one message every 10 ms, at 0.41 % of a
+    /// core). The price: work that comes without a wake-up waits up to one park, 10 ms.
     ///
     /// [`WOKEN_PARK_PERIOD`]: BackoffIdleStrategy::WOKEN_PARK_PERIOD
     ///
