@@ -4,8 +4,10 @@
 #
 #   bash scripts/repeat-tests.sh [N]     (default 20)
 #
-# Every clone shares one target directory (target/repeat, kept between runs), so only the first
-# run builds from scratch; the clones themselves are removed. Each run's log is kept under
+# Every clone is made at the same path and shares one target directory (target/repeat, kept
+# between runs), so only the first run builds from scratch and the target directory does not
+# grow with each run (a clone at a new path would add a full set of the workspace's artifacts
+# every time); the clone is removed after each run. Each run's log is kept under
 # target/repeat-logs/ when it fails. Exits non-zero unless every run passed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +20,8 @@ mkdir -p "$logs"
 passed=0
 failed=0
 for i in $(seq 1 "$runs"); do
-    clone="$(mktemp -d /tmp/dutycycle-repeat.XXXXXX)"
+    clone="${TMPDIR:-/tmp}/dutycycle-repeat-clone"
+    rm -rf "$clone"
     git clone --quiet "$repo" "$clone"
     start=$(date +%s)
     if (cd "$clone" && bash scripts/test.sh) >"$logs/run-$i.log" 2>&1; then
