@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::process::ExitStatus;
 use std::time::{Duration, Instant};
 
-use common::{fields, numbers, serial, values, Gateway, Rng, EXIT_TIMEOUT};
+use common::{closed_on_their_own_threads, numbers, serial, values, Gateway, Rng, EXIT_TIMEOUT};
 use dutycycle_test_support::cluster::{Cluster, ClusterConfig, ClusterLock, NodeId};
 
 /// A cluster that admits one session at a time and times a silent one out only after a
@@ -51,15 +51,7 @@ fn assert_drained_exit(
     assert_eq!(account["answered-twice"], 0, "{what}: none answered twice\n{output}");
     assert_eq!(account["malformed"], 0, "{what}\n{output}");
 
-    let mut closed = Vec::new();
-    for line in lines.iter().filter(|l| l.starts_with("close: ")) {
-        let f = fields(line);
-        assert_eq!(f["same_thread"], "true", "{what}: {line}\n{output}");
-        assert_eq!(f["agent_thread"], f["close_thread"], "{what}: {line}");
-        assert_eq!(f["result"], "ok", "{what}: {line}\n{output}");
-        closed.push(f["role"].to_owned());
-    }
-    closed.sort();
+    let closed = closed_on_their_own_threads(&lines, what, &output);
     assert_eq!(closed, ["gateway", "media-driver"], "{what}: every agent closes once\n{output}");
     let reports: Vec<&String> = lines.iter().filter(|l| l.starts_with("report: ")).collect();
     assert_eq!(reports.len(), 2, "{what}: a report per runner\n{output}");

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
 use std::time::Duration;
 
-use common::{fields, numbers, serial, Gateway, Rng, EXIT_TIMEOUT};
+use common::{closed_on_their_own_threads, fields, numbers, serial, Gateway, Rng, EXIT_TIMEOUT};
 
 /// The gateway with its simulated cluster: `--embedded`, then `args`.
 fn embedded_args<'a>(args: &[&'a str]) -> Vec<&'a str> {
@@ -44,15 +44,7 @@ fn assert_clean_exit(status: ExitStatus, gateway: &Gateway, what: &str) {
     let output = gateway.output();
     assert_eq!(status.code(), Some(0), "{what}: {status}\n{output}");
     let lines = gateway.stdout_lines();
-    let mut closed = Vec::new();
-    for line in lines.iter().filter(|l| l.starts_with("close: ")) {
-        let f = fields(line);
-        assert_eq!(f["same_thread"], "true", "{what}: {line}\n{output}");
-        assert_eq!(f["agent_thread"], f["close_thread"], "{what}: {line}");
-        assert_eq!(f["result"], "ok", "{what}: {line}\n{output}");
-        closed.push(f["role"].to_owned());
-    }
-    closed.sort();
+    let closed = closed_on_their_own_threads(&lines, what, &output);
     assert_eq!(closed, ["gateway", "media-driver", "service"], "{what}: every agent closes once\n{output}");
     let reports: Vec<&String> = lines.iter().filter(|l| l.starts_with("report: ")).collect();
     let runners = if what.contains("--compose") { 1 } else { 3 };

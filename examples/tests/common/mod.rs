@@ -237,6 +237,21 @@ impl Drop for Gateway {
     }
 }
 
+/// The roles of the `close:` lines, sorted, after asserting that each agent closed without
+/// error on the thread that built it.
+pub fn closed_on_their_own_threads(lines: &[String], what: &str, output: &str) -> Vec<String> {
+    let mut closed = Vec::new();
+    for line in lines.iter().filter(|l| l.starts_with("close: ")) {
+        let f = fields(line);
+        assert_eq!(f["same_thread"], "true", "{what}: {line}\n{output}");
+        assert_eq!(f["agent_thread"], f["close_thread"], "{what}: {line}");
+        assert_eq!(f["result"], "ok", "{what}: {line}\n{output}");
+        closed.push(f["role"].to_owned());
+    }
+    closed.sort();
+    closed
+}
+
 /// `key=value` pairs of a line such as `close: role=gateway agent_thread=ThreadId(5) ...`.
 pub fn fields(line: &str) -> HashMap<&str, &str> {
     line.split_whitespace().filter_map(|w| w.split_once('=')).collect()
