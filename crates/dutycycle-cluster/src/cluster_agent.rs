@@ -267,6 +267,7 @@ impl<A: ClusterClientAgent> Agent for ClusterAgent<A> {
             Some(cluster) => self.logic.on_close(cluster),
             None => Ok(()),
         };
+        // The close's outcome is logged as the `closed` event (feature `tracing`).
         let cluster = self.cluster.take().map_or(Ok(()), |mut cluster| cluster.close().map(drop));
         let client = self.client.take().map_or(Ok(()), AeronClient::close);
         logic?;

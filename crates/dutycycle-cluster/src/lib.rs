@@ -35,6 +35,9 @@
 //!   before anything starts ([`ConfigError`]).
 //! - [`ClusterState`], [`ClusterError`], [`OfferError`]: where the session is and what went
 //!   wrong, typed.
+//! - Feature `tracing`: a `DEBUG` event at each change of the session (connecting,
+//!   redirected, connected, new leader, leader lost, ended with its error, closed with its
+//!   [`CloseOutcome`]), target `dutycycle_cluster`, on the polling thread.
 //! - [`codec`]: the protocol's SBE messages (schema 111), byte for byte as Aeron's own Java
 //!   codecs, decoded without allocating and without panicking on any input.
 //!
@@ -119,6 +122,7 @@ pub mod codec;
 mod config;
 mod endpoints;
 mod error;
+mod events;
 mod listener;
 mod state;
 

@@ -15,6 +15,7 @@ use super::ClusterClient;
 use crate::codec::{ChallengeResponse, EventCode, Message, SessionConnectRequest, PROTOCOL_SEMANTIC_VERSION};
 use crate::config::MemberSettings;
 use crate::endpoints::with_endpoint;
+use crate::events;
 use crate::{
     ClusterClientConfig, ClusterError, ClusterState, ConnectStep, EgressListener, EndpointsError,
     IngressEndpoints,
@@ -187,6 +188,7 @@ impl ClusterClient {
         self.replace_members(members);
         self.ingress = Some(leader_index);
         self.state = ClusterState::Connecting(ConnectStep::AwaitIngressConnected);
+        events::redirected(leader);
         Ok(())
     }
 
@@ -240,6 +242,7 @@ impl ClusterClient {
         self.encode_header();
         self.keep_alive_deadline = now + self.settings.keep_alive_interval;
         self.state = ClusterState::Connected;
+        events::connected(self.cluster_session_id, self.leadership_term_id, self.leader_member_id);
         listener.on_connected(self.cluster_session_id, self.leadership_term_id, self.leader_member_id);
     }
 

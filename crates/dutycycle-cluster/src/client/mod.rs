@@ -20,6 +20,7 @@ use dutycycle_aeron::AeronClient;
 
 use crate::codec::SESSION_HEADER_LENGTH;
 use crate::config::Settings;
+use crate::events;
 use crate::{ClusterClientConfig, ClusterError, ClusterState, ConnectStep, EgressListener};
 use egress::{Egress, Found, Response};
 use member::Member;
@@ -255,6 +256,7 @@ impl ClusterClient {
         self.now = Instant::now();
         self.deadline = self.now + self.settings.message_timeout;
         self.state = ClusterState::Connecting(ConnectStep::AddEgressSubscription);
+        events::connecting(&self.settings.ingress_channel, self.members.len(), &self.settings.egress_channel);
         Ok(())
     }
 
@@ -277,8 +279,11 @@ impl ClusterClient {
             ClusterState::Connecting(step) => self.poll_connect(step, now, listener),
             _ => self.poll_session(now, listener),
         };
-        if result.is_err() && self.ends_session() {
-            let _ = self.release();
+        if let Err(error) = &result {
+            if self.ends_session() {
+                events::session_ended(error);
+                let _ = self.release();
+            }
         }
         result
     }

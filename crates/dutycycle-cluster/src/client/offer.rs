@@ -11,6 +11,7 @@ use crate::codec::{
     AdminRequest, AdminRequestType, Message, SessionCloseRequest, SessionKeepAlive, SessionMessage,
     HEADER_LENGTH,
 };
+use crate::events;
 use crate::{ClusterError, ClusterState, OfferError};
 
 /// How many times [`ClusterClient::close`] offers the close request (Java's `SEND_ATTEMPTS`),
@@ -157,6 +158,7 @@ impl ClusterClient {
                 }
             }
         }
+        events::closed(self.cluster_session_id(), outcome);
         self.release()?;
         Ok(outcome)
     }

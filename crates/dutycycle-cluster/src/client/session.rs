@@ -6,6 +6,7 @@
 use std::time::Instant;
 
 use super::ClusterClient;
+use crate::events;
 use crate::{ClusterError, ClusterState, EgressListener};
 
 impl ClusterClient {
@@ -102,6 +103,7 @@ impl ClusterClient {
         }
         self.leadership_term_id = term;
         self.leader_member_id = leader;
+        events::new_leader(self.cluster_session_id, term, leader);
         self.encode_header();
         self.egress.adopt_image(image);
         self.state = ClusterState::AwaitingNewLeaderConnection;
@@ -142,6 +144,7 @@ impl ClusterClient {
         }
         self.state = ClusterState::Connected;
         self.keep_alive_deadline = now + self.settings.keep_alive_interval;
+        events::new_leader_connected(self.cluster_session_id, self.leader_member_id);
         Ok(1)
     }
 
@@ -154,5 +157,10 @@ impl ClusterClient {
         self.egress.release_image();
         self.state = ClusterState::AwaitingNewLeader;
         self.deadline = now + self.new_leader_timeout;
+        events::leader_lost(
+            self.cluster_session_id,
+            self.leader_member_id,
+            self.new_leader_timeout.as_millis(),
+        );
     }
 }
