@@ -79,6 +79,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if options.log {
+        if let Err(error) = log_to_stderr() {
+            eprintln!("gateway: cannot log: {error}");
+            return ExitCode::FAILURE;
+        }
+    }
     // First thing after the flags: from here on SIGINT and SIGTERM only signal the latch.
     let termination = match AgentTermination::from_signals() {
         Ok(termination) => termination,
@@ -126,6 +132,21 @@ fn main() -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// `--log`: the lifecycle events of dutycycle, dutycycle-aeron and dutycycle-cluster (`DEBUG`
+/// and above; each runner's steps, the driver's and clients', the cluster session's) printed
+/// to stderr, one a line. Agents' errors go there too, as `ERROR` events.
+fn log_to_stderr() -> Result<(), tracing_subscriber::util::TryInitError> {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::prelude::*;
+
+    let crates = Targets::new()
+        .with_target("dutycycle", LevelFilter::DEBUG)
+        .with_target("dutycycle_aeron", LevelFilter::DEBUG)
+        .with_target("dutycycle_cluster", LevelFilter::DEBUG);
+    let lines = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_ansi(false);
+    tracing_subscriber::registry().with(lines).with(crates).try_init()
 }
 
 /// Prints an error and its causes, one a line, each once (a cause whose text its parent's

@@ -35,6 +35,8 @@ USAGE: gateway [FLAGS]                connects to a running cluster whose servic
   --conductor invoker|thread who runs the Aeron clients' conductors (default invoker: the agents)
   --driver-dir PATH          the embedded driver's directory (default: a new one in /dev/shm,
                              removed on exit)
+  --log                      print each step of every agent's life to stderr, with the Aeron
+                             clients' and the cluster session's (connect, failovers, close)
   -h, --help                 this text
 
 With --embedded only (a service on IPC that fails over on a schedule):
@@ -62,6 +64,8 @@ pub enum OptionsError {
     UnknownFlag { flag: String },
     #[error("{flag} needs a value")]
     MissingValue { flag: String },
+    #[error("{flag} takes no value")]
+    UnexpectedValue { flag: String },
     #[error("{flag} {value:?} is not usable")]
     BadValue {
         flag: String,
@@ -140,6 +144,9 @@ pub struct Options {
     pub gateway_core: Option<usize>,
     pub conductor: ConductorMode,
     pub driver_dir: Option<PathBuf>,
+    /// `--log`: the lifecycle events of dutycycle, dutycycle-aeron and dutycycle-cluster go to
+    /// stderr.
+    pub log: bool,
     /// Testing only: this agent's `on_close` hangs, to show that a second signal still ends
     /// the process.
     pub hang_on_close: Option<String>,
@@ -168,9 +175,14 @@ impl Options {
                 Some((flag, value)) if flag.starts_with("--") => (flag.to_owned(), Some(value.to_owned())),
                 _ => (arg.clone(), None),
             };
+            let switch = matches!(flag.as_str(), "-h" | "--help" | "--embedded" | "--compose" | "--log");
+            if switch && inline.is_some() {
+                return Err(OptionsError::UnexpectedValue { flag });
+            }
             match flag.as_str() {
                 "-h" | "--help" => return Ok(None),
                 "--embedded" => raw.embedded = true,
+                "--log" => raw.log = true,
                 "--compose" => {
                     raw.compose = true;
                     raw.embedded_only.push(flag);
@@ -193,6 +205,7 @@ impl Options {
 struct Raw {
     embedded: bool,
     compose: bool,
+    log: bool,
     embedded_only: Vec<String>,
     cluster_only: Vec<String>,
     endpoints: Option<String>,
@@ -314,6 +327,7 @@ impl Raw {
             conductor: self.conductor.unwrap_or(ConductorMode::Invoker),
             driver_dir: self.driver_dir,
             hang_on_close: self.hang_on_close,
+            log: self.log,
         })
     }
 }
@@ -443,5 +457,17 @@ mod tests {
         assert!(matches!(reason(&["--retry-timeout", "0"]), BadValue::Zero));
         assert!(matches!(parse(&["--run-time"]), Err(OptionsError::MissingValue { .. })));
         assert!(matches!(parse(&["--bogus", "1"]), Err(OptionsError::UnknownFlag { .. })));
+    }
+
+    #[test]
+    fn switches_are_on_when_given_and_refuse_a_value() {
+        assert!(!parse(&[]).unwrap().unwrap().log);
+        assert!(parse(&["--log"]).unwrap().unwrap().log);
+        for flag in ["--log=false", "--embedded=no", "--compose=1", "--help=x"] {
+            let error = parse(&["--embedded", flag]).unwrap_err();
+            let name = flag.split_once('=').unwrap().0;
+            assert!(matches!(&error, OptionsError::UnexpectedValue { flag } if flag == name), "{error:?}");
+            assert_eq!(error.to_string(), format!("{name} takes no value"));
+        }
     }
 }

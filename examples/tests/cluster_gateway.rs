@@ -91,7 +91,7 @@ fn a_leader_killed_mid_run_is_followed_and_after_sigterm_every_request_is_answer
     let _serial = serial();
     let mut cluster = one_session_cluster();
     let endpoints = cluster.ingress_endpoints();
-    let args = ["--cluster-endpoints", endpoints, "--run-time", "0", "--drain-timeout", "30s"];
+    let args = ["--cluster-endpoints", endpoints, "--run-time", "0", "--drain-timeout", "30s", "--log"];
     let mut gateway = Gateway::spawn(&args);
     let connected = gateway.wait_for("connected", |l| l.starts_with("gateway: connected: "));
     let old = cluster.leader().expect("a leader");
@@ -110,6 +110,25 @@ fn a_leader_killed_mid_run_is_followed_and_after_sigterm_every_request_is_answer
     assert_eq!(n("new-leaders"), 1, "{account:?}");
     assert!(n("resent") > 0, "what was in flight at the kill went again: {account:?}");
     assert!(n("sent") > 2000, "about 1000 a second for 2 s before the kill and 2 s after: {account:?}");
+    // --log: the session's steps on the gateway's thread, the failover among them, in order
+    // (a redirect or the old leader's image going may come between), the close last.
+    let stderr = gateway.stderr();
+    let steps: Vec<(&str, &str)> = stderr
+        .lines()
+        .filter(|l| l.contains(" thread=gateway "))
+        .filter_map(|l| Some((l.split(" DEBUG dutycycle_cluster: ").nth(1)?.split(' ').next()?, l)))
+        .collect();
+    let mut expected =
+        ["connecting", "connected", "new_leader", "new_leader_connected", "closed"].into_iter().peekable();
+    for (step, _) in &steps {
+        expected.next_if_eq(step);
+    }
+    assert_eq!(expected.next(), None, "the session's steps in order: {steps:?}\n{stderr}");
+    assert!(!steps.iter().any(|(step, _)| *step == "session_ended"), "{stderr}");
+    let new_leader = steps.iter().find(|(step, _)| *step == "new_leader").unwrap().1;
+    assert!(new_leader.contains(&format!(" leader_member_id={new}")), "{new_leader}");
+    let (last, line) = steps.last().unwrap();
+    assert!(*last == "closed" && line.contains(" outcome=Requested"), "{stderr}");
     println!("{}", gateway.stdout_lines().last().unwrap());
 }
 

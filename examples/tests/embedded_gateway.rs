@@ -66,6 +66,9 @@ fn assert_clean_exit(status: ExitStatus, gateway: &Gateway, what: &str) {
     assert!(!dir.exists(), "{what}: {} left behind", dir.display());
     assert_eq!(gateway.leftover_dirs(), Vec::<PathBuf>::new(), "{what}");
     assert!(!gateway.stderr().contains("panicked"), "{what}: {output}");
+    if !what.contains("--log") {
+        assert!(!gateway.stderr().contains(" DEBUG "), "{what}: events only with --log\n{output}");
+    }
 }
 
 #[test]
@@ -114,6 +117,48 @@ fn failover_resumes_with_the_account_intact() {
             lines.iter().filter(|l| l.starts_with("stats: ")).count() >= 2,
             "{what}: a stats line a second"
         );
+    }
+}
+
+#[test]
+fn with_log_each_agents_life_goes_to_stderr_step_by_step_on_its_own_thread() {
+    let _serial = serial();
+    let what = "--run-time 1s --log";
+    let (status, gateway) = embedded_run(&what.split(' ').collect::<Vec<_>>());
+    assert_clean_exit(status, &gateway, what);
+    let stderr = gateway.stderr();
+    let events: Vec<&str> = stderr.lines().filter(|l| l.contains(" DEBUG dutycycle")).collect();
+    // The position of the first event that has every one of `parts`.
+    let at = |parts: &[&str]| {
+        events
+            .iter()
+            .position(|l| parts.iter().all(|p| l.contains(p)))
+            .unwrap_or_else(|| panic!("no event with {parts:?}\n{stderr}"))
+    };
+    for (role, thread) in [("media-driver", "driver"), ("service", "service"), ("gateway", "gateway")] {
+        let role = format!("role=\"{role}\"");
+        let thread = format!("thread={thread}");
+        let steps = [
+            "factory_built",
+            "on_start_ended",
+            "duty_cycle_ended",
+            "on_close_begun",
+            "on_close_ended",
+            "dropped",
+            "report",
+        ]
+        .map(|step| at(&[&format!("dutycycle: {step} "), &role, &thread]));
+        assert!(steps.is_sorted(), "{role}: the steps in order {steps:?}\n{stderr}");
+        assert!(events[steps[6]].contains("clean=true"), "{}", events[steps[6]]);
+    }
+    let driver = ["driver_started", "driver_closing", "driver_closed"]
+        .map(|e| at(&[&format!("dutycycle_aeron: {e} "), "thread=driver"]));
+    assert!(driver.is_sorted(), "{driver:?}\n{stderr}");
+    for thread in ["service", "gateway"] {
+        let thread = format!("thread={thread}");
+        let client = ["client_connected", "add_done", "client_closing", "client_closed"]
+            .map(|e| at(&[&format!("dutycycle_aeron: {e} "), &thread]));
+        assert!(client.is_sorted(), "{thread}: {client:?}\n{stderr}");
     }
 }
 
