@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use dutycycle::{
-    Agent, AgentFailed, AgentReport, AgentRunner, AgentTermination, CompositeAgent, IdleStrategyConfig,
-    StartError, Statistics, StatsReader,
+    Agent, AgentError, AgentFailed, AgentReport, AgentRunner, AgentTermination, CompositeAgent,
+    IdleStrategyConfig, StartError, Statistics, StatsReader,
 };
 use dutycycle_aeron::{AeronAgent, ClientConfig, MediaDriverAgent, MediaDriverConfig};
 use dutycycle_cluster::{ClusterAgent, ClusterClientConfig};
@@ -53,12 +53,11 @@ pub struct Outcome {
     pub clean: bool,
 }
 
-/// A started runner, and whether it runs the media driver (closed last, after the others'
-/// last messages left through it).
+/// A started runner and its thread's name: `driver` (the media driver, closed last, after the
+/// others' last messages left through it), `service`, `gateway` or `composite`.
 struct Stage {
     name: &'static str,
     runner: AgentRunner,
-    is_driver: bool,
 }
 
 /// Starts the agents for `options`, runs until the run time is over, a signal comes or an
@@ -148,24 +147,28 @@ fn driver(options: &Options) -> (Option<MediaDriverConfig>, PathBuf) {
     }
 }
 
-/// A runner builder for one agent: its thread name, idle strategy, core, timed statistics,
-/// and the drain timeout (only the gateway's drain waits: the other agents are drained as
-/// soon as asked).
-fn builder(
-    name: &str,
-    idle: &IdleStrategyConfig,
-    core: Option<usize>,
+/// Starts one stage's runner — thread `name`, its idle strategy and core, timed statistics,
+/// the drain timeout (only the gateway's drain waits: the other agents are drained as soon as
+/// asked) — with the agent `factory` makes on that thread, and adds it to `stages`.
+fn start_stage<A: Agent + 'static>(
+    stages: &mut Vec<Stage>,
+    name: &'static str,
+    (idle, core): (&IdleStrategyConfig, Option<usize>),
     options: &Options,
-) -> dutycycle::AgentRunnerBuilder<dutycycle::AnyIdleStrategy> {
+    factory: impl FnOnce() -> Result<A, AgentError> + Send + 'static,
+) -> Result<(), RunError> {
     let builder = AgentRunner::builder()
         .name(name)
         .idle_strategy(idle.build())
         .statistics(Statistics::Timed { threshold: SLOW_CYCLE })
         .drain_timeout(options.drain_timeout);
-    match core {
+    let builder = match core {
         Some(core) => builder.core(core),
         None => builder,
-    }
+    };
+    let runner = builder.start(factory).map_err(|source| RunError { what: name, source })?;
+    stages.push(Stage { name, runner });
+    Ok(())
 }
 
 /// The driver's runner, when the driver is embedded.
@@ -176,11 +179,9 @@ fn start_driver(
 ) -> Result<(), RunError> {
     let Some(config) = driver else { return Ok(()) };
     let hang = options.hang_on_close.clone();
-    let runner = builder("driver", &options.driver_idle, options.driver_core, options)
-        .start(move || Ok(Traced::new(MediaDriverAgent::launch(config)?, hang.as_deref())))
-        .map_err(|source| RunError { what: "driver", source })?;
-    stages.push(Stage { name: "driver", runner, is_driver: true });
-    Ok(())
+    start_stage(stages, "driver", (&options.driver_idle, options.driver_core), options, move || {
+        Ok(Traced::new(MediaDriverAgent::launch(config)?, hang.as_deref()))
+    })
 }
 
 /// The driver, then the gateway: a [`ClusterAgent`] that connects its session in the factory,
@@ -196,11 +197,9 @@ fn start_cluster(
     start_driver(options, driver, stages)?;
     let (client, cluster) = (client.clone().client_name("gateway"), cluster.clone());
     let (gateway, hang) = (Gateway::new(options, shared.clone()), options.hang_on_close.clone());
-    let runner = builder("gateway", &options.gateway_idle, options.gateway_core, options)
-        .start(move || Ok(Traced::new(ClusterAgent::connect(&client, &cluster, gateway)?, hang.as_deref())))
-        .map_err(|source| RunError { what: "gateway", source })?;
-    stages.push(Stage { name: "gateway", runner, is_driver: false });
-    Ok(())
+    start_stage(stages, "gateway", (&options.gateway_idle, options.gateway_core), options, move || {
+        Ok(Traced::new(ClusterAgent::connect(&client, &cluster, gateway)?, hang.as_deref()))
+    })
 }
 
 /// The driver, the service and the gateway on threads of their own.
@@ -222,23 +221,16 @@ fn start_embedded(
         embedded.clone(),
         service.clone(),
     );
-    let runner = builder("service", &embedded.service_idle, embedded.service_core, options)
-        .start(move || {
-            let service = Service::new(&embedded_settings, figures);
-            Ok(Traced::new(AeronAgent::connect(&config, service)?, hang.as_deref()))
-        })
-        .map_err(|source| RunError { what: "service", source })?;
-    stages.push(Stage { name: "service", runner, is_driver: false });
+    start_stage(stages, "service", (&embedded.service_idle, embedded.service_core), options, move || {
+        let service = Service::new(&embedded_settings, figures);
+        Ok(Traced::new(AeronAgent::connect(&config, service)?, hang.as_deref()))
+    })?;
     let (config, settings, embedded_settings, shared) =
         (client.clone().client_name("gateway"), options.clone(), embedded.clone(), shared.clone());
-    let runner = builder("gateway", &options.gateway_idle, options.gateway_core, options)
-        .start(move || {
-            let gateway = EmbeddedGateway::new(&settings, &embedded_settings, shared);
-            Ok(Traced::new(AeronAgent::connect(&config, gateway)?, settings.hang_on_close.as_deref()))
-        })
-        .map_err(|source| RunError { what: "gateway", source })?;
-    stages.push(Stage { name: "gateway", runner, is_driver: false });
-    Ok(())
+    start_stage(stages, "gateway", (&options.gateway_idle, options.gateway_core), options, move || {
+        let gateway = EmbeddedGateway::new(&settings, &embedded_settings, shared);
+        Ok(Traced::new(AeronAgent::connect(&config, gateway)?, settings.hang_on_close.as_deref()))
+    })
 }
 
 /// Driver, service and gateway composed on one thread (the gateway's core and idle
@@ -276,11 +268,7 @@ fn start_composed(
         }
         Ok(CompositeAgent::new(agents))
     };
-    let runner = builder("composite", &options.gateway_idle, options.gateway_core, options)
-        .start(factory)
-        .map_err(|source| RunError { what: "composite", source })?;
-    stages.push(Stage { name: "composite", runner, is_driver: false });
-    Ok(())
+    start_stage(stages, "composite", (&options.gateway_idle, options.gateway_core), options, factory)
 }
 
 /// Waits for a signal, the end of the run time or an agent that ends on its own (returns its
@@ -331,7 +319,7 @@ struct Closed {
 fn close(stages: Vec<Stage>) -> Closed {
     let mut closed = Closed { clean: true, gateway_drain: None };
     for stage in stages.into_iter().rev() {
-        if stage.is_driver {
+        if stage.name == "driver" {
             let_the_driver_send(&stage.runner.stats_reader());
         }
         let result = stage.runner.close();
