@@ -63,24 +63,20 @@ if command -v rustup >/dev/null 2>&1; then
 fi
 log "$(cargo --version)"
 
-# --- Aeron's Java jar (the real cluster) ------------------------------------------------------
-# scripts/env.sh exports its path as AERON_ALL_JAR.
-AERON_ALL_VERSION="${AERON_ALL_VERSION:-1.51.0}"
-aeron_all_jar="$HOME/.m2/repository/io/aeron/aeron-all/$AERON_ALL_VERSION/aeron-all-$AERON_ALL_VERSION.jar"
-if [ ! -s "$aeron_all_jar" ]; then
-    log "fetching io.aeron:aeron-all:$AERON_ALL_VERSION from Maven Central"
-    mvn -q -B dependency:get -Dartifact="io.aeron:aeron-all:$AERON_ALL_VERSION" -Dtransitive=false
-fi
-[ -s "$aeron_all_jar" ] || { log "aeron-all is missing at $aeron_all_jar"; exit 1; }
-log "aeron-all $AERON_ALL_VERSION at $aeron_all_jar"
-
-# --- Agrona's jar (the Java peer of the agent ping-pong benchmark) ---------------------------
-# scripts/env.sh exports its path as AGRONA_JAR.
-AGRONA_VERSION="${AGRONA_VERSION:-2.6.0}"
-agrona_jar="$HOME/.m2/repository/org/agrona/agrona/$AGRONA_VERSION/agrona-$AGRONA_VERSION.jar"
-if [ ! -s "$agrona_jar" ]; then
-    log "fetching org.agrona:agrona:$AGRONA_VERSION from Maven Central"
-    mvn -q -B dependency:get -Dartifact="org.agrona:agrona:$AGRONA_VERSION" -Dtransitive=false
-fi
-[ -s "$agrona_jar" ] || { log "agrona is missing at $agrona_jar"; exit 1; }
-log "agrona $AGRONA_VERSION at $agrona_jar"
+# --- Java jars, from Maven Central into the local Maven repository ---------------------------
+# scripts/env.sh exports their paths: AERON_ALL_JAR (the real cluster, the Java codecs and
+# tools), AGRONA_JAR (the Java peer of the agent ping-pong benchmark).
+fetch_jar() {
+    local group="$1" artifact="$2" version="$3"
+    local repo="$HOME/.m2/repository"
+    local jar="$repo/${group//.//}/$artifact/$version/$artifact-$version.jar"
+    if [ ! -s "$jar" ]; then
+        log "fetching $group:$artifact:$version from Maven Central"
+        # The repository named: Maven's own default follows Java's user.home, not $HOME.
+        mvn -q -B dependency:get -Dmaven.repo.local="$repo" -Dartifact="$group:$artifact:$version" -Dtransitive=false
+    fi
+    [ -s "$jar" ] || { log "$artifact is missing at $jar"; exit 1; }
+    log "$artifact $version at $jar"
+}
+fetch_jar io.aeron aeron-all "${AERON_ALL_VERSION:-1.51.0}"
+fetch_jar org.agrona agrona "${AGRONA_VERSION:-2.6.0}"
