@@ -62,11 +62,8 @@ fn main() {
     let load_before = load_average();
     let steal_before = steal_seconds();
     eprintln!(
-        "dutycycle benchmarks, {} mode, CPUs {CPU_A} and {CPU_B}, load average {:.2} {:.2} {:.2}",
-        args.mode.name(),
-        load_before[0],
-        load_before[1],
-        load_before[2]
+        "dutycycle benchmarks, {} mode, CPUs {CPU_A} and {CPU_B}, load average {load_before}",
+        args.mode.name()
     );
     let ctx = Ctx { mode: args.mode, ns_per_tick: calibrate(Duration::from_millis(200)) };
 
@@ -167,8 +164,8 @@ fn main() {
         ("mode".to_owned(), Json::str(args.mode.name())),
         ("seconds".to_owned(), Json::Num(progress.elapsed_s())),
         ("ns_per_tsc_tick".to_owned(), Json::Num(ctx.ns_per_tick)),
-        ("load_average_before".to_owned(), Json::Arr(load_before.iter().map(|&x| Json::Num(x)).collect())),
-        ("load_average_after".to_owned(), Json::Arr(load_after.iter().map(|&x| Json::Num(x)).collect())),
+        ("load_average_before".to_owned(), Json::Arr(load_before.0.map(Json::Num).to_vec())),
+        ("load_average_after".to_owned(), Json::Arr(load_after.0.map(Json::Num).to_vec())),
         ("steal_seconds".to_owned(), Json::Num(steal)),
         ("machine".to_owned(), machine()),
     ];
@@ -177,16 +174,10 @@ fn main() {
         (
             "table.txt".to_owned(),
             format!(
-                "{} mode, {:.0} s, load average before {:.2} {:.2} {:.2}, after {:.2} {:.2} {:.2}, \
+                "{} mode, {:.0} s, load average before {load_before}, after {load_after}, \
                  CPU time stolen by the hypervisor during the run {steal:.2} s\n\n{table}",
                 args.mode.name(),
                 progress.elapsed_s(),
-                load_before[0],
-                load_before[1],
-                load_before[2],
-                load_after[0],
-                load_after[1],
-                load_after[2]
             ),
         ),
     ];

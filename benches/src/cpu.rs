@@ -87,11 +87,23 @@ pub fn futex_wake_nobody(word: &std::sync::atomic::AtomicU32) -> i64 {
     }
 }
 
-/// The load averages from `/proc/loadavg` (1, 5, 15 minutes).
-pub fn load_average() -> [f64; 3] {
+/// The load averages of `/proc/loadavg` (1, 5, 15 minutes); `Display` prints them as
+/// `0.52 0.61 0.70`.
+#[derive(Debug, Clone, Copy)]
+pub struct LoadAverage(pub [f64; 3]);
+
+impl std::fmt::Display for LoadAverage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let [one, five, fifteen] = self.0;
+        write!(f, "{one:.2} {five:.2} {fifteen:.2}")
+    }
+}
+
+/// The load averages now (`NaN` where `/proc/loadavg` cannot be read).
+pub fn load_average() -> LoadAverage {
     let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let mut it = text.split_whitespace().map(|s| s.parse().unwrap_or(f64::NAN));
-    [it.next().unwrap_or(f64::NAN), it.next().unwrap_or(f64::NAN), it.next().unwrap_or(f64::NAN)]
+    LoadAverage([it.next().unwrap_or(f64::NAN), it.next().unwrap_or(f64::NAN), it.next().unwrap_or(f64::NAN)])
 }
 
 /// Seconds of CPU time the hypervisor gave to other guests while this one wanted to run
@@ -107,4 +119,15 @@ pub fn steal_seconds() -> f64 {
     // SAFETY: sysconf has no preconditions.
     let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
     ticks / hz
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn load_averages_print_with_two_decimals_and_read_from_proc() {
+        assert_eq!(LoadAverage([0.5, 1.234, 12.0]).to_string(), "0.50 1.23 12.00");
+        assert!(load_average().0.iter().all(|x| x.is_finite() && *x >= 0.0));
+    }
 }
