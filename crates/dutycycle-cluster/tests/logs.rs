@@ -1,8 +1,8 @@
 //! With the `tracing` feature, a cluster session's life is logged step by step on the thread
 //! that polls the client: the connect (through a follower's redirect), the session opened, a
-//! failover followed, the close and whether the cluster was told; and a session that ends
-//! without being asked to, with why. The fake cluster of tests/common answers; the capturing
-//! subscriber of the test-support crate records.
+//! failover followed (the old leader perhaps lost first), the close and whether the cluster
+//! was told; and a session that ends without being asked to, with why. The fake cluster of
+//! tests/common answers; the capturing subscriber of the test-support crate records.
 #![cfg(feature = "tracing")]
 
 mod common;
@@ -48,7 +48,13 @@ fn a_sessions_connect_failover_and_close_are_logged_in_order() {
     assert_eq!(world.cluster().close().expect("again"), CloseOutcome::AlreadyClosed);
     world.close();
 
-    let events = cluster_events();
+    let all = cluster_events();
+    // The old leader's egress image may close before its successor's NewLeaderEvent is read:
+    // then the leader is lost first, right after the session opened, and found again.
+    let lost: Vec<usize> =
+        all.iter().enumerate().filter(|(_, e)| e.name == "leader_lost").map(|(i, _)| i).collect();
+    assert!(lost.is_empty() || lost == [3], "{all:#?}");
+    let events: Vec<Recorded> = all.into_iter().filter(|e| e.name != "leader_lost").collect();
     assert_eq!(
         names(&events),
         ["connecting", "redirected", "connected", "new_leader", "new_leader_connected", "closed"],
