@@ -90,6 +90,27 @@ fn loom_a_close_racing_the_latch_stops_the_agent_with_one_cause_that_stays() {
     });
 }
 
+/// Two signals at once (the signal thread's and a program's own `signal`): whichever loses the
+/// race returns only once the winner has requested every registered runner's stop, so that a
+/// `close` that follows the call finds the latch's stop already there.
+#[test]
+fn loom_when_a_second_signal_returns_every_runner_has_the_latchs_stop() {
+    use crate::runner::state::StopCause;
+
+    loom::model(|| {
+        let termination = AgentTermination::new();
+        let state = new_state();
+        let _registration = termination.register(Arc::clone(&state.stop), Arc::clone(&state.parker));
+        let other = {
+            let termination = termination.clone();
+            lthread::spawn(move || termination.signal())
+        };
+        termination.signal();
+        assert_eq!(state.stop.cause(), Some(StopCause::Latch { signal: None }));
+        other.join().unwrap();
+    });
+}
+
 #[test]
 fn loom_wait_returns_whatever_the_order_of_wait_and_two_signals() {
     loom::model(|| {

@@ -134,14 +134,21 @@ impl AgentTermination {
     }
 
     /// Signals the latch: every runner on it stops after its current duty cycle and every
-    /// waiter returns. Idempotent; safe from any thread, but not from a signal handler (use
-    /// [`AgentTermination::from_signals`] for signals).
+    /// waiter returns. When `signal` returns, every runner on the latch has the latch's stop
+    /// (also when another thread, or a signal, signalled it a moment before): a `close` that
+    /// follows reports the latch. Idempotent; safe from any thread, but not from a signal
+    /// handler (use [`AgentTermination::from_signals`] for signals).
     pub fn signal(&self) {
         self.signal_for(StopCause::Latch { signal: None });
     }
 
     /// Signals the latch for `cause` (a `StopCause::Latch`), unless it is signalled already.
     fn signal_for(&self, cause: StopCause) {
+        // The swap and the stop requests under the registry's lock: a signal that loses the
+        // swap returns only once the winner has requested every runner's stop, so that when
+        // any `signal` returns every runner has the latch's stop (a `close` right after it
+        // finds that stop there, not one of its own).
+        let registry = lock(&self.inner.registry);
         // Release: whatever the signalling thread wrote before `signal` is visible to a thread
         // that sees `is_signalled() == true` (Acquire load below). A compare and swap: the
         // first signal's cause is the latch's, whatever comes later.
@@ -154,7 +161,6 @@ impl AgentTermination {
         {
             return;
         }
-        let registry = lock(&self.inner.registry);
         for (_, stop, parker) in &registry.entries {
             stop.request(cause);
             parker.stop();
@@ -212,8 +218,8 @@ impl AgentTermination {
     /// ends when the returned guard drops.
     pub(crate) fn register(&self, stop: Arc<StopFlag>, parker: Arc<Parker>) -> Registration {
         let mut registry = lock(&self.inner.registry);
-        // Under the lock, so either `signal` (which takes the lock after setting the flag)
-        // sees this entry, or this load sees the flag.
+        // Under the lock, as `signal` sets the flag: either `signal` sees this entry, or this
+        // load sees the flag.
         if let Some(cause) = self.cause() {
             stop.request(cause);
             parker.stop();
