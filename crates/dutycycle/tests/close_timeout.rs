@@ -173,6 +173,41 @@ fn a_detached_thread_ends_once_its_agent_returns() {
     eventually("the detached thread has ended", || !Path::new(&task).exists());
 }
 
+#[test]
+fn close_timeout_inside_its_own_agent_times_out_after_its_timeout_and_the_agent_still_closes() {
+    use std::sync::{Arc, Mutex};
+
+    let slot: Arc<Mutex<Option<AgentRunner>>> = Arc::default();
+    let agent_slot = Arc::clone(&slot);
+    let (called_tx, called) = mpsc::channel::<(libc::pid_t, Duration, Result<(), String>)>();
+    let (spec, events) = ProbeSpec::new("self-closer");
+    let spec = spec.work(move |_| {
+        let runner = agent_slot.lock().unwrap().take();
+        if let Some(runner) = runner {
+            let began = Instant::now();
+            let outcome = match runner.close_timeout(Duration::from_millis(50)) {
+                // Dropped here, it detaches the thread: this one, which goes on to close its agent.
+                Err(CloseError::TimedOut(timed_out)) if timed_out.role() == "self-closer" => Ok(()),
+                other => Err(format!("{other:?}")),
+            };
+            called_tx.send((gettid(), began.elapsed(), outcome)).unwrap();
+        }
+        Ok(0)
+    });
+    let runner = AgentRunner::builder()
+        .idle_strategy(SleepingMillisIdleStrategy::new(1).unwrap())
+        .start(spec.factory())
+        .unwrap();
+    *slot.lock().unwrap() = Some(runner);
+    let (tid, waited, outcome) = called.recv_timeout(PATIENCE).expect("close_timeout returned");
+    outcome.expect("close_timeout on the agent's own thread times out");
+    assert!(waited >= Duration::from_millis(50), "it returned before its timeout: {waited:?}");
+    assert_eq!(events.wait_for("on_close").tid, tid, "on_close ran off the agent thread");
+    assert_eq!(events.wait_for("drop").tid, tid, "the agent was dropped off its thread");
+    let task = format!("/proc/self/task/{tid}");
+    eventually("the agent thread is gone from /proc/self/task", || !Path::new(&task).exists());
+}
+
 /// The child of the next test: detaches a thread stuck in `on_close` for good, then returns,
 /// so that the process exits with the thread still stuck.
 fn exit_with_a_stuck_detached_thread_child() {

@@ -106,3 +106,56 @@ fn the_default_error_handler_logs_each_error_as_an_error_event() {
     assert!(errors.iter().all(|e| e.level == Level::ERROR && e.field("role") == "hiccups"));
     assert!(errors[0].field("error").contains("feed hiccup"), "{errors:?}");
 }
+
+/// Takes its own runner from `slot` in its first `do_work` and joins it there, catching the
+/// panic that follows or not.
+struct SelfJoiner {
+    slot: std::sync::Arc<std::sync::Mutex<Option<AgentRunner>>>,
+    catch: bool,
+}
+
+impl Agent for SelfJoiner {
+    fn role_name(&self) -> &str {
+        "self-joiner"
+    }
+    fn do_work(&mut self) -> Result<usize, AgentError> {
+        let runner = self.slot.lock().unwrap().take();
+        if let Some(runner) = runner {
+            if self.catch {
+                let joined = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runner.join()));
+                assert!(joined.is_err(), "join on the agent's own thread panics");
+            } else {
+                let _ = runner.join();
+            }
+        }
+        Ok(0)
+    }
+}
+
+#[test]
+fn a_join_inside_its_own_agent_ends_it_as_closed_when_its_panic_is_caught_and_as_panicked_when_not() {
+    use dutycycle::SleepingMillisIdleStrategy;
+    use dutycycle_test_support::wait::eventually;
+
+    capture();
+    for (catch, name, ending) in [
+        (true, "logged-4", "closed by its runner"),
+        (false, "logged-5", "panicked: AgentRunner::join called on the agent's own thread"),
+    ] {
+        let slot = std::sync::Arc::default();
+        let agent_slot = std::sync::Arc::clone(&slot);
+        let runner = AgentRunner::builder()
+            .name(name)
+            .idle_strategy(SleepingMillisIdleStrategy::new(1).unwrap())
+            .start(move || Ok(SelfJoiner { slot: agent_slot, catch }))
+            .unwrap();
+        *slot.lock().unwrap() = Some(runner);
+        let report = || events_where("thread", name).into_iter().find(|e| e.name == "report");
+        eventually("the report is logged", || report().is_some());
+        let report = report().unwrap();
+        assert!(report.field("ending").starts_with(ending), "{report:?}");
+        assert_eq!(report.field("clean"), if catch { "true" } else { "false" }, "{report:?}");
+        let closed = events_where("thread", name).into_iter().find(|e| e.name == "on_close_ended");
+        assert!(closed.is_some(), "on_close ran on the agent thread");
+    }
+}

@@ -942,6 +942,87 @@ fn dropping_a_runner_inside_its_own_agent_stops_it_without_a_panic_and_the_threa
     assert!(cycles >= 1, "{cycles}");
 }
 
+/// The message of a caught panic.
+fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_default()
+}
+
+#[test]
+fn join_or_close_inside_its_own_agent_panics_at_once_and_the_agent_still_closes_and_its_thread_ends() {
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    use std::sync::Mutex;
+
+    for call in ["join", "close"] {
+        let slot: Arc<Mutex<Option<AgentRunner>>> = Arc::default();
+        let agent_slot = Arc::clone(&slot);
+        let (called_tx, called) = mpsc::channel::<(libc::pid_t, Result<bool, String>)>();
+        let (spec, events) = ProbeSpec::new("self-joiner");
+        let spec = spec.work(move |_| {
+            let runner = agent_slot.lock().unwrap().take();
+            if let Some(runner) = runner {
+                let outcome = catch_unwind(AssertUnwindSafe(move || match call {
+                    "join" => runner.join().is_ok(),
+                    _ => runner.close().is_ok(),
+                }));
+                called_tx.send((gettid(), outcome.map_err(panic_message))).unwrap();
+            }
+            Ok(0)
+        });
+        let runner = AgentRunner::builder()
+            .idle_strategy(SleepingMillisIdleStrategy::new(1).unwrap())
+            .start(spec.factory())
+            .unwrap();
+        *slot.lock().unwrap() = Some(runner);
+        // Before the fix the call waited for its own thread's end, for ever.
+        let (tid, outcome) = called
+            .recv_timeout(Duration::from_secs(10))
+            .unwrap_or_else(|_| panic!("{call} inside the agent did not return"));
+        let message = outcome.expect_err("the call on the agent's own thread panics");
+        assert!(
+            message.contains(&format!("AgentRunner::{call}")) && message.contains("own thread"),
+            "{call}: {message}"
+        );
+        // The runner dropped by the unwinding asked the agent to stop: it is closed and dropped
+        // on its own thread, which ends.
+        let closed_on = events.wait_for("on_close");
+        assert_eq!(closed_on.tid, tid, "{call}: on_close ran off the agent thread");
+        assert_eq!(events.wait_for("drop").tid, tid, "{call}: the agent was dropped off its thread");
+        let task = format!("/proc/self/task/{tid}");
+        eventually("the agent thread is gone from /proc/self/task", || !std::path::Path::new(&task).exists());
+    }
+}
+
+#[test]
+fn a_join_inside_its_own_agent_whose_panic_is_not_caught_ends_the_agent_which_still_closes() {
+    use std::sync::Mutex;
+
+    let slot: Arc<Mutex<Option<AgentRunner>>> = Arc::default();
+    let agent_slot = Arc::clone(&slot);
+    let (spec, events) = ProbeSpec::new("self-joiner");
+    let spec = spec.work(move |_| {
+        let runner = agent_slot.lock().unwrap().take();
+        if let Some(runner) = runner {
+            // Panics: caught by the runner as a panic of `do_work`.
+            let _ = runner.join();
+        }
+        Ok(0)
+    });
+    let runner = AgentRunner::builder()
+        .idle_strategy(SleepingMillisIdleStrategy::new(1).unwrap())
+        .start(spec.factory())
+        .unwrap();
+    *slot.lock().unwrap() = Some(runner);
+    let worked_on = events.wait_for("do_work");
+    assert_eq!(events.wait_for("on_close").tid, worked_on.tid);
+    assert_eq!(events.wait_for("drop").tid, worked_on.tid);
+    let task = format!("/proc/self/task/{}", worked_on.tid);
+    eventually("the agent thread is gone from /proc/self/task", || !std::path::Path::new(&task).exists());
+}
+
 /// Sleeps in its `Drop`: a thread-local of this type delays the end of its thread.
 struct SlowToDrop(Duration, Arc<AtomicBool>);
 

@@ -43,7 +43,8 @@ use crate::{
 /// [`AgentReport`], which comes back as soon as the agent is closed and dropped (the OS thread
 /// ends on its own right after). Dropping the handle closes and waits for that end; dropped
 /// on the agent's own thread (by its agent), it asks the agent to stop and lets the thread
-/// end on its own, since no thread can wait for its own end.
+/// end on its own, since no thread can wait for its own end. For the same reason `join` and
+/// `close` panic there, and `close_timeout` times out (see each).
 ///
 /// # Examples
 ///
@@ -210,9 +211,17 @@ impl AgentRunner {
     ///
     /// # Panics
     ///
-    /// When called on the agent's own thread (from inside its agent): no thread can wait for
-    /// its own end. Drop the runner there instead (see [`AgentRunner`]).
+    /// When called on the agent's own thread (from inside its agent), at once: no thread can
+    /// wait for its own end. Drop the runner there instead (see [`AgentRunner`]). The runner,
+    /// dropped as the panic unwinds, asks the agent to stop, as a drop there does: the stop
+    /// stands whatever becomes of the panic. Caught inside `do_work`, the agent is closed and
+    /// dropped on its thread once `do_work` returns (`Ending::Closed`); not caught, the panic
+    /// ends `do_work` like any other (`Ending::Panicked` with this message, which the panic
+    /// hook prints), and the agent is closed and dropped all the same. Either way the report
+    /// is dropped with the runner, and the thread ends on its own.
+    #[track_caller]
     pub fn join(mut self) -> Result<AgentReport, AgentFailed> {
+        self.refuse_the_agents_own_thread("join");
         let report = self.join_thread(None);
         if report.is_clean() {
             Ok(report)
@@ -235,8 +244,10 @@ impl AgentRunner {
     ///
     /// # Panics
     ///
-    /// As [`join`](AgentRunner::join), on the agent's own thread.
+    /// As [`join`](AgentRunner::join), on the agent's own thread; the stop stands.
+    #[track_caller]
     pub fn close(self) -> Result<AgentReport, AgentFailed> {
+        self.refuse_the_agents_own_thread("close");
         self.request_stop();
         self.join()
     }
@@ -253,9 +264,14 @@ impl AgentRunner {
     /// # Errors
     ///
     /// [`CloseError::TimedOut`] names the role of an agent that did not finish in time (a
-    /// `do_work` or `on_close` that blocks, or a call on the agent's own thread, which cannot
-    /// wait for its own end); see [`CloseTimedOut`] for what then happens to the thread.
-    /// [`CloseError::Failed`] when it finished but not cleanly.
+    /// `do_work` or `on_close` that blocks); see [`CloseTimedOut`] for what then happens to
+    /// the thread. [`CloseError::Failed`] when it finished but not cleanly.
+    ///
+    /// Called on the agent's own thread (from inside its agent), it cannot see the agent
+    /// finish, since no thread can wait for its own end: it waits out the whole `timeout`
+    /// (without end for a `timeout` past the clock's range) and returns
+    /// [`CloseError::TimedOut`]. The stop stands, and the [`CloseTimedOut`] dropped there
+    /// detaches the thread, which closes and drops the agent once `do_work` returns.
     pub fn close_timeout(mut self, timeout: Duration) -> Result<AgentReport, CloseError> {
         let deadline = Instant::now().checked_add(timeout);
         self.request_stop();
@@ -338,6 +354,24 @@ impl AgentRunner {
         }
     }
 
+    /// Panics, naming `call`, when called on the agent's own thread: what `call` would wait
+    /// for, the thread's end, cannot come while the thread waits. Unwinding then drops the
+    /// runner, which asks the agent to stop and detaches the thread (see `Drop`).
+    #[track_caller]
+    fn refuse_the_agents_own_thread(&self, call: &str) {
+        assert!(
+            !self.is_on_the_agent_thread(),
+            "AgentRunner::{call} called on the agent's own thread (role {:?}): no thread can wait \
+             for its own end; drop the runner there instead, which stops the agent",
+            self.role
+        );
+    }
+
+    /// Whether the calling thread is the agent's, while this runner still holds its handle.
+    fn is_on_the_agent_thread(&self) -> bool {
+        self.handle.as_ref().is_some_and(|handle| handle.thread().id() == std::thread::current().id())
+    }
+
     /// Lets the thread run on alone (see [`CloseTimedOut`]).
     pub(crate) fn detach(mut self) {
         self.handle.take();
@@ -346,12 +380,15 @@ impl AgentRunner {
 
 impl Drop for AgentRunner {
     fn drop(&mut self) {
-        let Some(handle) = &self.handle else { return };
+        if self.handle.is_none() {
+            return;
+        }
         self.request_stop();
-        if handle.thread().id() == std::thread::current().id() {
-            // Dropped by its own agent: no thread can wait for its own end. The stop stands: the
-            // thread closes and drops the agent once its current call returns, and ends
-            // detached (the OS frees it); its report is dropped with the shared state.
+        if self.is_on_the_agent_thread() {
+            // Dropped by its own agent (also as a `join` or `close` there unwinds): no thread
+            // can wait for its own end. The stop stands: the thread closes and drops the agent
+            // once its current call returns, and ends detached (the OS frees it); its report is
+            // dropped with the shared state.
             self.handle.take();
             return;
         }
