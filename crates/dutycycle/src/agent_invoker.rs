@@ -19,8 +19,8 @@ use crate::{Agent, AgentError, AgentFailure, Drain, ErrorAction, IdleStrategy};
 /// [`ErrorAction::Stop`]; [`AgentError::terminate`] closes the agent, and so does
 /// [`AgentError::fail`] (counted, kept as the [`failure`](AgentInvoker::failure), not passed
 /// to the handler). Dropping a started
-/// invoker that is not yet closed closes it, so `on_close` runs even when the caller's loop
-/// panics. Panics in agent code are not caught: they unwind into the caller, who owns the
+/// invoker that is not yet closed (draining or not) closes it, so `on_close` runs even when
+/// the caller's loop panics. Panics in agent code are not caught: they unwind into the caller, who owns the
 /// thread. The one exception is a drop during such a panic: then a panic in `on_close` (or in
 /// the error handler) would abort the process, so it is caught, and a panic of `on_close`
 /// goes to the error handler as an error ("panicked: ...").
@@ -306,8 +306,10 @@ impl<A: Agent, H: FnMut(&str, &AgentError) -> ErrorAction> Drop for AgentInvoker
         // A panic of the caller's unwinds through here: a second panic would abort the
         // process. So `on_close` and the error handler are called under `catch_unwind`; a
         // panic of `on_close` goes to the handler as an error, one of the handler is dropped.
-        let was = std::mem::replace(&mut self.state, State::Closed);
-        if was != State::Running {
+        // Running and draining alike, as in `close`: a draining agent is still open.
+        let was_running = self.is_running();
+        self.state = State::Closed;
+        if !was_running {
             return;
         }
         let error = match panic::catch_unwind(AssertUnwindSafe(|| self.agent.on_close())) {

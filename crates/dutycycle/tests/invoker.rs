@@ -295,6 +295,48 @@ fn a_panic_in_do_work_unwinds_into_the_caller_and_drop_still_closes_the_agent() 
     assert_eq!(calls(&log), ["on_start", "do_work", "on_close"]);
 }
 
+#[test]
+fn dropping_a_draining_invoker_closes_the_agent() {
+    let (agent, log) = Scripted::new(&[]);
+    let mut invoker = invoker(agent);
+    invoker.start();
+    invoker.start_drain();
+    invoker.invoke();
+    drop(invoker);
+    assert_eq!(calls(&log), ["on_start", "do_work", "on_close"]);
+}
+
+#[test]
+fn a_panic_in_do_work_while_draining_unwinds_into_the_caller_and_drop_still_closes_the_agent() {
+    let (agent, log) = Scripted::new(&[Step::Work(1), Step::Panic]);
+    let result = panic::catch_unwind(AssertUnwindSafe(|| {
+        let mut invoker = invoker(agent);
+        invoker.start();
+        invoker.invoke();
+        invoker.start_drain();
+        assert!(invoker.is_running(), "draining counts as running");
+        invoker.invoke();
+    }));
+    let payload = result.expect_err("the panic was swallowed");
+    assert_eq!(payload.downcast_ref::<&str>(), Some(&"do_work blew up"));
+    // Before the fix a draining invoker dropped during a panic skipped `on_close`.
+    assert_eq!(calls(&log), ["on_start", "do_work", "do_work", "on_close"]);
+}
+
+#[test]
+fn a_draining_invoker_dropped_while_the_callers_loop_panics_closes_the_agent() {
+    let (agent, log) = Scripted::new(&[]);
+    let result = panic::catch_unwind(AssertUnwindSafe(|| {
+        let mut invoker = invoker(agent);
+        invoker.start();
+        invoker.start_drain();
+        panic!("the caller's loop blew up");
+    }));
+    let payload = result.expect_err("the panic was swallowed");
+    assert_eq!(payload.downcast_ref::<&str>(), Some(&"the caller's loop blew up"));
+    assert_eq!(calls(&log), ["on_start", "on_close"]);
+}
+
 /// The child of the next test: `do_work` panics, and so does `on_close` while that panic
 /// unwinds through the invoker's drop.
 fn on_close_panics_while_unwinding_child() {
