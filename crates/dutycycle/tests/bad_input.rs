@@ -298,9 +298,16 @@ fn pending_requests_take_zero_and_duration_max_timeouts() {
         .idle_strategy(SleepingMillisIdleStrategy::new(10_000).unwrap())
         .start(move || Ok(DynamicCompositeAgent::new("dynamic", &attach)?))
         .unwrap();
-    // Not woken: the composite is parked for 10 s, so a zero wait cannot see the request applied.
+    // `start` returns before the composite's first `do_work`, which applies any request it
+    // finds: a request made before that cycle (the agent thread late on a loaded machine) is
+    // answered without a park, and a zero wait that comes late too sees the answer. The first
+    // cycle's count is published before its park, after the `do_work` that found no request.
+    // From here the composite is parked for 10 s and not woken: whenever the zero wait comes,
+    // it cannot see the request applied.
+    eventually("the composite's first cycle has run", || runner.stats().duty_cycles >= 1);
     let (tx, _rx) = mpsc::channel();
     let pending = control.add(move || Ok(Reporter { role: "added".into(), seen: tx })).unwrap();
+    std::thread::sleep(Duration::from_millis(20)); // a zero wait that comes late, as on a loaded machine
     assert!(matches!(
         pending.wait_timeout(Duration::ZERO),
         Err(DynamicCompositeError::TimedOut(Duration::ZERO))
