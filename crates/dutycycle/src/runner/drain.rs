@@ -84,7 +84,8 @@ pub enum Drain {
         deadline: Duration,
     },
     /// The agent ended otherwise while it drained: `do_work` or `on_drain` returned
-    /// [`AgentError::terminate`](crate::AgentError::terminate), the error handler returned
+    /// [`AgentError::terminate`](crate::AgentError::terminate) or
+    /// [`AgentError::fail`](crate::AgentError::fail), the error handler returned
     /// [`ErrorAction::Stop`](crate::ErrorAction::Stop), or agent code panicked. The report's
     /// [`Ending`](crate::Ending) says which.
     Interrupted {
