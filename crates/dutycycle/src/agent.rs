@@ -43,8 +43,9 @@ use std::fmt;
 /// [`from_signals`](crate::AgentTermination::from_signals) a second SIGINT or SIGTERM ends the
 /// process at once.
 ///
-/// While it drains, `do_work` may still return [`AgentError::terminate`] (the drain ends and
-/// the agent closes), an error (to the error handler, as before) or panic (the agent closes);
+/// While it drains, `do_work` and `on_drain` may still return [`AgentError::terminate`] or
+/// [`AgentError::fail`] (the drain ends and the agent closes), an error (to the error handler,
+/// as before) or panic (the agent closes);
 /// the report's [`Drain::Interrupted`](crate::Drain::Interrupted) then says the drain did not
 /// finish.
 ///
@@ -92,9 +93,10 @@ pub trait Agent {
     /// the agent ends itself, fails or panics, nor when the runner's drain deadline is zero.
     ///
     /// An `Err` is handled like one from `do_work`: it goes to the error handler, and the
-    /// drain goes on unless the handler returns [`ErrorAction::Stop`](crate::ErrorAction::Stop)
-    /// or the error is [`AgentError::terminate`]; a panic ends the agent like a panic in
-    /// `do_work`. Either way `on_close` still runs.
+    /// drain goes on unless the handler returns [`ErrorAction::Stop`](crate::ErrorAction::Stop);
+    /// [`AgentError::terminate`] and [`AgentError::fail`] end the drain and the agent (a
+    /// composite's, when one of its sub-agents returns them); a panic ends the agent like a
+    /// panic in `do_work`. Either way `on_close` still runs.
     ///
     /// # Examples
     ///

@@ -33,13 +33,18 @@ const DROP_CLOSE_ALLOWANCE: Duration = Duration::from_secs(5);
 ///   once, but keeps up its duty cycle, as before the stop, until every member started after
 ///   it has finished; only then does it drain and close. So the order holds without anyone
 ///   calling `close`, and each drain deadline runs from the start of that member's own drain.
-///   A member stopped on its own ([`AgentRunner::request_stop`]) does not wait.
+///   A member that its own runner asks to stop ([`AgentRunner::request_stop`], `close`,
+///   `close_timeout`, or its drop), before the latch or after it, does not wait, or waits no
+///   longer. The group's own close asks a member only once every member started after it has
+///   finished or been given up on, so this keeps the order, and a stuck member cannot keep
+///   the ones started before it from closing.
 ///
 /// Dropping the group closes it in the same order, each runner waited for up to its drain
 /// deadline plus 5 s (Agrona's default close timeout) from when it is asked; a runner that has
 /// not finished by then is detached (see [`CloseTimedOut`](crate::CloseTimedOut)) and the next
 /// one is asked. So a stuck agent cannot hang the drop, which returns within the sum of those
-/// allowances, and the agents started before it are still closed and waited for.
+/// allowances, and the agents started before it are still closed and waited for, also after
+/// the latch was signalled: asked by the group, they stop waiting for the stuck one.
 ///
 /// # Examples
 ///
@@ -146,8 +151,9 @@ impl AgentGroup {
     /// Like [`close`](AgentGroup::close), but returns once `timeout` has passed, which covers
     /// the drains and closes of every runner. Runners are asked last started first, each
     /// waited for until it finishes or the time is up; once it is up, the runners not yet
-    /// asked are asked at once (the order can no longer be kept) and every runner that has
-    /// not finished is reported as [`CloseError::TimedOut`], whose
+    /// asked are asked at once (the order can no longer be kept; after the latch, too, they
+    /// stop waiting for the members after them) and every runner that has not finished is
+    /// reported as [`CloseError::TimedOut`], whose
     /// [`CloseTimedOut`](crate::CloseTimedOut) holds the runner (to wait again) or, dropped,
     /// detaches its thread, which still closes its agent on itself when its current call
     /// returns. Reports come in start order.

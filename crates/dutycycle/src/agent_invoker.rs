@@ -164,7 +164,7 @@ impl<A: Agent, H: FnMut(&str, &AgentError) -> ErrorAction> AgentInvoker<A, H> {
     /// Begins the drain: calls `on_drain` once, if the agent is running and not draining
     /// already; [`invoke`](AgentInvoker::invoke) then goes on calling `do_work`. An error from
     /// `on_drain` is handled like one from `do_work` (reported, and the agent closed on
-    /// [`AgentError::terminate`] or [`ErrorAction::Stop`]).
+    /// [`AgentError::terminate`], [`AgentError::fail`] or [`ErrorAction::Stop`]).
     pub fn start_drain(&mut self) {
         if self.state != State::Running {
             return;

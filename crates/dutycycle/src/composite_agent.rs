@@ -16,7 +16,12 @@ use crate::{Agent, AgentError, AgentFailure};
 ///   `usize::MAX`, so sub-agents that return huge counts never overflow). When a sub-agent
 ///   fails, the error goes out at once, and the next `do_work` resumes with the sub-agent
 ///   **after** it: an agent that always fails cannot starve the others.
-/// - An [`AgentError::terminate`] from a sub-agent ends the whole composite.
+/// - An [`AgentError::terminate`] or [`AgentError::fail`] from a sub-agent ends the whole
+///   composite, from `do_work` as from `on_drain`, `on_start` or `on_close`. From those three,
+///   which call every sub-agent, the sub-agents' terminates alone come out as one terminate; a
+///   failure, or a terminate beside other errors, makes the one [`CompositeAgentError`] a
+///   failure ([`AgentError::is_failure`]) that carries them all; ordinary errors alone stay an
+///   ordinary error, which the error handler decides on.
 /// - `on_drain` calls every sub-agent's `on_drain`, even after one fails, as `on_start` does;
 ///   the composite [`is_drained`](Agent::is_drained) when every sub-agent is. While it drains,
 ///   `do_work` goes on calling every sub-agent, the drained ones too (a consumer may still
@@ -91,7 +96,12 @@ pub(crate) fn role_of(agent: &dyn Agent) -> String {
     catch(|| Ok(agent.role_name().to_owned())).unwrap_or_else(|_| "?".to_owned())
 }
 
-/// Calls `f` on every agent, catching errors and panics; one error for all failures.
+/// Calls `f` on every agent, catching errors and panics; one error for all failures, which
+/// ends the composite when a sub-agent's error would have ended that sub-agent, as in
+/// `do_work`: [`AgentError::terminate`] alone stays a terminate; a sub-agent's
+/// [`AgentError::fail`], or a terminate beside other failures (which a terminate cannot carry),
+/// makes the [`CompositeAgentError`] a failure; otherwise it is an ordinary error, for the
+/// error handler to decide on.
 pub(crate) fn call_all<'a>(
     agents: impl Iterator<Item = &'a mut Box<dyn Agent>>,
     mut f: impl FnMut(&mut dyn Agent) -> Result<(), AgentError>,
@@ -103,10 +113,18 @@ pub(crate) fn call_all<'a>(
         }
     }
     if failures.is_empty() {
-        Ok(())
-    } else {
-        Err(AgentError::new(CompositeAgentError { failures }))
+        return Ok(());
     }
+    let count =
+        |is: fn(&AgentError) -> bool| failures.iter().filter(|(_, f)| f.error().is_some_and(is)).count();
+    let (terminates, fails) = (count(AgentError::is_terminate), count(AgentError::is_failure));
+    Err(if terminates == failures.len() {
+        AgentError::terminate()
+    } else if terminates + fails > 0 {
+        AgentError::fail(CompositeAgentError { failures })
+    } else {
+        AgentError::new(CompositeAgentError { failures })
+    })
 }
 
 impl Agent for CompositeAgent {
@@ -174,8 +192,9 @@ impl fmt::Debug for CompositeAgent {
     }
 }
 
-/// The failures of several sub-agents in one call of `on_start` or `on_close`, each with the
-/// role of the agent that failed.
+/// The failures of several sub-agents in one call of `on_start`, `on_drain` or `on_close`, each
+/// with the role of the agent that failed. It is an ordinary error, or a failure
+/// ([`AgentError::fail`]) when a sub-agent's error ended that sub-agent (see [`CompositeAgent`]).
 ///
 /// ```
 /// use dutycycle::{Agent, AgentError, CompositeAgent, CompositeAgentError};

@@ -18,8 +18,9 @@ use crate::{Agent, AgentError, AgentFailure};
 /// `Send`; the agent need not be), started, run, and finally closed and dropped there; a
 /// removed agent is closed and dropped there. A second request while one is pending is
 /// refused. `do_work` runs the sub-agents like [`CompositeAgent`](crate::CompositeAgent)
-/// (sum of work; after a failure, resume with the next one), and it drains like one:
-/// `on_drain` goes to every sub-agent, and the composite is drained when every sub-agent is.
+/// (sum of work; after a failure, resume with the next one; a sub-agent's terminate or failure,
+/// from any call, ends the whole composite), and it drains like one: `on_drain` goes to every
+/// sub-agent, and the composite is drained when every sub-agent is.
 /// Once it drains it takes no new agents: an add is refused with
 /// [`DynamicCompositeError::Draining`], also one accepted before the drain and not yet
 /// applied; removals are still applied.

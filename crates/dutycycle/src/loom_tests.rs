@@ -255,3 +255,35 @@ fn loom_after_a_stop_every_park_returns() {
         agent.join().unwrap();
     });
 }
+
+/// A group member stopped by its latch waits for the members started after it, its parker
+/// draining (where a stop ends only a park under way), until those finish or its runner's own
+/// handle asks too (the group's close, once it has given up on them). That request is never
+/// lost, whether it lands before the member's check, between the check and the park, or
+/// during the park.
+#[test]
+fn loom_a_runners_request_after_the_latch_always_ends_a_members_wait_in_the_stop_order() {
+    use crate::runner::state::StopCause;
+
+    loom::model(|| {
+        let state = new_state();
+        // The latch's stop, as `signal` makes it.
+        state.stop.request(StopCause::Latch { signal: None });
+        state.parker.stop();
+        let agent_state = Arc::clone(&state);
+        let agent = lthread::spawn(move || {
+            // The wait of `drain.rs`, no later member ever finishing: the stop is seen, the
+            // parker drains, and the member cycles, parking between cycles.
+            agent_state.parker.begin_drain();
+            let mut idle = SleepingIdleStrategy::default();
+            while !agent_state.stop.asked_by_runner() {
+                agent_state.parker.idle_with(|| idle.idle(0));
+            }
+            agent_state.mark_finished();
+        });
+        state.request_stop();
+        assert!(state.wait_finished(None));
+        assert_eq!(state.stop.cause(), Some(StopCause::Latch { signal: None }), "the first cause stays");
+        agent.join().unwrap();
+    });
+}

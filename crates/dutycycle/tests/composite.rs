@@ -3,8 +3,12 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use dutycycle::{Agent, AgentError, AgentInvoker, AgentRunner, CompositeAgent, CompositeAgentError};
+use dutycycle::{
+    Agent, AgentError, AgentFailed, AgentFailure, AgentInvoker, AgentRunner, CompositeAgent,
+    CompositeAgentError, Drain, Ending, ErrorAction,
+};
 
 /// What each sub-agent saw, in order, shared on one thread.
 type Log = Rc<RefCell<Vec<String>>>;
@@ -217,4 +221,149 @@ fn non_send_sub_agents_run_and_close_on_the_runner_thread() {
     assert_eq!(seen.len(), 2);
     assert_eq!(seen[0].1, seen[1].1, "factory and on_close on the same thread");
     assert_ne!(seen[0].1, std::thread::current().id());
+}
+
+/// A sub-agent that never drains and answers `on_drain` with what `on_drain` makes.
+struct EndsInDrain {
+    role: &'static str,
+    on_drain: fn() -> AgentError,
+}
+
+impl Agent for EndsInDrain {
+    fn role_name(&self) -> &str {
+        self.role
+    }
+    fn do_work(&mut self) -> Result<usize, AgentError> {
+        Ok(0)
+    }
+    fn on_drain(&mut self) -> Result<(), AgentError> {
+        Err((self.on_drain)())
+    }
+    fn is_drained(&self) -> bool {
+        false
+    }
+}
+
+#[derive(Debug, PartialEq)]
+struct FeedLost;
+
+impl std::fmt::Display for FeedLost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("feed lost")
+    }
+}
+
+impl std::error::Error for FeedLost {}
+
+/// Closes a runner of a composite of `agents` with a drain deadline of 200 ms; its report,
+/// clean or not.
+fn close_composite(agents: impl FnOnce() -> Vec<Box<dyn Agent>> + Send + 'static) -> dutycycle::AgentReport {
+    let runner = AgentRunner::builder()
+        .drain_timeout(Duration::from_millis(200))
+        .error_handler(|_, _| ErrorAction::Continue)
+        .start(move || Ok(CompositeAgent::new(agents())))
+        .unwrap();
+    runner.close().unwrap_or_else(AgentFailed::into_report)
+}
+
+#[test]
+fn a_terminate_from_a_sub_agents_on_drain_ends_the_composite_and_its_drain() {
+    let report =
+        close_composite(|| vec![Box::new(EndsInDrain { role: "a", on_drain: AgentError::terminate })]);
+    assert!(matches!(report.ending(), Ending::Terminated), "{report}");
+    assert!(matches!(report.drain(), Drain::Interrupted { .. }), "{report}");
+    assert_eq!(report.errors(), 0);
+}
+
+#[test]
+fn a_failure_from_a_sub_agents_on_drain_ends_the_composite_with_its_typed_cause() {
+    let report = close_composite(|| {
+        vec![
+            Probe::boxed("a", &log(), 0, Faults::default()),
+            Box::new(EndsInDrain { role: "b", on_drain: || AgentError::fail(FeedLost) }),
+        ]
+    });
+    let Ending::Failed(AgentFailure::Error(cause)) = report.ending() else { panic!("{report}") };
+    assert!(cause.is_failure());
+    assert_eq!(failures(cause), [("b".to_owned(), "feed lost".to_owned())]);
+    let failed = &cause.downcast_ref::<CompositeAgentError>().unwrap().failures()[0].1;
+    assert_eq!(failed.error().unwrap().downcast_ref::<FeedLost>(), Some(&FeedLost));
+    assert!(matches!(report.drain(), Drain::Interrupted { .. }), "{report}");
+    assert_eq!(report.errors(), 1);
+}
+
+#[test]
+fn a_terminate_beside_another_sub_agents_error_in_on_drain_ends_the_composite_with_both() {
+    let report = close_composite(|| {
+        vec![
+            Box::new(EndsInDrain { role: "a", on_drain: || AgentError::msg("flush failed") }),
+            Box::new(EndsInDrain { role: "b", on_drain: AgentError::terminate }),
+        ]
+    });
+    let Ending::Failed(AgentFailure::Error(cause)) = report.ending() else { panic!("{report}") };
+    assert_eq!(
+        failures(cause),
+        [("a".to_owned(), "flush failed".to_owned()), ("b".to_owned(), "agent terminated".to_owned())]
+    );
+    assert!(matches!(report.drain(), Drain::Interrupted { .. }), "{report}");
+}
+
+#[test]
+fn an_error_from_a_sub_agents_on_drain_goes_to_the_handler_and_the_drain_goes_on() {
+    let report =
+        close_composite(|| vec![Box::new(EndsInDrain { role: "a", on_drain: || AgentError::msg("slow") })]);
+    assert!(matches!(report.ending(), Ending::Closed), "{report}");
+    assert!(report.drain().is_cut_short(), "{report}");
+    assert_eq!(report.errors(), 1);
+}
+
+#[test]
+fn a_terminate_or_failure_from_a_sub_agents_on_drain_closes_an_invoked_composite() {
+    let log = log();
+    let composite = CompositeAgent::new(vec![
+        Probe::boxed("a", &log, 0, Faults::default()),
+        Box::new(EndsInDrain { role: "b", on_drain: AgentError::terminate }),
+    ]);
+    let mut invoker = AgentInvoker::new(composite);
+    invoker.start();
+    invoker.start_drain();
+    assert!(invoker.is_closed());
+    assert_eq!(*log.borrow(), ["a.start", "a.close"]);
+    assert_eq!(invoker.error_count(), 0);
+
+    let composite = CompositeAgent::new(vec![Box::new(EndsInDrain {
+        role: "b",
+        on_drain: || AgentError::fail(FeedLost),
+    })]);
+    let mut invoker = AgentInvoker::with_error_handler(composite, |_, _| ErrorAction::Continue);
+    invoker.start();
+    invoker.start_drain();
+    assert!(invoker.is_closed());
+    let cause = invoker.failure().expect("the failure is kept");
+    assert_eq!(failures(cause), [("b".to_owned(), "feed lost".to_owned())]);
+}
+
+#[test]
+fn a_failure_from_a_sub_agents_on_close_is_kept_as_an_invoked_composites_failure() {
+    struct FailsToClose;
+    impl Agent for FailsToClose {
+        fn role_name(&self) -> &str {
+            "b"
+        }
+        fn do_work(&mut self) -> Result<usize, AgentError> {
+            Ok(0)
+        }
+        fn on_close(&mut self) -> Result<(), AgentError> {
+            Err(AgentError::fail(FeedLost))
+        }
+    }
+    let mut invoker =
+        AgentInvoker::with_error_handler(CompositeAgent::new(vec![Box::new(FailsToClose)]), |_, _| {
+            panic!("a failure is not the handler's to decide")
+        });
+    invoker.start();
+    invoker.close();
+    let cause = invoker.failure().expect("the failure is kept");
+    assert_eq!(failures(cause), [("b".to_owned(), "feed lost".to_owned())]);
+    assert_eq!(invoker.error_count(), 1);
 }

@@ -8,7 +8,8 @@ use std::thread::ThreadId;
 use std::time::Duration;
 
 use dutycycle::{
-    Agent, AgentError, AgentRunner, DynamicCompositeAgent, DynamicCompositeControl, DynamicCompositeError,
+    Agent, AgentError, AgentFailed, AgentFailure, AgentReport, AgentRunner, Drain, DynamicCompositeAgent,
+    DynamicCompositeControl, DynamicCompositeError, Ending,
 };
 
 const LONG: Duration = Duration::from_secs(30);
@@ -278,4 +279,45 @@ fn a_control_attaches_to_one_composite_only() {
         Err(DynamicCompositeError::AlreadyAttached)
     ));
     drop(first);
+}
+
+/// An agent that never drains and answers `on_drain` with what `on_drain` makes.
+struct EndsInDrain {
+    on_drain: fn() -> AgentError,
+}
+
+impl Agent for EndsInDrain {
+    fn role_name(&self) -> &str {
+        "ends"
+    }
+    fn do_work(&mut self) -> Result<usize, AgentError> {
+        Ok(0)
+    }
+    fn on_drain(&mut self) -> Result<(), AgentError> {
+        Err((self.on_drain)())
+    }
+    fn is_drained(&self) -> bool {
+        false
+    }
+}
+
+/// Adds an `EndsInDrain` to a composite draining for up to 200 ms, and closes it.
+fn close_with_an_agent_that_ends_in_drain(on_drain: fn() -> AgentError) -> AgentReport {
+    let (runner, control, _) = running_composite_draining_for(Duration::from_millis(200));
+    control.add(move || Ok(EndsInDrain { on_drain })).unwrap().wait_timeout(LONG).unwrap();
+    runner.close().unwrap_or_else(AgentFailed::into_report)
+}
+
+#[test]
+fn a_terminate_or_failure_from_an_added_agents_on_drain_ends_the_composite_and_its_drain() {
+    let report = close_with_an_agent_that_ends_in_drain(AgentError::terminate);
+    assert!(matches!(report.ending(), Ending::Terminated), "{report}");
+    assert!(matches!(report.drain(), Drain::Interrupted { .. }), "{report}");
+
+    let report =
+        close_with_an_agent_that_ends_in_drain(|| AgentError::fail(std::io::Error::other("feed lost")));
+    let Ending::Failed(AgentFailure::Error(cause)) = report.ending() else { panic!("{report}") };
+    assert!(cause.is_failure());
+    assert_eq!(cause.to_string(), "1 agent failed: ends: feed lost");
+    assert!(matches!(report.drain(), Drain::Interrupted { .. }), "{report}");
 }

@@ -5,7 +5,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use dutycycle::{
-    Agent, AgentError, AgentGroup, AgentRunner, AgentTermination, CloseError, Ending, StartError,
+    Agent, AgentError, AgentGroup, AgentRunner, AgentRunnerBuilder, AgentTermination, CloseError, Ending,
+    IdleStrategy, SleepingMillisIdleStrategy, StartError,
 };
 use dutycycle_test_support::wait::PATIENCE;
 
@@ -114,17 +115,23 @@ fn group_with_a_stuck_agent(
     closed: &Order,
     drain_timeout: Duration,
 ) -> (AgentGroup, mpsc::Sender<()>, mpsc::Receiver<std::thread::ThreadId>) {
+    group_with_a_stuck_agent_from(closed, || AgentRunner::builder().drain_timeout(drain_timeout))
+}
+
+/// As [`group_with_a_stuck_agent`], each runner started from `builder()`.
+fn group_with_a_stuck_agent_from<I: IdleStrategy + Send + 'static>(
+    closed: &Order,
+    builder: impl Fn() -> AgentRunnerBuilder<I>,
+) -> (AgentGroup, mpsc::Sender<()>, mpsc::Receiver<std::thread::ThreadId>) {
     let mut group = AgentGroup::new(AgentTermination::new());
     for role in ["driver", "service"] {
-        group.start(AgentRunner::builder().drain_timeout(drain_timeout), member(role, closed)).unwrap();
+        group.start(builder(), member(role, closed)).unwrap();
     }
     let (entered_tx, entered) = mpsc::channel();
     let (unstick, unstick_rx) = mpsc::channel();
     let (closed_tx, closed_rx) = mpsc::channel();
     group
-        .start(AgentRunner::builder().drain_timeout(drain_timeout), move || {
-            Ok(Stuck { entered: entered_tx, unstick: unstick_rx, closed: closed_tx })
-        })
+        .start(builder(), move || Ok(Stuck { entered: entered_tx, unstick: unstick_rx, closed: closed_tx }))
         .unwrap();
     entered.recv_timeout(PATIENCE).unwrap();
     (group, unstick, closed_rx)
@@ -174,6 +181,59 @@ fn dropping_a_group_with_a_stuck_agent_gives_it_its_drain_deadline_and_5_s_then_
     // and waits for the others.
     assert!(took >= Duration::from_secs(5) && took < Duration::from_secs(5) + PATIENCE, "{took:?}");
     assert_eq!(*closed.lock().unwrap(), ["service", "driver"]);
+    unstick.send(()).unwrap();
+    stuck_closed.recv_timeout(PATIENCE).expect("the detached thread did not close its agent");
+}
+
+#[test]
+fn a_group_dropped_after_its_latch_still_closes_the_members_started_before_a_stuck_one() {
+    let closed = Order::default();
+    let (group, unstick, stuck_closed) = group_with_a_stuck_agent(&closed, Duration::ZERO);
+    // The latch holds every member but the stuck one in the stop order: each waits for the
+    // members started after it.
+    group.termination().signal();
+    let dropped = Instant::now();
+    drop(group);
+    let took = dropped.elapsed();
+    // The stuck agent gets its 5 s and is detached; asked by their runners, the others stop
+    // waiting for it, and still close last started first.
+    assert!(took >= Duration::from_secs(5) && took < Duration::from_secs(5) + PATIENCE, "{took:?}");
+    assert_eq!(*closed.lock().unwrap(), ["service", "driver"]);
+    unstick.send(()).unwrap();
+    stuck_closed.recv_timeout(PATIENCE).expect("the detached thread did not close its agent");
+}
+
+#[test]
+fn a_group_closed_with_a_timeout_after_its_latch_still_closes_the_members_started_before_a_stuck_one() {
+    let closed = Order::default();
+    // The members park for up to a minute between their cycles: the request must wake them.
+    let (group, unstick, stuck_closed) = group_with_a_stuck_agent_from(&closed, || {
+        AgentRunner::builder()
+            .drain_timeout(Duration::from_secs(5))
+            .idle_strategy(SleepingMillisIdleStrategy::new(60_000).unwrap())
+    });
+    group.termination().signal();
+    std::thread::sleep(Duration::from_millis(50)); // the members park, waiting for the stuck one
+    let asked = Instant::now();
+    let mut reports = group.close_timeout(Duration::from_millis(300));
+    let Err(CloseError::TimedOut(stuck)) = reports.pop().unwrap() else { panic!("the stuck agent finished") };
+    // Asked at once when the time was up, the others no longer wait for the stuck one.
+    for report in reports {
+        let report = match report {
+            Ok(report) => report,
+            Err(CloseError::TimedOut(timed_out)) => timed_out
+                .into_runner()
+                .close_timeout(PATIENCE)
+                .expect("a member started before the stuck one was never closed"),
+            Err(other) => panic!("{other}"),
+        };
+        assert!(matches!(report.ending(), Ending::LatchSignalled { signal: None }), "{report}");
+    }
+    assert!(asked.elapsed() < PATIENCE, "a member slept through its park: {:?}", asked.elapsed());
+    let mut both = closed.lock().unwrap().clone();
+    both.sort_unstable();
+    assert_eq!(both, ["driver", "service"]);
+    drop(stuck);
     unstick.send(()).unwrap();
     stuck_closed.recv_timeout(PATIENCE).expect("the detached thread did not close its agent");
 }

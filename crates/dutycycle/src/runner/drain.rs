@@ -4,7 +4,8 @@
 //!
 //! 1. for a member of an [`AgentGroup`](crate::AgentGroup) stopped by the group's latch: more
 //!    duty cycles, as before the stop, until every member started after it has finished, so
-//!    that a group stops last-started first (`stop_order.rs`);
+//!    that a group stops last-started first (`stop_order.rs`), or until its runner's handle asks
+//!    it to stop too (the group's close, once it has closed or given up on those members);
 //! 2. unless the drain deadline is zero: `on_drain`, then duty cycles until `is_drained` or
 //!    the deadline. The built-in parking idle strategies end a park at the deadline
 //!    ([`park_period`]), so that the deadline holds under a long park.
@@ -84,7 +85,8 @@ pub enum Drain {
         deadline: Duration,
     },
     /// The agent ended otherwise while it drained: `do_work` or `on_drain` returned
-    /// [`AgentError::terminate`](crate::AgentError::terminate), the error handler returned
+    /// [`AgentError::terminate`](crate::AgentError::terminate) or
+    /// [`AgentError::fail`](crate::AgentError::fail), the error handler returned
     /// [`ErrorAction::Stop`](crate::ErrorAction::Stop), or agent code panicked. The report's
     /// [`Ending`](crate::Ending) says which.
     Interrupted {
@@ -200,7 +202,13 @@ mod phases {
             // The stop is seen: from here on the idle strategy parks again between cycles.
             self.parker.begin_drain();
             if let (Some(seat), Ending::LatchSignalled { .. }) = (seat, &ending) {
-                if let Some(own_end) = self.cycle_until(recorder, totals, |_| seat.later_members_finished()) {
+                // Until the later members have finished, or the runner's own handle asks too:
+                // the group asks a member once it has closed, or given up on, every member
+                // started after it. The request wakes the park between these cycles
+                // (`RunnerState::request_stop`), as a finishing member does (`Seat::leave`).
+                let stop = self.stop;
+                let released = |_: &A| stop.asked_by_runner() || seat.later_members_finished();
+                if let Some(own_end) = self.cycle_until(recorder, totals, released) {
                     return (own_end, Drain::NotRequested);
                 }
             }

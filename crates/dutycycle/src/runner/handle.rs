@@ -170,7 +170,9 @@ impl AgentRunner {
 
     /// Asks this runner's agent to stop (its termination latch is left alone), without
     /// waiting: it drains (see [`Agent::on_drain`]), then closes. Idempotent: a request while
-    /// the agent drains changes nothing.
+    /// the agent drains changes nothing. An [`AgentGroup`](crate::AgentGroup) member that the
+    /// group's latch stopped first, and that still waits for the members started after it,
+    /// waits no longer: it drains and closes now (its report still names the latch).
     ///
     /// ```
     /// # use dutycycle::{Agent, AgentError, AgentRunner};

@@ -43,10 +43,19 @@ impl RunnerState {
 
     /// Asks the agent to stop and ends its park. Idempotent; never blocks.
     pub(crate) fn request_stop(&self) {
-        self.stop.request(StopCause::Runner);
+        let first = self.stop.request(StopCause::Runner);
         // After the flag: a park that this ends is followed by the flag's check; a park not yet
         // begun returns at once, and so does every later one (a stopped parker stays stopped).
         self.parker.stop();
+        if !first {
+            // Another cause came first. If it was the latch, the agent may be a group member
+            // waiting for the members started after it, its parker draining, where this stop
+            // ends only a park under way. A wake-up is an edge the next park consumes too, so
+            // the member's check of `asked_by_runner` after its park cannot miss this request:
+            // the park's Acquire on the parker's state pairs with the Release of `unpark`,
+            // which follows the Release store of the request.
+            self.parker.unpark();
+        }
     }
 
     /// Called by the agent thread once the agent is closed and dropped, before `mark_finished`.
@@ -133,6 +142,10 @@ impl StopCause {
 #[derive(Default)]
 pub(crate) struct StopFlag {
     cause: CachePadded<AtomicUsize>,
+    /// Whether the runner's own handle has asked, first or after the latch: a group member
+    /// stopped by its latch waits for the members started after it only until then. Read once
+    /// per cycle of that wait, never by the duty cycle.
+    by_runner: AtomicBool,
 }
 
 impl StopFlag {
@@ -140,13 +153,29 @@ impl StopFlag {
         StopFlag::default()
     }
 
-    /// Requests the stop, unless one was requested before.
-    pub(crate) fn request(&self, cause: StopCause) {
+    /// Requests the stop, unless one was requested before; returns whether this request was
+    /// the first. A request of the runner's own handle is recorded either way
+    /// ([`asked_by_runner`](StopFlag::asked_by_runner)).
+    pub(crate) fn request(&self, cause: StopCause) -> bool {
+        if cause == StopCause::Runner {
+            // Release: pairs with the Acquire in `asked_by_runner`. Before the cause, so that an
+            // agent that sees its runner's cause sees this too.
+            self.by_runner.store(true, Ordering::Release);
+        }
         // Release: pairs with the Acquire fence in `cause`, so that what the stopping thread
         // wrote before the request is visible to the agent once it acts on it. A compare and
         // swap, not a store: a later request must not replace the first one's cause.
-        let _ =
-            self.cause.compare_exchange(NOT_REQUESTED, cause.to_word(), Ordering::Release, Ordering::Relaxed);
+        self.cause
+            .compare_exchange(NOT_REQUESTED, cause.to_word(), Ordering::Release, Ordering::Relaxed)
+            .is_ok()
+    }
+
+    /// Whether the runner's own handle has asked for the stop (`close`, `close_timeout`,
+    /// `request_stop`, its drop), whether or not another cause came first. A `false` may be
+    /// stale at once; a `true` stays.
+    pub(crate) fn asked_by_runner(&self) -> bool {
+        // Acquire: pairs with the Release store in `request`.
+        self.by_runner.load(Ordering::Acquire)
     }
 
     /// Whether the stop was requested: the duty cycle's check, one plain load. Relaxed: a
