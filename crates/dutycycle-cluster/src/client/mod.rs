@@ -254,7 +254,7 @@ impl ClusterClient {
     fn start(&mut self) -> Result<(), ClusterError> {
         self.egress.add(&self.aeron).map_err(|source| self.egress_add_error(source))?;
         self.now = Instant::now();
-        self.deadline = self.now + self.settings.message_timeout;
+        self.deadline = deadline(self.now, self.settings.message_timeout);
         self.state = ClusterState::Connecting(ConnectStep::AddEgressSubscription);
         events::connecting(&self.settings.ingress_channel, self.members.len(), &self.settings.egress_channel);
         Ok(())
@@ -315,8 +315,9 @@ impl ClusterClient {
     }
 
     /// How long the client waits for a new leader after losing one: configured, else twice the
-    /// leader heartbeat timeout the cluster sent with OK (Java's rule), else 20 s (twice the
-    /// cluster's default heartbeat timeout; also the value until the session opens).
+    /// leader heartbeat timeout the cluster sent with OK (Java's rule; at most
+    /// [`MAX_TIMEOUT`](ClusterClientConfig::MAX_TIMEOUT)), else 20 s (twice the cluster's
+    /// default heartbeat timeout; also the value until the session opens).
     pub fn new_leader_timeout(&self) -> Duration {
         self.new_leader_timeout
     }
@@ -324,6 +325,13 @@ impl ClusterClient {
     fn is_open(&self) -> bool {
         !matches!(self.state, ClusterState::Connecting(_) | ClusterState::Closed)
     }
+}
+
+/// The instant `timeout` after `now`, without the panic of `Instant + Duration` on overflow:
+/// a deadline past what an `Instant` holds is [`MAX_TIMEOUT`](ClusterClientConfig::MAX_TIMEOUT)
+/// away (no validated setting is longer), or, should even that not fit, `now`.
+fn deadline(now: Instant, timeout: Duration) -> Instant {
+    now.checked_add(timeout).or_else(|| now.checked_add(ClusterClientConfig::MAX_TIMEOUT)).unwrap_or(now)
 }
 
 impl Drop for ClusterClient {
@@ -344,5 +352,17 @@ impl fmt::Debug for ClusterClient {
             .field("members", &self.members)
             .field("egress", &self.egress)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_deadline_past_what_an_instant_holds_does_not_panic() {
+        let now = Instant::now();
+        assert_eq!(deadline(now, Duration::MAX), now + ClusterClientConfig::MAX_TIMEOUT);
+        assert_eq!(deadline(now, Duration::from_secs(5)), now + Duration::from_secs(5));
     }
 }

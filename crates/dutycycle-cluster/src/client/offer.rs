@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use dutycycle_aeron::rusteron_client::AeronOfferError;
 
-use super::{CloseOutcome, ClusterClient};
+use super::{deadline, CloseOutcome, ClusterClient};
 use crate::codec::{
     AdminRequest, AdminRequestType, Message, SessionCloseRequest, SessionKeepAlive, SessionMessage,
     HEADER_LENGTH,
@@ -109,7 +109,7 @@ impl ClusterClient {
         };
         match member.offer(parts) {
             Ok(position) => {
-                self.keep_alive_deadline = self.now + self.settings.keep_alive_interval;
+                self.keep_alive_deadline = deadline(self.now, self.settings.keep_alive_interval);
                 Ok(position)
             }
             Err(AeronOfferError::NotConnected | AeronOfferError::Closed) => {

@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use super::ClusterClient;
+use super::{deadline, ClusterClient};
 use crate::events;
 use crate::{ClusterError, ClusterState, EgressListener};
 
@@ -107,7 +107,7 @@ impl ClusterClient {
         self.encode_header();
         self.egress.adopt_image(image);
         self.state = ClusterState::AwaitingNewLeaderConnection;
-        self.deadline = now + self.settings.message_timeout;
+        self.deadline = deadline(now, self.settings.message_timeout);
         if let Some(index) = self.ingress.take() {
             let _ = self.members[index].close();
         }
@@ -143,7 +143,7 @@ impl ClusterClient {
             return Ok(0);
         }
         self.state = ClusterState::Connected;
-        self.keep_alive_deadline = now + self.settings.keep_alive_interval;
+        self.keep_alive_deadline = deadline(now, self.settings.keep_alive_interval);
         events::new_leader_connected(self.cluster_session_id, self.leader_member_id);
         Ok(1)
     }
@@ -156,7 +156,7 @@ impl ClusterClient {
         }
         self.egress.release_image();
         self.state = ClusterState::AwaitingNewLeader;
-        self.deadline = now + self.new_leader_timeout;
+        self.deadline = deadline(now, self.new_leader_timeout);
         events::leader_lost(
             self.cluster_session_id,
             self.leader_member_id,
