@@ -515,6 +515,33 @@ fn reconnect_opens_a_new_session() {
 }
 
 #[test]
+fn a_decode_error_of_a_session_that_ended_is_not_reported_in_the_next() {
+    let _serial = serial();
+    let mut world = World::udp(1);
+    world.connect(&config(&world));
+    world.run_until("the session", LONG, connected);
+    let session = world.cluster().cluster_session_id().unwrap();
+    // Back to back, so that one poll reads both: the session ends in the poll that met the
+    // malformed message, and reports only its end.
+    world.fake.send(session, vec![0xde, 0xad, 0xbe]);
+    world.fake.close_session(session, "timeout");
+    world.run_until("the close", LONG, |w| !w.errors.is_empty());
+    assert!(
+        matches!(world.errors[..], [ClusterError::SessionClosed { .. }]),
+        "both messages in the poll that closed: {:?}",
+        world.errors
+    );
+    assert_eq!(world.cluster().state(), ClusterState::Closed);
+
+    world.errors.clear();
+    world.cluster().reconnect().expect("reconnect");
+    world.run_until("the second session", LONG, connected);
+    echo(&mut world, 3);
+    assert!(world.errors.is_empty(), "nothing of the first session in the second: {:?}", world.errors);
+    world.close();
+}
+
+#[test]
 fn a_bad_configuration_is_refused_before_anything_starts() {
     let _serial = serial();
     let world = World::udp(1);

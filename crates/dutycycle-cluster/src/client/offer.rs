@@ -163,10 +163,13 @@ impl ClusterClient {
         Ok(outcome)
     }
 
-    /// Closes every Aeron resource of the session; the state is `Closed`.
+    /// Closes every Aeron resource of the session; the state is `Closed`. What the last poll
+    /// found and did not report (a malformed message in the poll that ended the session) is
+    /// forgotten with it.
     pub(super) fn release(&mut self) -> Result<(), ClusterError> {
         self.state = ClusterState::Closed;
         self.pending_close = None;
+        self.found.clear();
         self.ingress = None;
         let mut result = self
             .egress

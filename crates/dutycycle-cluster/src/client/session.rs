@@ -14,7 +14,9 @@ impl ClusterClient {
     /// `pollStateChanges`): up to 10 egress fragments to the listener (a NewLeaderEvent
     /// followed, a CLOSED event making the session pending close), the leader's image checked,
     /// then the state's timer: the deadline of a wait for a leader, the connection to a new
-    /// leader, or the keep-alive. A session pending close is closed last, with its reason.
+    /// leader, or the keep-alive. A session pending close is closed last, with its reason
+    /// alone: a malformed message met in the same poll belongs to the session that ended, and
+    /// is forgotten with it.
     pub(super) fn poll_session<L: EgressListener + ?Sized>(
         &mut self,
         now: Instant,
