@@ -351,6 +351,29 @@ fn the_new_leader_timeout_is_twice_the_leaders_heartbeat_timeout() {
 }
 
 #[test]
+fn a_reconnect_starts_from_the_fallback_new_leader_timeout_until_ok() {
+    let _serial = serial();
+    let mut world = World::udp(1);
+    world.fake.script.heartbeat_ns = Some(250_000_000);
+    world.connect(&config(&world));
+    world.run_until("the session", LONG, connected);
+    assert_eq!(world.cluster().new_leader_timeout(), Duration::from_millis(500));
+
+    // The next session's leader may send another heartbeat timeout, or none.
+    world.fake.script.heartbeat_ns = None;
+    world.cluster().reconnect().expect("reconnect");
+    let fallback = ClusterClientConfig::FALLBACK_NEW_LEADER_TIMEOUT;
+    assert_eq!(
+        world.cluster().new_leader_timeout(),
+        fallback,
+        "until OK: the fallback, not the last session's"
+    );
+    world.run_until("the second session", LONG, connected);
+    assert_eq!(world.cluster().new_leader_timeout(), fallback);
+    world.close();
+}
+
+#[test]
 fn without_the_leaders_heartbeat_timeout_the_new_leader_timeout_is_20_s_unless_configured() {
     let _serial = serial();
     let mut world = World::udp(1);

@@ -209,8 +209,6 @@ impl ClusterClient {
         config: &ClusterClientConfig,
     ) -> Result<ClusterClient, ClusterError> {
         let settings = config.settings().map_err(ClusterError::Config)?;
-        let new_leader_timeout =
-            settings.new_leader_timeout.unwrap_or(ClusterClientConfig::FALLBACK_NEW_LEADER_TIMEOUT);
         let now = Instant::now();
         let egress = Egress::new(settings.egress_channel.clone(), settings.egress_stream_id);
         let mut cluster = ClusterClient {
@@ -225,7 +223,7 @@ impl ClusterClient {
             leadership_term_id: 0,
             leader_member_id: 0,
             correlation_id: 0,
-            new_leader_timeout,
+            new_leader_timeout: ClusterClientConfig::FALLBACK_NEW_LEADER_TIMEOUT,
             keep_alive_deadline: now,
             now,
             header: [0; SESSION_HEADER_LENGTH],
@@ -251,7 +249,11 @@ impl ClusterClient {
         self.start()
     }
 
+    /// Starts a connect: the egress subscription's add, the connect's deadline, and the new
+    /// leader timeout of a session not yet open (the configured one, else the fallback).
     fn start(&mut self) -> Result<(), ClusterError> {
+        self.new_leader_timeout =
+            self.settings.new_leader_timeout.unwrap_or(ClusterClientConfig::FALLBACK_NEW_LEADER_TIMEOUT);
         self.egress.add(&self.aeron).map_err(|source| self.egress_add_error(source))?;
         self.now = Instant::now();
         self.deadline = deadline(self.now, self.settings.message_timeout);
@@ -317,7 +319,9 @@ impl ClusterClient {
     /// How long the client waits for a new leader after losing one: configured, else twice the
     /// leader heartbeat timeout the cluster sent with OK (Java's rule; at most
     /// [`MAX_TIMEOUT`](ClusterClientConfig::MAX_TIMEOUT)), else 20 s (twice the cluster's
-    /// default heartbeat timeout; also the value until the session opens).
+    /// default heartbeat timeout). Until a session opens it is the configured value, else 20 s:
+    /// also after [`reconnect`](ClusterClient::reconnect), whose cluster may send another
+    /// heartbeat timeout, or none.
     pub fn new_leader_timeout(&self) -> Duration {
         self.new_leader_timeout
     }
