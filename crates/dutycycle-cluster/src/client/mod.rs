@@ -271,8 +271,8 @@ impl ClusterClient {
     /// # Errors
     ///
     /// A [`ClusterError`]; [`state`](ClusterClient::state) says whether the session is over
-    /// (connect refused or timed out, session closed by the cluster, no new leader in time)
-    /// or goes on (a malformed egress message, say).
+    /// (any error of a connect, session closed by the cluster, no new leader in time) or goes
+    /// on (a malformed egress message on the open session, say).
     pub fn poll<L: EgressListener + ?Sized>(&mut self, listener: &mut L) -> Result<usize, ClusterError> {
         let now = Instant::now();
         self.now = now;
@@ -290,8 +290,8 @@ impl ClusterClient {
         result
     }
 
-    /// Whether the error just met ends the session: any error while connecting, or the state
-    /// already closed.
+    /// Whether the error just met ends the session: any error while connecting (the connect
+    /// cannot go on from a failed step), or the state already closed.
     fn ends_session(&self) -> bool {
         matches!(self.state, ClusterState::Connecting(_) | ClusterState::Closed)
     }

@@ -163,9 +163,10 @@ impl ClusterClient {
         Ok(outcome)
     }
 
-    /// Closes every Aeron resource of the session; the state is `Closed`. What the last poll
-    /// found and did not report (a malformed message in the poll that ended the session) is
-    /// forgotten with it.
+    /// Closes every Aeron resource of the session, the egress subscription first and then the
+    /// ingress publications (Java's `AeronCluster.close` order); the state is `Closed`. What
+    /// the last poll found and did not report (a malformed message in the poll that ended the
+    /// session) is forgotten with it.
     pub(super) fn release(&mut self) -> Result<(), ClusterError> {
         self.state = ClusterState::Closed;
         self.pending_close = None;

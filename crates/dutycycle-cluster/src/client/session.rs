@@ -1,5 +1,6 @@
 //! The open session: egress polled to the listener, the leader followed (NewLeaderEvent,
-//! or its loss when its egress image closes), the deadlines of both waits, and the end of a
+//! or its loss when its egress image closes or an offer or a keep-alive finds ingress not
+//! connected), the deadlines of both waits, and the end of a
 //! session pending close, as Java's `pollEgress`, `onNewLeader`, `onDisconnected` and
 //! `pollStateChanges`.
 
