@@ -4,7 +4,7 @@
 use std::fmt;
 
 use dutycycle::{Agent, AgentError};
-use dutycycle_aeron::{AeronClient, ClientConfig};
+use dutycycle_aeron::{AeronClient, ClientConfig, ClientError};
 
 use crate::{ClusterClient, ClusterClientConfig, ClusterError, EgressListener};
 
@@ -104,9 +104,14 @@ pub trait ClusterClientAgent: EgressListener {
 /// - `do_work`: the Aeron client's turn ([`AeronClient::do_work`]: with the conductor invoker,
 ///   the conductor itself), the session's poll (egress to the logic's listener callbacks;
 ///   an error to [`ClusterClientAgent::on_cluster_error`]), then the logic's `do_work`. An
-///   error of the Aeron client is returned after the logic's turn;
+///   error of the Aeron client is returned after the logic's turn. When the turn fails too
+///   (`on_cluster_error` or the logic's `do_work` returns an error), the turn's error is
+///   returned and the client's is kept: the next `do_work` returns it, before its turn, or,
+///   if the agent ends first, `on_close` does. No error of the client is lost (its conductor's
+///   errors are taken off their channel, and the loss of its driver is reported once);
 /// - `on_close`: the logic's `on_close`, then [`ClusterClient::close`] (a SessionCloseRequest
-///   while connected), then the Aeron client's close; all three run even if one fails.
+///   while connected), then the Aeron client's close; all three run even if one fails. The
+///   first error among them is returned, else a kept error of the Aeron client.
 ///
 /// # Closed on its own thread, never from a signal handler
 ///
@@ -165,6 +170,9 @@ pub struct ClusterAgent<A> {
     client: Option<AeronClient>,
     cluster: Option<ClusterClient>,
     logic: A,
+    /// An error of the Aeron client from a turn that returned the turn's own error: the next
+    /// `do_work` (or `on_close`) returns it.
+    client_error: Option<ClientError>,
 }
 
 impl<A: ClusterClientAgent> ClusterAgent<A> {
@@ -198,7 +206,9 @@ impl<A: ClusterClientAgent> ClusterAgent<A> {
         logic: A,
     ) -> Result<Self, ClusterError> {
         match ClusterClient::connect(&client, cluster) {
-            Ok(cluster) => Ok(ClusterAgent { client: Some(client), cluster: Some(cluster), logic }),
+            Ok(cluster) => {
+                Ok(ClusterAgent { client: Some(client), cluster: Some(cluster), logic, client_error: None })
+            }
             Err(error) => {
                 let _ = client.close();
                 Err(error)
@@ -227,6 +237,20 @@ impl<A: ClusterClientAgent> ClusterAgent<A> {
     }
 }
 
+impl<A: ClusterClientAgent> ClusterAgent<A> {
+    /// The session's poll, its error to the logic, then the logic's `do_work`.
+    fn turn(logic: &mut A, cluster: &mut ClusterClient) -> Result<usize, AgentError> {
+        let work = match cluster.poll(logic) {
+            Ok(work) => work,
+            Err(error) => {
+                logic.on_cluster_error(error, cluster)?;
+                1
+            }
+        };
+        Ok(work + logic.do_work(cluster)?)
+    }
+}
+
 impl<A: ClusterClientAgent> Agent for ClusterAgent<A> {
     fn on_start(&mut self) -> Result<(), AgentError> {
         match self.cluster.as_mut() {
@@ -239,16 +263,19 @@ impl<A: ClusterClientAgent> Agent for ClusterAgent<A> {
         let (Some(client), Some(cluster)) = (self.client.as_mut(), self.cluster.as_mut()) else {
             return Ok(0);
         };
+        if let Some(error) = self.client_error.take() {
+            return Err(error.into());
+        }
         let conductor = client.do_work();
-        let mut work = match cluster.poll(&mut self.logic) {
-            Ok(work) => work,
-            Err(error) => {
-                self.logic.on_cluster_error(error, cluster)?;
-                1
+        let turn = Self::turn(&mut self.logic, cluster);
+        match (conductor, turn) {
+            (Ok(conductor), Ok(work)) => Ok(conductor + work),
+            (Err(error), Ok(_)) => Err(error.into()),
+            (conductor, Err(error)) => {
+                self.client_error = conductor.err();
+                Err(error)
             }
-        };
-        work += self.logic.do_work(cluster)?;
-        Ok(conductor? + work)
+        }
     }
 
     fn on_drain(&mut self) -> Result<(), AgentError> {
@@ -272,7 +299,11 @@ impl<A: ClusterClientAgent> Agent for ClusterAgent<A> {
         let client = self.client.take().map_or(Ok(()), AeronClient::close);
         logic?;
         cluster?;
-        Ok(client?)
+        client?;
+        match self.client_error.take() {
+            Some(error) => Err(error.into()),
+            None => Ok(()),
+        }
     }
 
     fn role_name(&self) -> &str {
@@ -285,6 +316,7 @@ impl<A> fmt::Debug for ClusterAgent<A> {
         f.debug_struct("ClusterAgent")
             .field("client", &self.client)
             .field("cluster", &self.cluster)
+            .field("client_error", &self.client_error)
             .finish_non_exhaustive()
     }
 }

@@ -64,6 +64,10 @@ pub trait CredentialsSupplier: Send + Sync + fmt::Debug {
 ///
 /// let bad = ClusterClientConfig::new().ingress_endpoints("0=127.0.0.1");
 /// assert!(matches!(bad.validate(), Err(ConfigError::Endpoints(_))));
+///
+/// // A "never" is refused too: no deadline can hold it.
+/// let never = config.new_leader_timeout(Duration::MAX);
+/// assert!(matches!(never.validate(), Err(ConfigError::InvalidSetting { setting: "new_leader_timeout", .. })));
 /// # Ok::<(), ConfigError>(())
 /// ```
 #[derive(Debug, Clone)]
@@ -143,6 +147,13 @@ impl ClusterClientConfig {
     /// The new leader timeout when neither this config nor the leader says: 2 × Aeron's default
     /// leader heartbeat timeout of 10 s.
     pub const FALLBACK_NEW_LEADER_TIMEOUT: Duration = Duration::from_secs(20);
+    /// The longest message timeout, new leader timeout or keep-alive interval
+    /// [`validate`](Self::validate) accepts: one day. Aeron's own defaults are seconds, and its
+    /// settings are nanosecond counts whose deadline arithmetic overflows silently past an
+    /// `i64` (about 292 years); a value longer than a day is taken for a mistake, or for a
+    /// "never" that a deadline cannot hold, and refused before anything starts. For a timeout
+    /// that in practice never expires, use this value.
+    pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
 
     /// The defaults: no ingress endpoints yet (set them, or an IPC/multicast ingress channel).
     pub fn new() -> Self {
@@ -184,22 +195,24 @@ impl ClusterClientConfig {
         self
     }
 
-    /// The message timeout (default 5 s): bounds a whole connect, and the connection to a new
-    /// leader after its NewLeaderEvent.
+    /// The message timeout (default 5 s, at most [`MAX_TIMEOUT`](Self::MAX_TIMEOUT)): bounds
+    /// a whole connect, and the connection to a new leader after its NewLeaderEvent.
     pub fn message_timeout(mut self, timeout: Duration) -> Self {
         self.message_timeout = timeout;
         self
     }
 
     /// How long to wait for a new leader after losing the leader (default: twice the leader
-    /// heartbeat timeout the cluster sends when the session opens, else 20 s).
+    /// heartbeat timeout the cluster sends when the session opens, else 20 s; at most
+    /// [`MAX_TIMEOUT`](Self::MAX_TIMEOUT)).
     pub fn new_leader_timeout(mut self, timeout: Duration) -> Self {
         self.new_leader_timeout = Some(timeout);
         self
     }
 
     /// How long the session may go without ingress before the client sends a keep-alive
-    /// (default 1 s). Every message offered counts as ingress.
+    /// (default 1 s, at most [`MAX_TIMEOUT`](Self::MAX_TIMEOUT)). Every message offered counts
+    /// as ingress.
     pub fn keep_alive_interval(mut self, interval: Duration) -> Self {
         self.keep_alive_interval = interval;
         self
@@ -218,7 +231,8 @@ impl ClusterClientConfig {
     }
 
     /// Checks every setting: endpoints parse, channels pass Aeron's parser (the ingress
-    /// channel with each member's endpoint set in it), durations are positive.
+    /// channel with each member's endpoint set in it), durations are positive and at most
+    /// [`MAX_TIMEOUT`](Self::MAX_TIMEOUT) (one day).
     ///
     /// # Errors
     ///
@@ -267,11 +281,19 @@ impl ClusterClientConfig {
             ("keep_alive_interval", Some(self.keep_alive_interval)),
             ("new_leader_timeout", self.new_leader_timeout),
         ] {
-            if value.is_some_and(|v| v.is_zero()) {
+            let Some(value) = value else { continue };
+            if value.is_zero() {
                 return Err(ConfigError::InvalidSetting {
                     setting,
                     value: "0s".to_owned(),
                     reason: "must be positive",
+                });
+            }
+            if value > ClusterClientConfig::MAX_TIMEOUT {
+                return Err(ConfigError::InvalidSetting {
+                    setting,
+                    value: format!("{value:?}"),
+                    reason: "must be at most one day (ClusterClientConfig::MAX_TIMEOUT)",
                 });
             }
         }
@@ -383,5 +405,23 @@ mod tests {
             Err(ConfigError::InvalidSetting { setting: "client_name", .. })
         ));
         assert!(config().egress_channel("aeron:udp?endpoint=127.0.0.1:0|rejoin=true").validate().is_ok());
+    }
+
+    #[test]
+    fn timeouts_longer_than_the_maximum_are_refused() {
+        let config = || ClusterClientConfig::new().ingress_endpoints("0=127.0.0.1:9002");
+        let too_long = |config: ClusterClientConfig| match config.validate() {
+            Err(ConfigError::InvalidSetting { setting, .. }) => setting,
+            other => panic!("{other:?}"),
+        };
+        for long in [Duration::MAX, ClusterClientConfig::MAX_TIMEOUT + Duration::from_nanos(1)] {
+            assert_eq!(too_long(config().message_timeout(long)), "message_timeout");
+            assert_eq!(too_long(config().keep_alive_interval(long)), "keep_alive_interval");
+            assert_eq!(too_long(config().new_leader_timeout(long)), "new_leader_timeout");
+        }
+        let longest = ClusterClientConfig::MAX_TIMEOUT;
+        let config =
+            config().message_timeout(longest).keep_alive_interval(longest).new_leader_timeout(longest);
+        assert!(config.validate().is_ok());
     }
 }

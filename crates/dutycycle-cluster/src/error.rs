@@ -14,7 +14,8 @@ use crate::{ClusterState, ConfigError, ConnectStep, EndpointsError};
 /// Each variant says whether it ends the session. After one that does, the client is
 /// [`ClusterState::Closed`] with every Aeron resource closed, and
 /// [`reconnect`](crate::ClusterClient::reconnect) opens a new session; after the others (a
-/// malformed egress message, an Aeron call that failed) it goes on. The client's
+/// malformed egress message, an Aeron call that failed) an open session goes on. While
+/// connecting, every error ends the connect. The client's
 /// [`state`](crate::ClusterClient::state) is the authority.
 ///
 /// # Examples
@@ -114,7 +115,12 @@ pub enum ClusterError {
     /// [`OfferError::MaxPositionExceeded`]), and the next poll closed the session.
     #[error("the cluster ingress publication reached its maximum position")]
     MaxPositionExceeded,
-    /// A message on egress that does not decode; the client goes on.
+    /// A message on the open session's egress that does not decode (the first of a poll);
+    /// the session goes on. A poll that ends the session reports only why it ended. While
+    /// connecting, egress that does not decode is skipped, as Java's `EgressPoller` skips
+    /// what it does not know: a malformed answer to the connect request shows only as a
+    /// [`ConnectTimeout`](ClusterError::ConnectTimeout) at
+    /// [`ConnectStep::AwaitResponse`].
     #[error("malformed message on cluster egress")]
     Decode(#[source] DecodeError),
     /// A message could not be encoded (a channel that is not ASCII, say). Ends a connect.
@@ -134,7 +140,9 @@ pub enum ClusterError {
         /// The endpoints listed.
         endpoints: String,
     },
-    /// A call into Aeron failed; the client goes on.
+    /// A call into Aeron failed. An open session goes on (a failed egress poll, say); a
+    /// connect ends, as on any error; from [`close`](crate::ClusterClient::close) the session
+    /// is closed regardless.
     #[error("{call} failed")]
     Aeron {
         /// What was called.

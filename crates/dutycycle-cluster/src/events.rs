@@ -70,8 +70,8 @@ pub(crate) fn new_leader_connected(cluster_session_id: i64, leader_member_id: i3
     let _ = (cluster_session_id, leader_member_id);
 }
 
-/// The leader's egress image closed with no NewLeaderEvent: the client waits up to
-/// `timeout_ms` for one.
+/// The leader was lost with no NewLeaderEvent (its egress image closed, or an offer or a
+/// keep-alive found ingress not connected): the client waits up to `timeout_ms` for one.
 #[inline(always)]
 pub(crate) fn leader_lost(cluster_session_id: i64, leader_member_id: i32, timeout_ms: u128) {
     #[cfg(feature = "tracing")]

@@ -19,8 +19,9 @@
 //! offered to there, and closed there in `on_close` (or when dropped, also there). A signal
 //! handler can only signal the runner's termination latch
 //! ([`AgentTermination::from_signals`](dutycycle::AgentTermination::from_signals)); the agent
-//! then sends the SessionCloseRequest and closes its publications, its subscription and its
-//! Aeron client, in that order, on its own thread.
+//! then sends the SessionCloseRequest and closes its egress subscription, its ingress
+//! publications and its Aeron client, in that order (Java's `AeronCluster.close` closes the
+//! subscription before the publication too), on its own thread.
 //!
 //! # The pieces
 //!

@@ -6,8 +6,9 @@ use std::fmt;
 /// thread. The states of Java's `AeronCluster` (with its `AsyncConnect` as `Connecting`):
 ///
 /// - `Connecting` → `Connected` on the cluster's OK.
-/// - `Connected` → `AwaitingNewLeader` when the leader's egress image closes or an offer finds
-///   ingress not connected; → `AwaitingNewLeaderConnection` on a NewLeaderEvent.
+/// - `Connected` → `AwaitingNewLeader` when the leader's egress image closes or an offer (an
+///   application message, an admin request, a keep-alive) finds ingress not connected; →
+///   `AwaitingNewLeaderConnection` on a NewLeaderEvent.
 /// - `AwaitingNewLeader` → `AwaitingNewLeaderConnection` on a NewLeaderEvent; → `PendingClose`
 ///   after the new leader timeout.
 /// - `AwaitingNewLeaderConnection` → `Connected` once the keep-alive to the new leader went
@@ -17,7 +18,7 @@ use std::fmt;
 ///   ingress publication past its maximum position, or an expired deadline; `PendingClose` →
 ///   `Closed` at the end of that poll, or of the next one after an offer.
 /// - Any state → `Closed` on [`close`](crate::ClusterClient::close), and from `Connecting` on
-///   a refusal or the message timeout.
+///   any error of the connect (a refusal, the message timeout, a failed Aeron call, ...).
 ///
 /// # Examples
 ///

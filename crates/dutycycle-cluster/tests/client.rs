@@ -351,6 +351,29 @@ fn the_new_leader_timeout_is_twice_the_leaders_heartbeat_timeout() {
 }
 
 #[test]
+fn a_reconnect_starts_from_the_fallback_new_leader_timeout_until_ok() {
+    let _serial = serial();
+    let mut world = World::udp(1);
+    world.fake.script.heartbeat_ns = Some(250_000_000);
+    world.connect(&config(&world));
+    world.run_until("the session", LONG, connected);
+    assert_eq!(world.cluster().new_leader_timeout(), Duration::from_millis(500));
+
+    // The next session's leader may send another heartbeat timeout, or none.
+    world.fake.script.heartbeat_ns = None;
+    world.cluster().reconnect().expect("reconnect");
+    let fallback = ClusterClientConfig::FALLBACK_NEW_LEADER_TIMEOUT;
+    assert_eq!(
+        world.cluster().new_leader_timeout(),
+        fallback,
+        "until OK: the fallback, not the last session's"
+    );
+    world.run_until("the second session", LONG, connected);
+    assert_eq!(world.cluster().new_leader_timeout(), fallback);
+    world.close();
+}
+
+#[test]
 fn without_the_leaders_heartbeat_timeout_the_new_leader_timeout_is_20_s_unless_configured() {
     let _serial = serial();
     let mut world = World::udp(1);
@@ -511,6 +534,33 @@ fn reconnect_opens_a_new_session() {
     assert_ne!(first, second);
     assert!(world.fake.seen.contains(&Seen::Close { member: 0, term: 1, session: first }));
     echo(&mut world, 3);
+    world.close();
+}
+
+#[test]
+fn a_decode_error_of_a_session_that_ended_is_not_reported_in_the_next() {
+    let _serial = serial();
+    let mut world = World::udp(1);
+    world.connect(&config(&world));
+    world.run_until("the session", LONG, connected);
+    let session = world.cluster().cluster_session_id().unwrap();
+    // Back to back, so that one poll reads both: the session ends in the poll that met the
+    // malformed message, and reports only its end.
+    world.fake.send(session, vec![0xde, 0xad, 0xbe]);
+    world.fake.close_session(session, "timeout");
+    world.run_until("the close", LONG, |w| !w.errors.is_empty());
+    assert!(
+        matches!(world.errors[..], [ClusterError::SessionClosed { .. }]),
+        "both messages in the poll that closed: {:?}",
+        world.errors
+    );
+    assert_eq!(world.cluster().state(), ClusterState::Closed);
+
+    world.errors.clear();
+    world.cluster().reconnect().expect("reconnect");
+    world.run_until("the second session", LONG, connected);
+    echo(&mut world, 3);
+    assert!(world.errors.is_empty(), "nothing of the first session in the second: {:?}", world.errors);
     world.close();
 }
 

@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{serial, FakeAgent, Seen, Shared};
-use dutycycle::{AgentError, AgentRunner, AgentTermination};
-use dutycycle_aeron::{cause, ClientConfig, MediaDriverAgent, MediaDriverConfig};
+use dutycycle::{Agent, AgentError, AgentRunner, AgentTermination};
+use dutycycle_aeron::{cause, AeronClient, ClientConfig, ClientError, MediaDriverAgent, MediaDriverConfig};
 use dutycycle_cluster::codec::SessionMessage;
 use dutycycle_cluster::{
     ClusterAgent, ClusterClient, ClusterClientAgent, ClusterClientConfig, ClusterError, ConfigError,
@@ -126,4 +126,49 @@ fn a_bad_configuration_fails_the_start_with_a_typed_error() {
         matches!(cause::<ClusterError>(&error), Some(ClusterError::Config(ConfigError::Endpoints(_)))),
         "{error}"
     );
+}
+
+/// Logic whose every turn fails.
+struct Failing;
+
+impl EgressListener for Failing {
+    fn on_message(&mut self, _message: &SessionMessage<'_>) {}
+}
+
+impl ClusterClientAgent for Failing {
+    fn do_work(&mut self, _cluster: &mut ClusterClient) -> Result<usize, AgentError> {
+        Err(AgentError::msg("the logic failed"))
+    }
+}
+
+#[test]
+fn an_aeron_client_error_met_in_a_failing_turn_is_returned_later_not_lost() {
+    let _serial = serial();
+    let mut driver = MediaDriverAgent::launch(MediaDriverConfig::new()).expect("driver");
+    let client_config = ClientConfig::new().dir(driver.dir()).driver_timeout(Duration::from_millis(500));
+    let client = AeronClient::connect(&client_config).expect("client");
+    let config = ClusterClientConfig::new()
+        .ingress_endpoints("0=127.0.0.1:9")
+        .message_timeout(Duration::from_secs(60));
+    let mut agent = ClusterAgent::with_client(client, &config, Failing).expect("the connect starts");
+    for _ in 0..10 {
+        driver.do_work().expect("driver");
+        assert!(agent.do_work().is_err(), "the logic fails every turn");
+    }
+
+    // The driver goes: the client's conductor reports its timeout, then the client reports
+    // that it closed, once. Every turn of the logic fails meanwhile.
+    driver.on_close().expect("driver closes");
+    let client_error = |error: &AgentError| error.downcast_ref::<ClientError>().map(|e| format!("{e:?}"));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut seen = Vec::new();
+    while !seen.iter().any(|e: &String| e.starts_with("Closed")) {
+        assert!(Instant::now() < deadline, "the Aeron client's errors were lost; its errors seen: {seen:?}");
+        if let Err(error) = agent.do_work() {
+            seen.extend(client_error(&error));
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert!(seen.iter().any(|e| e.starts_with("Conductor")), "{seen:?}");
+    let _ = agent.on_close(); // the driver is gone: the close may fail
 }

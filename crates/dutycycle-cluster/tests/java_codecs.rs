@@ -339,8 +339,12 @@ fn rust_encodes_every_message_byte_for_byte_as_java() {
 #[test]
 fn rust_decodes_what_java_encoded() {
     let java = java();
-    for ((name, message), (_, java_bytes)) in examples().iter().zip(java.encodings()) {
-        assert_eq!(decode(message, &java_bytes), *message, "{name}");
+    let java_bytes = java.encodings();
+    let examples = examples();
+    assert_eq!(java_bytes.len(), examples.len(), "one Java encoding per example");
+    for ((name, message), (java_name, java_bytes)) in examples.iter().zip(&java_bytes) {
+        assert_eq!(name, java_name, "Java's encodings in the examples' order");
+        assert_eq!(decode(message, java_bytes), *message, "{name}");
     }
 }
 

@@ -145,7 +145,12 @@ fn a_follower_alone_redirects_the_connect_to_the_leader() {
 
 /// A gateway's book over the client: sequence numbers in flight, sent again after a new
 /// leader or a second without an answer; the first echo of a number in flight is delivered to
-/// the application, any other dropped.
+/// the application, any other dropped and counted.
+///
+/// Duplicate echoes are legitimate, so the book can only drop them: a request resent after a
+/// second without an answer may have been only slow (a loaded machine, an election) and is
+/// then echoed twice; and an echo the old leader sent may still be read, from its image,
+/// after the NewLeaderEvent (on the new leader's image) that made the book resend it.
 #[derive(Default)]
 struct Book {
     next: u64,
@@ -203,7 +208,7 @@ impl Book {
 }
 
 #[test]
-fn a_leader_killed_under_load_is_followed_and_every_request_is_answered_once() {
+fn a_leader_killed_under_load_is_followed_and_with_resends_every_request_is_answered() {
     let _serial = serial();
     let mut cluster = start_cluster();
     let old = cluster.leader().expect("a leader");
@@ -230,7 +235,9 @@ fn a_leader_killed_under_load_is_followed_and_every_request_is_answered_once() {
     let new = cluster.wait_for_new_leader(old).expect("a new leader");
     let mut delivered = book.delivered.clone();
     delivered.sort_unstable();
-    assert_eq!(delivered, (0..total).collect::<Vec<_>>(), "every sequence number delivered exactly once");
+    // Delivered at most once by construction (the book drops duplicates); this checks that
+    // none is missing: the resends made up for every request or answer the failover lost.
+    assert_eq!(delivered, (0..total).collect::<Vec<_>>(), "every sequence number answered");
     assert_eq!(client.heard.new_leaders, vec![i32::from(new.get())], "the new leader followed");
     assert_eq!(client.cluster.leader_member_id(), Some(i32::from(new.get())));
     assert_eq!(client.cluster.cluster_session_id(), session, "the same session");

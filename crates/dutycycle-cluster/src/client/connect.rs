@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use dutycycle_aeron::rusteron_client::{AeronCError, AeronOfferError};
 
 use super::member::Member;
-use super::ClusterClient;
+use super::{deadline, ClusterClient};
 use crate::codec::{ChallengeResponse, EventCode, Message, SessionConnectRequest, PROTOCOL_SEMANTIC_VERSION};
 use crate::config::MemberSettings;
 use crate::endpoints::with_endpoint;
@@ -230,7 +230,8 @@ impl ClusterClient {
         self.new_leader_timeout =
             match (self.settings.new_leader_timeout, response.leader_heartbeat_timeout_ns) {
                 (Some(configured), _) => configured,
-                (None, Some(ns)) if ns > 0 => Duration::from_nanos(ns.unsigned_abs().saturating_mul(2)),
+                (None, Some(ns)) if ns > 0 => Duration::from_nanos(ns.unsigned_abs().saturating_mul(2))
+                    .min(ClusterClientConfig::MAX_TIMEOUT),
                 _ => ClusterClientConfig::FALLBACK_NEW_LEADER_TIMEOUT,
             };
         self.egress.adopt_image(response.image_session_id);
@@ -240,7 +241,7 @@ impl ClusterClient {
             }
         }
         self.encode_header();
-        self.keep_alive_deadline = now + self.settings.keep_alive_interval;
+        self.keep_alive_deadline = deadline(now, self.settings.keep_alive_interval);
         self.state = ClusterState::Connected;
         events::connected(self.cluster_session_id, self.leadership_term_id, self.leader_member_id);
         listener.on_connected(self.cluster_session_id, self.leadership_term_id, self.leader_member_id);

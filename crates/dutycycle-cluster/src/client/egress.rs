@@ -76,6 +76,18 @@ pub(super) struct Found {
     pub decode_error: Option<DecodeError>,
 }
 
+impl Found {
+    /// Forgets what was found (a session ended: nothing of it may reach the next), keeping
+    /// the buffers.
+    pub fn clear(&mut self) {
+        self.new_leader = None;
+        self.endpoints.clear();
+        self.closed = false;
+        self.detail.clear();
+        self.decode_error = None;
+    }
+}
+
 /// The image session id and frame flags of a fragment.
 fn frame_of(header: &AeronHeader) -> Option<(i32, u8)> {
     let values = header.get_values().ok()?;

@@ -209,8 +209,6 @@ impl ClusterClient {
         config: &ClusterClientConfig,
     ) -> Result<ClusterClient, ClusterError> {
         let settings = config.settings().map_err(ClusterError::Config)?;
-        let new_leader_timeout =
-            settings.new_leader_timeout.unwrap_or(ClusterClientConfig::FALLBACK_NEW_LEADER_TIMEOUT);
         let now = Instant::now();
         let egress = Egress::new(settings.egress_channel.clone(), settings.egress_stream_id);
         let mut cluster = ClusterClient {
@@ -225,7 +223,7 @@ impl ClusterClient {
             leadership_term_id: 0,
             leader_member_id: 0,
             correlation_id: 0,
-            new_leader_timeout,
+            new_leader_timeout: ClusterClientConfig::FALLBACK_NEW_LEADER_TIMEOUT,
             keep_alive_deadline: now,
             now,
             header: [0; SESSION_HEADER_LENGTH],
@@ -251,10 +249,14 @@ impl ClusterClient {
         self.start()
     }
 
+    /// Starts a connect: the egress subscription's add, the connect's deadline, and the new
+    /// leader timeout of a session not yet open (the configured one, else the fallback).
     fn start(&mut self) -> Result<(), ClusterError> {
+        self.new_leader_timeout =
+            self.settings.new_leader_timeout.unwrap_or(ClusterClientConfig::FALLBACK_NEW_LEADER_TIMEOUT);
         self.egress.add(&self.aeron).map_err(|source| self.egress_add_error(source))?;
         self.now = Instant::now();
-        self.deadline = self.now + self.settings.message_timeout;
+        self.deadline = deadline(self.now, self.settings.message_timeout);
         self.state = ClusterState::Connecting(ConnectStep::AddEgressSubscription);
         events::connecting(&self.settings.ingress_channel, self.members.len(), &self.settings.egress_channel);
         Ok(())
@@ -269,8 +271,8 @@ impl ClusterClient {
     /// # Errors
     ///
     /// A [`ClusterError`]; [`state`](ClusterClient::state) says whether the session is over
-    /// (connect refused or timed out, session closed by the cluster, no new leader in time)
-    /// or goes on (a malformed egress message, say).
+    /// (any error of a connect, session closed by the cluster, no new leader in time) or goes
+    /// on (a malformed egress message on the open session, say).
     pub fn poll<L: EgressListener + ?Sized>(&mut self, listener: &mut L) -> Result<usize, ClusterError> {
         let now = Instant::now();
         self.now = now;
@@ -288,8 +290,8 @@ impl ClusterClient {
         result
     }
 
-    /// Whether the error just met ends the session: any error while connecting, or the state
-    /// already closed.
+    /// Whether the error just met ends the session: any error while connecting (the connect
+    /// cannot go on from a failed step), or the state already closed.
     fn ends_session(&self) -> bool {
         matches!(self.state, ClusterState::Connecting(_) | ClusterState::Closed)
     }
@@ -315,8 +317,11 @@ impl ClusterClient {
     }
 
     /// How long the client waits for a new leader after losing one: configured, else twice the
-    /// leader heartbeat timeout the cluster sent with OK (Java's rule), else 20 s (twice the
-    /// cluster's default heartbeat timeout; also the value until the session opens).
+    /// leader heartbeat timeout the cluster sent with OK (Java's rule; at most
+    /// [`MAX_TIMEOUT`](ClusterClientConfig::MAX_TIMEOUT)), else 20 s (twice the cluster's
+    /// default heartbeat timeout). Until a session opens it is the configured value, else 20 s:
+    /// also after [`reconnect`](ClusterClient::reconnect), whose cluster may send another
+    /// heartbeat timeout, or none.
     pub fn new_leader_timeout(&self) -> Duration {
         self.new_leader_timeout
     }
@@ -324,6 +329,13 @@ impl ClusterClient {
     fn is_open(&self) -> bool {
         !matches!(self.state, ClusterState::Connecting(_) | ClusterState::Closed)
     }
+}
+
+/// The instant `timeout` after `now`, without the panic of `Instant + Duration` on overflow:
+/// a deadline past what an `Instant` holds is [`MAX_TIMEOUT`](ClusterClientConfig::MAX_TIMEOUT)
+/// away (no validated setting is longer), or, should even that not fit, `now`.
+fn deadline(now: Instant, timeout: Duration) -> Instant {
+    now.checked_add(timeout).or_else(|| now.checked_add(ClusterClientConfig::MAX_TIMEOUT)).unwrap_or(now)
 }
 
 impl Drop for ClusterClient {
@@ -344,5 +356,17 @@ impl fmt::Debug for ClusterClient {
             .field("members", &self.members)
             .field("egress", &self.egress)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_deadline_past_what_an_instant_holds_does_not_panic() {
+        let now = Instant::now();
+        assert_eq!(deadline(now, Duration::MAX), now + ClusterClientConfig::MAX_TIMEOUT);
+        assert_eq!(deadline(now, Duration::from_secs(5)), now + Duration::from_secs(5));
     }
 }

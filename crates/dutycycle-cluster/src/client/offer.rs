@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use dutycycle_aeron::rusteron_client::AeronOfferError;
 
-use super::{CloseOutcome, ClusterClient};
+use super::{deadline, CloseOutcome, ClusterClient};
 use crate::codec::{
     AdminRequest, AdminRequestType, Message, SessionCloseRequest, SessionKeepAlive, SessionMessage,
     HEADER_LENGTH,
@@ -109,7 +109,7 @@ impl ClusterClient {
         };
         match member.offer(parts) {
             Ok(position) => {
-                self.keep_alive_deadline = self.now + self.settings.keep_alive_interval;
+                self.keep_alive_deadline = deadline(self.now, self.settings.keep_alive_interval);
                 Ok(position)
             }
             Err(AeronOfferError::NotConnected | AeronOfferError::Closed) => {
@@ -163,10 +163,14 @@ impl ClusterClient {
         Ok(outcome)
     }
 
-    /// Closes every Aeron resource of the session; the state is `Closed`.
+    /// Closes every Aeron resource of the session, the egress subscription first and then the
+    /// ingress publications (Java's `AeronCluster.close` order); the state is `Closed`. What
+    /// the last poll found and did not report (a malformed message in the poll that ended the
+    /// session) is forgotten with it.
     pub(super) fn release(&mut self) -> Result<(), ClusterError> {
         self.state = ClusterState::Closed;
         self.pending_close = None;
+        self.found.clear();
         self.ingress = None;
         let mut result = self
             .egress

@@ -1,11 +1,12 @@
 //! The open session: egress polled to the listener, the leader followed (NewLeaderEvent,
-//! or its loss when its egress image closes), the deadlines of both waits, and the end of a
+//! or its loss when its egress image closes or an offer or a keep-alive finds ingress not
+//! connected), the deadlines of both waits, and the end of a
 //! session pending close, as Java's `pollEgress`, `onNewLeader`, `onDisconnected` and
 //! `pollStateChanges`.
 
 use std::time::Instant;
 
-use super::ClusterClient;
+use super::{deadline, ClusterClient};
 use crate::events;
 use crate::{ClusterError, ClusterState, EgressListener};
 
@@ -14,7 +15,9 @@ impl ClusterClient {
     /// `pollStateChanges`): up to 10 egress fragments to the listener (a NewLeaderEvent
     /// followed, a CLOSED event making the session pending close), the leader's image checked,
     /// then the state's timer: the deadline of a wait for a leader, the connection to a new
-    /// leader, or the keep-alive. A session pending close is closed last, with its reason.
+    /// leader, or the keep-alive. A session pending close is closed last, with its reason
+    /// alone: a malformed message met in the same poll belongs to the session that ended, and
+    /// is forgotten with it.
     pub(super) fn poll_session<L: EgressListener + ?Sized>(
         &mut self,
         now: Instant,
@@ -107,7 +110,7 @@ impl ClusterClient {
         self.encode_header();
         self.egress.adopt_image(image);
         self.state = ClusterState::AwaitingNewLeaderConnection;
-        self.deadline = now + self.settings.message_timeout;
+        self.deadline = deadline(now, self.settings.message_timeout);
         if let Some(index) = self.ingress.take() {
             let _ = self.members[index].close();
         }
@@ -143,7 +146,7 @@ impl ClusterClient {
             return Ok(0);
         }
         self.state = ClusterState::Connected;
-        self.keep_alive_deadline = now + self.settings.keep_alive_interval;
+        self.keep_alive_deadline = deadline(now, self.settings.keep_alive_interval);
         events::new_leader_connected(self.cluster_session_id, self.leader_member_id);
         Ok(1)
     }
@@ -156,7 +159,7 @@ impl ClusterClient {
         }
         self.egress.release_image();
         self.state = ClusterState::AwaitingNewLeader;
-        self.deadline = now + self.new_leader_timeout;
+        self.deadline = deadline(now, self.new_leader_timeout);
         events::leader_lost(
             self.cluster_session_id,
             self.leader_member_id,
