@@ -355,3 +355,46 @@ fn a_logic_that_fails_every_cycle_still_gets_the_clients_turn() {
     assert!(report.is_clean(), "{report}");
     assert!(driver.close().unwrap().is_clean());
 }
+
+/// Logic whose every cycle fails, and that does nothing else.
+struct AlwaysFails;
+
+impl ClientAgent for AlwaysFails {
+    fn do_work(&mut self, _client: &mut AeronClient) -> Result<usize, AgentError> {
+        Err(AgentError::msg("the logic failed"))
+    }
+}
+
+#[test]
+fn an_error_of_the_client_in_a_cycle_whose_logic_failed_too_is_returned_later_not_lost() {
+    use dutycycle::Agent;
+
+    let _serial = serial();
+    let driver_config = MediaDriverConfig::new();
+    let client_config = ClientConfig::new()
+        .dir(driver_config.aeron_dir())
+        .driver_timeout(Duration::from_millis(500))
+        .conductor(ConductorMode::Invoker);
+    let mut driver = MediaDriverAgent::launch(driver_config).unwrap();
+    let mut agent = AeronAgent::connect(&client_config, AlwaysFails).unwrap();
+    for _ in 0..100 {
+        driver.do_work().unwrap();
+        assert!(agent.do_work().is_err(), "the logic fails every cycle");
+    }
+
+    // The driver goes: the client's conductor reports its timeout, then the client reports that
+    // it closed, once. Every cycle of the logic fails meanwhile.
+    driver.on_close().unwrap();
+    let client_error = |error: &AgentError| error.downcast_ref::<ClientError>().map(|e| format!("{e:?}"));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut seen = Vec::new();
+    while !seen.iter().any(|e: &String| e.starts_with("Closed")) {
+        assert!(Instant::now() < deadline, "the client's errors were lost; its errors seen: {seen:?}");
+        if let Err(error) = agent.do_work() {
+            seen.extend(client_error(&error));
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert!(seen.iter().any(|e| e.starts_with("Conductor")), "{seen:?}");
+    let _ = agent.on_close(); // the driver is gone: the close may fail
+}

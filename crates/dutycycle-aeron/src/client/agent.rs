@@ -92,8 +92,10 @@ pub trait ClientAgent {
 ///   ([`AeronClient::do_work`]: with the conductor invoker, the client conductor itself); the
 ///   work is the sum. The first cycle always runs the client's turn. An error the client
 ///   reports goes to the runner's error handler, and the logic still gets its turn next cycle.
-///   An error of the logic goes there too (the client's turn, when due, still runs first),
-///   except a [`ClientError`] that
+///   An error of the logic goes there too (the client's turn, when due, still runs first;
+///   when it fails as well, the logic's error is returned and the client's is kept: the next
+///   `do_work` returns it, before its turn, or `on_close` does if the agent ends first, so
+///   that no error of the client is lost), except a [`ClientError`] that
 ///   [ends the agent](ClientError::ends_agent) (a failed add, under the slot's default
 ///   [`AddErrorPolicy`](crate::AddErrorPolicy)): that one ends the agent with
 ///   [`Ending::Failed`](dutycycle::Ending::Failed) and the add's error as the cause;
@@ -101,7 +103,8 @@ pub trait ClientAgent {
 ///   (see [`Agent::on_drain`]) can still publish and poll;
 /// - `on_close`: the agent's final figures into its counters, the logic's `on_close`
 ///   (closing its publications and subscriptions), then the agent's counters' close, then the
-///   client's close. Each runs even if one before it fails.
+///   client's close. Each runs even if one before it fails; the first error among them is
+///   returned, else an error of the client kept from the last cycle.
 ///
 /// # Counters
 ///
@@ -185,6 +188,11 @@ pub struct AeronAgent<A> {
     cadence: CadenceState,
     logic: A,
     counters: AgentCounters,
+    /// An error of the client from a cycle whose logic failed too: the next `do_work` (or
+    /// `on_close`) returns it. The client reports each error once (a conductor's error is
+    /// taken off its queue, the loss of the driver is reported once), so dropping it would
+    /// lose it.
+    kept: Option<ClientError>,
 }
 
 impl<A: ClientAgent> AeronAgent<A> {
@@ -205,6 +213,7 @@ impl<A: ClientAgent> AeronAgent<A> {
             cadence: CadenceState::new(DutyCadence::CLIENT_DEFAULT),
             logic,
             counters: AgentCounters::new(),
+            kept: None,
         }
     }
 
@@ -343,12 +352,17 @@ impl<A: ClientAgent> Agent for AeronAgent<A> {
     fn do_work(&mut self) -> Result<usize, AgentError> {
         // The counters count every outcome of the turn (the closure borrows the client, the
         // logic and the cadence, not the counters).
-        let (client, logic, cadence) = (&mut self.client, &mut self.logic, &mut self.cadence);
+        let (client, logic, cadence, kept) =
+            (&mut self.client, &mut self.logic, &mut self.cadence, &mut self.kept);
         self.counters.on_cycle(|| {
             let Some(client) = client.as_mut() else { return Ok(0) };
+            if let Some(error) = kept.take() {
+                return Err(error.into_agent_error());
+            }
             // A failing logic does not skip the client's turn: a logic that fails every cycle
             // (its errors handled with Continue) still has its keep-alives sent and its adds
-            // completed. Its error is returned after the turn, before the client's own.
+            // completed. Its error is returned after the turn; the client's, if any, is kept
+            // for the next cycle.
             let logic = logic.do_work(client).map_err(ends_agent);
             let work = *logic.as_ref().unwrap_or(&0);
             if !cadence.due(work) {
@@ -356,7 +370,14 @@ impl<A: ClientAgent> Agent for AeronAgent<A> {
             }
             let conductor = client.do_work();
             cadence.ran(*conductor.as_ref().unwrap_or(&0));
-            Ok(logic? + conductor?)
+            match (logic, conductor) {
+                (Ok(logic), Ok(conductor)) => Ok(logic + conductor),
+                (Ok(_), Err(error)) => Err(error.into_agent_error()),
+                (Err(error), conductor) => {
+                    *kept = conductor.err();
+                    Err(error)
+                }
+            }
         })
     }
 
@@ -379,7 +400,8 @@ impl<A: ClientAgent> Agent for AeronAgent<A> {
         let client = client.close();
         logic?;
         counters?;
-        Ok(client?)
+        client?;
+        self.kept.take().map_or(Ok(()), |error| Err(error.into_agent_error()))
     }
 
     fn role_name(&self) -> &str {
