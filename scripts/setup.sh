@@ -64,8 +64,10 @@ fi
 log "$(cargo --version)"
 
 # --- Java jars, from Maven Central into the local Maven repository ---------------------------
-# scripts/env.sh exports their paths: AERON_ALL_JAR (the real cluster, the Java codecs and
-# tools), AGRONA_JAR (the Java peer of the agent ping-pong benchmark).
+# scripts/env.sh names their versions and exports their paths: AERON_ALL_JAR (the real
+# cluster, the Java codecs and tools), AGRONA_JAR (the Java peer of the agent ping-pong
+# benchmark).
+. "$(dirname "$0")/env.sh"
 fetch_jar() {
     local group="$1" artifact="$2" version="$3"
     local repo="$HOME/.m2/repository"
@@ -78,5 +80,5 @@ fetch_jar() {
     [ -s "$jar" ] || { log "$artifact is missing at $jar"; exit 1; }
     log "$artifact $version at $jar"
 }
-fetch_jar io.aeron aeron-all "${AERON_ALL_VERSION:-1.51.0}"
-fetch_jar org.agrona agrona "${AGRONA_VERSION:-2.6.0}"
+fetch_jar io.aeron aeron-all "$AERON_ALL_VERSION"
+fetch_jar org.agrona agrona "$AGRONA_VERSION"
