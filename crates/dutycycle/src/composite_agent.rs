@@ -19,8 +19,9 @@ use crate::{Agent, AgentError, AgentFailure};
 /// - An [`AgentError::terminate`] or [`AgentError::fail`] from a sub-agent ends the whole
 ///   composite, from `do_work` as from `on_drain`, `on_start` or `on_close`. From those three,
 ///   which call every sub-agent, the sub-agents' terminates alone come out as one terminate; a
-///   failure, or a terminate beside other errors, makes the one [`CompositeAgentError`] a
-///   failure ([`AgentError::is_failure`]) that carries them all; ordinary errors alone stay an
+///   failure or a panic (which those three catch, to call the sub-agents after it), or a
+///   terminate beside other errors, makes the one [`CompositeAgentError`] a failure
+///   ([`AgentError::is_failure`]) that carries them all; ordinary errors alone stay an
 ///   ordinary error, which the error handler decides on.
 /// - `on_drain` calls every sub-agent's `on_drain`, even after one fails, as `on_start` does;
 ///   the composite [`is_drained`](Agent::is_drained) when every sub-agent is. While it drains,
@@ -99,9 +100,9 @@ pub(crate) fn role_of(agent: &dyn Agent) -> String {
 /// Calls `f` on every agent, catching errors and panics; one error for all failures, which
 /// ends the composite when a sub-agent's error would have ended that sub-agent, as in
 /// `do_work`: [`AgentError::terminate`] alone stays a terminate; a sub-agent's
-/// [`AgentError::fail`], or a terminate beside other failures (which a terminate cannot carry),
-/// makes the [`CompositeAgentError`] a failure; otherwise it is an ordinary error, for the
-/// error handler to decide on.
+/// [`AgentError::fail`] or panic (a panic in `do_work` ends the agent too), or a terminate
+/// beside other failures (which a terminate cannot carry), makes the [`CompositeAgentError`] a
+/// failure; otherwise it is an ordinary error, for the error handler to decide on.
 pub(crate) fn call_all<'a>(
     agents: impl Iterator<Item = &'a mut Box<dyn Agent>>,
     mut f: impl FnMut(&mut dyn Agent) -> Result<(), AgentError>,
@@ -115,9 +116,9 @@ pub(crate) fn call_all<'a>(
     if failures.is_empty() {
         return Ok(());
     }
-    let count =
-        |is: fn(&AgentError) -> bool| failures.iter().filter(|(_, f)| f.error().is_some_and(is)).count();
-    let (terminates, fails) = (count(AgentError::is_terminate), count(AgentError::is_failure));
+    let count = |is: fn(&AgentFailure) -> bool| failures.iter().filter(|(_, f)| is(f)).count();
+    let terminates = count(|f| f.error().is_some_and(AgentError::is_terminate));
+    let fails = count(|f| f.error().is_none_or(AgentError::is_failure));
     Err(if terminates == failures.len() {
         AgentError::terminate()
     } else if terminates + fails > 0 {

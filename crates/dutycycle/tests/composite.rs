@@ -293,6 +293,20 @@ fn a_failure_from_a_sub_agents_on_drain_ends_the_composite_with_its_typed_cause(
 }
 
 #[test]
+fn a_panic_in_a_sub_agents_on_drain_ends_the_composite_and_its_drain_as_a_failure() {
+    let report = close_composite(|| {
+        vec![
+            Probe::boxed("a", &log(), 0, Faults::default()),
+            Box::new(EndsInDrain { role: "b", on_drain: || panic!("flush panicked") }),
+        ]
+    });
+    let Ending::Failed(AgentFailure::Error(cause)) = report.ending() else { panic!("{report}") };
+    assert!(cause.is_failure());
+    assert_eq!(failures(cause), [("b".to_owned(), "panicked: flush panicked".to_owned())]);
+    assert!(matches!(report.drain(), Drain::Interrupted { .. }), "{report}");
+}
+
+#[test]
 fn a_terminate_beside_another_sub_agents_error_in_on_drain_ends_the_composite_with_both() {
     let report = close_composite(|| {
         vec![
