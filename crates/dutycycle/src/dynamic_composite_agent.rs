@@ -301,19 +301,25 @@ impl DynamicCompositeControl {
         &self,
         request: impl FnOnce(mpsc::SyncSender<Result<AgentId, DynamicCompositeError>>) -> Request,
     ) -> Result<PendingChange, DynamicCompositeError> {
+        let (reply, receiver) = mpsc::sync_channel(1);
+        let request = request(reply);
         let mut slot = lock(&self.shared.slot);
-        // Read under the slot's lock: `on_close` sets CLOSED and drains the slot under it, so a
-        // request accepted here is either applied or answered `Closed`.
-        // An add that raced the start of the drain past the check in `add` is still accepted
-        // here; `on_drain` or the next `do_work` refuses it.
-        if !matches!(self.shared.status.load(Ordering::Acquire), ACTIVE | DRAINING) {
-            return Err(DynamicCompositeError::NotRunning);
+        // Read under the slot's lock: `on_drain` sets DRAINING and `on_close` CLOSED under it,
+        // each taking the request the slot holds, so a request accepted here is applied or
+        // answered. An add that raced the start of the drain past the check in `add` is
+        // refused here: once the drain has begun, no `do_work` may come to refuse it, and the
+        // close would answer it `Closed`.
+        match self.shared.status.load(Ordering::Acquire) {
+            DRAINING if matches!(request, Request::Add { .. }) => {
+                return Err(DynamicCompositeError::Draining)
+            }
+            ACTIVE | DRAINING => {}
+            _ => return Err(DynamicCompositeError::NotRunning),
         }
         if slot.is_some() {
             return Err(DynamicCompositeError::RequestPending);
         }
-        let (reply, receiver) = mpsc::sync_channel(1);
-        *slot = Some(request(reply));
+        *slot = Some(request);
         // Release: the composite that sees `pending` (Acquire) then takes the slot's lock.
         self.shared.pending.store(true, Ordering::Release);
         Ok(PendingChange { reply: receiver })

@@ -17,7 +17,10 @@ use crate::primitive::sync::{Arc, AtomicBool, Ordering};
 use crate::runner::state::RunnerState;
 use crate::runner::state::StopFlag;
 use crate::runner::stats::Published;
-use crate::{AgentTermination, AgentWaker, BackoffIdleStrategy, IdleStrategy, SleepingIdleStrategy};
+use crate::{
+    Agent, AgentError, AgentTermination, AgentWaker, BackoffIdleStrategy, DynamicCompositeAgent,
+    DynamicCompositeControl, DynamicCompositeError, IdleStrategy, SleepingIdleStrategy,
+};
 
 /// The duty cycle reduced to what these races touch: check the stop flag, else idle (a
 /// sleeping strategy), parking on the runner's parker.
@@ -285,5 +288,38 @@ fn loom_a_runners_request_after_the_latch_always_ends_a_members_wait_in_the_stop
         assert!(state.wait_finished(None));
         assert_eq!(state.stop.cause(), Some(StopCause::Latch { signal: None }), "the first cause stays");
         agent.join().unwrap();
+    });
+}
+
+/// An agent with nothing to do.
+struct Idle;
+
+impl Agent for Idle {
+    fn do_work(&mut self) -> Result<usize, AgentError> {
+        Ok(0)
+    }
+}
+
+#[test]
+fn loom_an_add_racing_the_drain_is_refused_as_draining_never_dropped_unanswered() {
+    loom::model(|| {
+        let control = DynamicCompositeControl::new();
+        let mut composite = DynamicCompositeAgent::new("dynamic", &control).unwrap();
+        composite.on_start().unwrap();
+        let adder = {
+            let control = control.clone();
+            lthread::spawn(move || control.add(|| Ok(Idle)).ok())
+        };
+        // A composite with nothing to drain: its drain ends at once, and it closes.
+        composite.on_drain().unwrap();
+        assert!(composite.is_drained());
+        composite.on_close().unwrap();
+        drop(composite);
+        // An add the composite accepted is answered: refused as draining, never left to the
+        // close's `Closed` (which is for a composite that closes without a drain).
+        if let Some(pending) = adder.join().unwrap() {
+            let answer = pending.try_result();
+            assert!(matches!(answer, Some(Err(DynamicCompositeError::Draining))), "{answer:?}");
+        }
     });
 }
