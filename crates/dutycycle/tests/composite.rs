@@ -9,6 +9,7 @@ use dutycycle::{
     Agent, AgentError, AgentFailed, AgentFailure, AgentInvoker, AgentRunner, CompositeAgent,
     CompositeAgentError, Drain, Ending, ErrorAction,
 };
+use dutycycle_test_support::probe::EndsInDrain;
 
 /// What each sub-agent saw, in order, shared on one thread.
 type Log = Rc<RefCell<Vec<String>>>;
@@ -221,27 +222,6 @@ fn non_send_sub_agents_run_and_close_on_the_runner_thread() {
     assert_eq!(seen.len(), 2);
     assert_eq!(seen[0].1, seen[1].1, "factory and on_close on the same thread");
     assert_ne!(seen[0].1, std::thread::current().id());
-}
-
-/// A sub-agent that never drains and answers `on_drain` with what `on_drain` makes.
-struct EndsInDrain {
-    role: &'static str,
-    on_drain: fn() -> AgentError,
-}
-
-impl Agent for EndsInDrain {
-    fn role_name(&self) -> &str {
-        self.role
-    }
-    fn do_work(&mut self) -> Result<usize, AgentError> {
-        Ok(0)
-    }
-    fn on_drain(&mut self) -> Result<(), AgentError> {
-        Err((self.on_drain)())
-    }
-    fn is_drained(&self) -> bool {
-        false
-    }
 }
 
 #[derive(Debug, PartialEq)]

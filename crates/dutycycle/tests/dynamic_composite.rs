@@ -11,6 +11,7 @@ use dutycycle::{
     Agent, AgentError, AgentFailed, AgentFailure, AgentReport, AgentRunner, Drain, DynamicCompositeAgent,
     DynamicCompositeControl, DynamicCompositeError, Ending,
 };
+use dutycycle_test_support::probe::EndsInDrain;
 
 const LONG: Duration = Duration::from_secs(30);
 
@@ -281,30 +282,10 @@ fn a_control_attaches_to_one_composite_only() {
     drop(first);
 }
 
-/// An agent that never drains and answers `on_drain` with what `on_drain` makes.
-struct EndsInDrain {
-    on_drain: fn() -> AgentError,
-}
-
-impl Agent for EndsInDrain {
-    fn role_name(&self) -> &str {
-        "ends"
-    }
-    fn do_work(&mut self) -> Result<usize, AgentError> {
-        Ok(0)
-    }
-    fn on_drain(&mut self) -> Result<(), AgentError> {
-        Err((self.on_drain)())
-    }
-    fn is_drained(&self) -> bool {
-        false
-    }
-}
-
 /// Adds an `EndsInDrain` to a composite draining for up to 200 ms, and closes it.
 fn close_with_an_agent_that_ends_in_drain(on_drain: fn() -> AgentError) -> AgentReport {
     let (runner, control, _) = running_composite_draining_for(Duration::from_millis(200));
-    control.add(move || Ok(EndsInDrain { on_drain })).unwrap().wait_timeout(LONG).unwrap();
+    control.add(move || Ok(EndsInDrain { role: "ends", on_drain })).unwrap().wait_timeout(LONG).unwrap();
     runner.close().unwrap_or_else(AgentFailed::into_report)
 }
 

@@ -170,15 +170,19 @@ fn close_timeout_returns_on_time_with_a_stuck_agent_and_still_closes_the_others(
     assert_ne!(on, std::thread::current().id());
 }
 
-#[test]
-fn dropping_a_group_with_a_stuck_agent_gives_it_its_drain_deadline_and_5_s_then_closes_the_others() {
+/// Drops a group whose last-started agent is stuck (drain deadline zero), its latch signalled
+/// first or not: the drop allows the stuck agent 5 s, detaches it, then asks and waits for
+/// the others, which close last started first. After the latch, each of the others waits in
+/// the stop order for the members started after it, until its runner asks it too.
+fn drop_a_group_with_a_stuck_agent(signal_first: bool) {
     let closed = Order::default();
     let (group, unstick, stuck_closed) = group_with_a_stuck_agent(&closed, Duration::ZERO);
+    if signal_first {
+        group.termination().signal();
+    }
     let dropped = Instant::now();
     drop(group);
     let took = dropped.elapsed();
-    // A drain deadline of zero: the drop allows the stuck agent 5 s, detaches it, then asks
-    // and waits for the others.
     assert!(took >= Duration::from_secs(5) && took < Duration::from_secs(5) + PATIENCE, "{took:?}");
     assert_eq!(*closed.lock().unwrap(), ["service", "driver"]);
     unstick.send(()).unwrap();
@@ -186,21 +190,13 @@ fn dropping_a_group_with_a_stuck_agent_gives_it_its_drain_deadline_and_5_s_then_
 }
 
 #[test]
+fn dropping_a_group_with_a_stuck_agent_gives_it_its_drain_deadline_and_5_s_then_closes_the_others() {
+    drop_a_group_with_a_stuck_agent(false);
+}
+
+#[test]
 fn a_group_dropped_after_its_latch_still_closes_the_members_started_before_a_stuck_one() {
-    let closed = Order::default();
-    let (group, unstick, stuck_closed) = group_with_a_stuck_agent(&closed, Duration::ZERO);
-    // The latch holds every member but the stuck one in the stop order: each waits for the
-    // members started after it.
-    group.termination().signal();
-    let dropped = Instant::now();
-    drop(group);
-    let took = dropped.elapsed();
-    // The stuck agent gets its 5 s and is detached; asked by their runners, the others stop
-    // waiting for it, and still close last started first.
-    assert!(took >= Duration::from_secs(5) && took < Duration::from_secs(5) + PATIENCE, "{took:?}");
-    assert_eq!(*closed.lock().unwrap(), ["service", "driver"]);
-    unstick.send(()).unwrap();
-    stuck_closed.recv_timeout(PATIENCE).expect("the detached thread did not close its agent");
+    drop_a_group_with_a_stuck_agent(true);
 }
 
 #[test]

@@ -266,3 +266,29 @@ pub fn assert_one_agent_thread(events: &[Event]) -> Where {
     assert_ne!(agent.tid, caller.tid, "agent code ran on the caller's kernel thread");
     agent
 }
+
+/// An agent that has nothing to do, never drains, and answers `on_drain` with the error that
+/// `on_drain` makes (a terminate, a failure, an ordinary error; or it panics): the sub-agent
+/// of the composites' drain tests.
+#[derive(Debug)]
+pub struct EndsInDrain {
+    /// Its role name.
+    pub role: &'static str,
+    /// Makes the answer to `on_drain`.
+    pub on_drain: fn() -> AgentError,
+}
+
+impl Agent for EndsInDrain {
+    fn role_name(&self) -> &str {
+        self.role
+    }
+    fn do_work(&mut self) -> Result<usize, AgentError> {
+        Ok(0)
+    }
+    fn on_drain(&mut self) -> Result<(), AgentError> {
+        Err((self.on_drain)())
+    }
+    fn is_drained(&self) -> bool {
+        false
+    }
+}
