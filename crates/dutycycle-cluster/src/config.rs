@@ -67,7 +67,8 @@ pub trait CredentialsSupplier: Send + Sync + fmt::Debug {
 ///
 /// // A "never" is refused too: no deadline can hold it.
 /// let never = config.new_leader_timeout(Duration::MAX);
-/// assert!(matches!(never.validate(), Err(ConfigError::InvalidSetting { setting: "new_leader_timeout", .. })));
+/// let refused = never.validate();
+/// assert!(matches!(refused, Err(ConfigError::InvalidSetting { setting: "new_leader_timeout", .. })));
 /// # Ok::<(), ConfigError>(())
 /// ```
 #[derive(Debug, Clone)]

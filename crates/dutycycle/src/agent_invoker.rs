@@ -18,12 +18,12 @@ use crate::{Agent, AgentError, AgentFailure, Drain, ErrorAction, IdleStrategy};
 /// handler and is counted, and closes the agent when the handler returns
 /// [`ErrorAction::Stop`]; [`AgentError::terminate`] closes the agent, and so does
 /// [`AgentError::fail`] (counted, kept as the [`failure`](AgentInvoker::failure), not passed
-/// to the handler). Dropping a started
-/// invoker that is not yet closed (draining or not) closes it, so `on_close` runs even when
-/// the caller's loop panics. Panics in agent code are not caught: they unwind into the caller, who owns the
-/// thread. The one exception is a drop during such a panic: then a panic in `on_close` (or in
-/// the error handler) would abort the process, so it is caught, and a panic of `on_close`
-/// goes to the error handler as an error ("panicked: ...").
+/// to the handler). Dropping a started invoker that is not yet closed (draining or not)
+/// closes it, so `on_close` runs even when the caller's loop panics. Panics in agent code are
+/// not caught: they unwind into the caller, who owns the thread. The one exception is a drop
+/// during such a panic: then a panic in `on_close` (or in the error handler) would abort the
+/// process, so it is caught, and a panic of `on_close` goes to the error handler as an error
+/// ("panicked: ...").
 ///
 /// Draining follows the agent contract too: [`start_drain`](AgentInvoker::start_drain) calls
 /// `on_drain` once, after which `invoke` goes on calling `do_work` and
