@@ -44,7 +44,10 @@ const DROP_CLOSE_ALLOWANCE: Duration = Duration::from_secs(5);
 /// not finished by then is detached (see [`CloseTimedOut`](crate::CloseTimedOut)) and the next
 /// one is asked. So a stuck agent cannot hang the drop, which returns within the sum of those
 /// allowances, and the agents started before it are still closed and waited for, also after
-/// the latch was signalled: asked by the group, they stop waiting for the stuck one.
+/// the latch was signalled: asked by the group, they stop waiting for the stuck one. Dropped
+/// inside one of its own agents, the group does not wait for that one (no thread can wait for
+/// its own end): it asks it to stop, which it does once its current call returns, and goes on
+/// to the members started before it.
 ///
 /// # Examples
 ///
@@ -142,6 +145,13 @@ impl AgentGroup {
     /// next is asked; returns their reports in **start** order (`reports[i]` is the i-th
     /// runner started). Does not signal the shared latch. Waits as long as it takes: see
     /// [`close_timeout`](AgentGroup::close_timeout) for a bound.
+    ///
+    /// # Panics
+    ///
+    /// Inside one of its own agents, when it comes to that agent's runner, as
+    /// [`AgentRunner::close`] does there (no thread can wait for its own end); the group,
+    /// dropped as the panic unwinds, still closes the members started before it. Drop the
+    /// group there instead.
     pub fn close(mut self) -> Vec<Result<AgentReport, AgentFailed>> {
         let mut reports: Vec<_> = std::iter::from_fn(|| self.runners.pop()).map(AgentRunner::close).collect();
         reports.reverse();
@@ -212,6 +222,13 @@ impl AgentGroup {
 impl Drop for AgentGroup {
     fn drop(&mut self) {
         while let Some(runner) = self.runners.pop() {
+            if runner.is_on_the_agent_thread() {
+                // Dropped inside this member's own agent: no thread can wait for its own end.
+                // The runner's drop asks the agent to stop, which it does once the call now
+                // running returns; the group goes on to the members started before it.
+                drop(runner);
+                continue;
+            }
             let allowance = runner.drain_timeout().saturating_add(DROP_CLOSE_ALLOWANCE);
             // A runner still running after its allowance is detached when the error drops.
             let _ = runner.close_timeout(allowance);

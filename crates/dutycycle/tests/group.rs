@@ -251,3 +251,56 @@ fn a_group_whose_third_start_fails_closes_the_two_started_last_started_first() {
     assert!(matches!(err, StartError::Factory { .. }));
     assert_eq!(*closed.lock().unwrap(), ["service", "driver"]);
 }
+
+/// An agent that drops the group it belongs to, once the test has put the group in its slot.
+struct DropsItsGroup {
+    group: Arc<Mutex<Option<AgentGroup>>>,
+    closed: Order,
+    dropped: mpsc::Sender<Duration>,
+}
+
+impl Agent for DropsItsGroup {
+    fn role_name(&self) -> &str {
+        "dropper"
+    }
+    fn do_work(&mut self) -> Result<usize, AgentError> {
+        let group = self.group.lock().unwrap().take();
+        if let Some(group) = group {
+            let asked = Instant::now();
+            drop(group);
+            let _ = self.dropped.send(asked.elapsed());
+        }
+        Ok(0)
+    }
+    fn on_close(&mut self) -> Result<(), AgentError> {
+        self.closed.lock().unwrap().push("dropper");
+        Ok(())
+    }
+}
+
+#[test]
+fn a_group_dropped_inside_its_own_agent_does_not_wait_for_that_agent_and_every_member_closes() {
+    let closed = Order::default();
+    let slot = Arc::new(Mutex::new(None));
+    let mut group = AgentGroup::new(AgentTermination::new());
+    group.start(AgentRunner::builder().drain_timeout(Duration::ZERO), member("driver", &closed)).unwrap();
+    let (dropped_tx, dropped) = mpsc::channel();
+    let (agent_slot, agent_closed) = (Arc::clone(&slot), Arc::clone(&closed));
+    group
+        .start(AgentRunner::builder().drain_timeout(Duration::ZERO), move || {
+            Ok(DropsItsGroup { group: agent_slot, closed: agent_closed, dropped: dropped_tx })
+        })
+        .unwrap();
+    *slot.lock().unwrap() = Some(group);
+    // No thread can wait for its own end: the drop asks the dropper's runner to stop and goes
+    // on at once (not after the dropper's drain deadline and 5 s), closing the driver.
+    let took = dropped.recv_timeout(PATIENCE).expect("the drop returns");
+    assert!(took < Duration::from_secs(2), "the drop waited {took:?} for the agent running it");
+    // The dropper closes on its own thread once its do_work returns.
+    let deadline = Instant::now() + PATIENCE;
+    while closed.lock().unwrap().len() < 2 {
+        assert!(Instant::now() < deadline, "closed: {:?}", closed.lock().unwrap());
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(*closed.lock().unwrap(), ["driver", "dropper"]);
+}

@@ -370,7 +370,7 @@ impl AgentRunner {
     }
 
     /// Whether the calling thread is the agent's, while this runner still holds its handle.
-    fn is_on_the_agent_thread(&self) -> bool {
+    pub(crate) fn is_on_the_agent_thread(&self) -> bool {
         self.handle.as_ref().is_some_and(|handle| handle.thread().id() == std::thread::current().id())
     }
 
