@@ -304,9 +304,9 @@ impl DynamicCompositeControl {
         let (reply, receiver) = mpsc::sync_channel(1);
         let request = request(reply);
         let mut slot = lock(&self.shared.slot);
-        // Read under the slot's lock: `on_drain` sets DRAINING and `on_close` CLOSED under it,
-        // each taking the request the slot holds, so a request accepted here is applied or
-        // answered. An add that raced the start of the drain past the check in `add` is
+        // Read under the slot's lock: `on_drain` sets DRAINING under it (taking an add the slot
+        // holds) and `on_close` CLOSED (taking any request), so a request accepted here is
+        // applied or answered. An add that raced the start of the drain past the check in `add` is
         // refused here: once the drain has begun, no `do_work` may come to refuse it, and the
         // close would answer it `Closed`.
         match self.shared.status.load(Ordering::Acquire) {
