@@ -175,9 +175,10 @@ fn main() {
             "table.txt".to_owned(),
             format!(
                 "{} mode, {:.0} s, load average before {load_before}, after {load_after}, \
-                 CPU time stolen by the hypervisor during the run {steal:.2} s\n\n{table}",
+                 CPU time stolen by the hypervisor during the run {steal:.2} s, RUSTFLAGS \"{}\"\n\n{table}",
                 args.mode.name(),
                 progress.elapsed_s(),
+                std::env::var("RUSTFLAGS").unwrap_or_default().trim(),
             ),
         ),
     ];
@@ -235,6 +236,8 @@ fn machine() -> Json {
         ("hypervisor", Json::Str(field("Hypervisor vendor"))),
         ("kernel", Json::Str(command_output("uname", &["-sr"]))),
         ("rustc", Json::Str(command_output("rustc", &["-V"]))),
+        // As `benches/run.sh` built the harness (loops aligned), when it ran it.
+        ("rustflags", Json::Str(std::env::var("RUSTFLAGS").unwrap_or_default().trim().to_owned())),
         (
             "clocksource",
             Json::Str(

@@ -63,3 +63,45 @@ pub fn sleep_until_ns(deadline_ns: u64) {
         }
     }
 }
+
+/// Core clocks that one [`core_clock_probe`] takes, whatever the core's frequency.
+pub const PROBE_CLOCKS: u64 = PROBE_PASSES * PROBE_ADDS_PER_PASS;
+const PROBE_PASSES: u64 = 256;
+const PROBE_ADDS_PER_PASS: u64 = 64;
+
+/// Spends [`PROBE_CLOCKS`] core clocks: a chain of dependent additions of a register, one clock
+/// each on any x86_64 core (an immediate would not do: recent Intel cores fold chains of
+/// immediate additions when renaming, several per clock). Timed with [`ticks`] on both sides, it gives the core's clock in ticks at that
+/// moment, which this guest cannot read from performance counters: the host changes it in
+/// steps of a few percent. Elsewhere it returns at once (the clock is then taken as one per
+/// tick).
+#[inline(never)]
+pub fn core_clock_probe() {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: plain register arithmetic and a local loop; no memory, stack or flags are relied
+    // on outside the block.
+    unsafe {
+        core::arch::asm!(
+            "2:",
+            ".rept {adds}",
+            "add {chain}, {step}",
+            ".endr",
+            "dec {passes}",
+            "jnz 2b",
+            chain = inout(reg) 0u64 => _,
+            step = in(reg) 1u64,
+            passes = inout(reg) PROBE_PASSES => _,
+            adds = const PROBE_ADDS_PER_PASS,
+            options(nomem, nostack),
+        );
+    }
+}
+
+/// Core clocks per tick, from a [`core_clock_probe`] that took `probe_ticks`.
+pub fn clocks_per_tick(probe_ticks: u64) -> f64 {
+    if cfg!(target_arch = "x86_64") && probe_ticks > 0 {
+        PROBE_CLOCKS as f64 / probe_ticks as f64
+    } else {
+        1.0
+    }
+}

@@ -15,6 +15,8 @@ pub enum Unit {
     PerSecond,
     /// A plain count.
     Count,
+    /// Iterations per core clock.
+    PerClock,
 }
 
 impl Unit {
@@ -24,6 +26,7 @@ impl Unit {
             Unit::Percent => "% of a core",
             Unit::PerSecond => "1/s",
             Unit::Count => "count",
+            Unit::PerClock => "per core clock",
         }
     }
 
@@ -36,6 +39,7 @@ impl Unit {
             Unit::PerSecond if value >= 1e6 => format!("{:.1} M/s", value / 1e6),
             Unit::PerSecond => format!("{value:.0}/s"),
             Unit::Count => format!("{value:.0}"),
+            Unit::PerClock => format!("{value:.4}/clock"),
         }
     }
 }
