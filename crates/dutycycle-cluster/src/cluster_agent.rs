@@ -263,8 +263,11 @@ impl<A: ClusterClientAgent> Agent for ClusterAgent<A> {
         let (Some(client), Some(cluster)) = (self.client.as_mut(), self.cluster.as_mut()) else {
             return Ok(0);
         };
-        if let Some(error) = self.client_error.take() {
-            return Err(error.into());
+        // Tested before it is taken: `take` alone stores `None` back on every cycle.
+        if self.client_error.is_some() {
+            if let Some(error) = self.client_error.take() {
+                return Err(error.into());
+            }
         }
         let conductor = client.do_work();
         let turn = Self::turn(&mut self.logic, cluster);

@@ -356,8 +356,11 @@ impl<A: ClientAgent> Agent for AeronAgent<A> {
             (&mut self.client, &mut self.logic, &mut self.cadence, &mut self.kept);
         self.counters.on_cycle(|| {
             let Some(client) = client.as_mut() else { return Ok(0) };
-            if let Some(error) = kept.take() {
-                return Err(error.into_agent_error());
+            // Tested before it is taken: `take` alone stores `None` back on every cycle.
+            if kept.is_some() {
+                if let Some(error) = kept.take() {
+                    return Err(error.into_agent_error());
+                }
             }
             // A failing logic does not skip the client's turn: a logic that fails every cycle
             // (its errors handled with Continue) still has its keep-alives sent and its adds
