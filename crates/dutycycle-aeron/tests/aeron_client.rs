@@ -15,6 +15,7 @@ use dutycycle_aeron::{
     ExclusivePublicationSlot, ImageEvent, MediaDriverAgent, MediaDriverConfig, PublicationSlot,
     SubscriptionSlot,
 };
+use dutycycle_test_support::wait::errors_until;
 
 /// A driver on a runner of its own, and a client config pointing at it.
 fn driver() -> (AgentRunner, ClientConfig) {
@@ -385,16 +386,7 @@ fn an_error_of_the_client_in_a_cycle_whose_logic_failed_too_is_returned_later_no
     // The driver goes: the client's conductor reports its timeout, then the client reports that
     // it closed, once. Every cycle of the logic fails meanwhile.
     driver.on_close().unwrap();
-    let client_error = |error: &AgentError| error.downcast_ref::<ClientError>().map(|e| format!("{e:?}"));
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut seen = Vec::new();
-    while !seen.iter().any(|e: &String| e.starts_with("Closed")) {
-        assert!(Instant::now() < deadline, "the client's errors were lost; its errors seen: {seen:?}");
-        if let Err(error) = agent.do_work() {
-            seen.extend(client_error(&error));
-        }
-        std::thread::sleep(Duration::from_millis(1));
-    }
+    let seen = errors_until(&mut agent, |e: &ClientError| matches!(e, ClientError::Closed { .. }));
     assert!(seen.iter().any(|e| e.starts_with("Conductor")), "{seen:?}");
     let _ = agent.on_close(); // the driver is gone: the close may fail
 }

@@ -15,6 +15,7 @@ use dutycycle_cluster::{
     ClusterAgent, ClusterClient, ClusterClientAgent, ClusterClientConfig, ClusterError, ConfigError,
     EgressListener,
 };
+use dutycycle_test_support::wait::errors_until;
 
 fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -159,16 +160,7 @@ fn an_aeron_client_error_met_in_a_failing_turn_is_returned_later_not_lost() {
     // The driver goes: the client's conductor reports its timeout, then the client reports
     // that it closed, once. Every turn of the logic fails meanwhile.
     driver.on_close().expect("driver closes");
-    let client_error = |error: &AgentError| error.downcast_ref::<ClientError>().map(|e| format!("{e:?}"));
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut seen = Vec::new();
-    while !seen.iter().any(|e: &String| e.starts_with("Closed")) {
-        assert!(Instant::now() < deadline, "the Aeron client's errors were lost; its errors seen: {seen:?}");
-        if let Err(error) = agent.do_work() {
-            seen.extend(client_error(&error));
-        }
-        std::thread::sleep(Duration::from_millis(1));
-    }
+    let seen = errors_until(&mut agent, |e: &ClientError| matches!(e, ClientError::Closed { .. }));
     assert!(seen.iter().any(|e| e.starts_with("Conductor")), "{seen:?}");
     let _ = agent.on_close(); // the driver is gone: the close may fail
 }

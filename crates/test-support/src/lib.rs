@@ -10,7 +10,8 @@
 //! - [`probe`]: a probe agent that logs every call into it and the thread it ran on.
 //! - [`thread`]: the OS's view of a thread (tid, name, affinity, CPU, timer slack) and a lock
 //!   for CPU-hungry tests.
-//! - [`wait`]: polling with a deadline only a failing test reaches.
+//! - [`wait`]: polling with a deadline only a failing test reaches, and an agent cycled until
+//!   it returns an error of a given kind.
 //! - [`error_chain`]: the check that an error prints each cause once along its chain.
 //! - [`java`]: the flags every JVM running Aeron needs here.
 //! - `logs` (feature `tracing`): a capturing `tracing` subscriber, for tests of log events.
