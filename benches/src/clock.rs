@@ -71,10 +71,10 @@ const PROBE_ADDS_PER_PASS: u64 = 64;
 
 /// Spends [`PROBE_CLOCKS`] core clocks: a chain of dependent additions of a register, one clock
 /// each on any x86_64 core (an immediate would not do: recent Intel cores fold chains of
-/// immediate additions when renaming, several per clock). Timed with [`ticks`] on both sides, it gives the core's clock in ticks at that
-/// moment, which this guest cannot read from performance counters: the host changes it in
-/// steps of a few percent. Elsewhere it returns at once (the clock is then taken as one per
-/// tick).
+/// immediate additions when renaming, several per clock). Timed with [`ticks`] on both sides,
+/// it gives the core's clock in ticks at that moment, which this guest cannot read from
+/// performance counters: the host changes it in steps of a few percent. Elsewhere it returns
+/// at once (the clock is then taken as one per tick).
 #[inline(never)]
 pub fn core_clock_probe() {
     #[cfg(target_arch = "x86_64")]
