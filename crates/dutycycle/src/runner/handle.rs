@@ -33,9 +33,9 @@ use crate::{
 ///
 /// It is monomorphic: the agent, the idle strategy and the statistics mode are type
 /// parameters of the thread's loop, so nothing in it is a dynamic call (the error handler, a
-/// boxed closure, is called out of line, on errors only). The loop runs in turns of 16
-/// cycles, which the compiler unrolls for a small agent, so that the statistics cost nothing
-/// per cycle: each cycle is the code a hand-written loop would have.
+/// boxed closure, is called out of line, on errors only). The loop runs in turns of 32
+/// cycles, two loops of 16 that the compiler unrolls for a small agent, so that the
+/// statistics cost nothing per cycle: each cycle is the code a hand-written loop would have.
 ///
 /// The handle is `Send + Sync` and gives no access to the agent. Stop the agent with
 /// [`close`](AgentRunner::close) (this runner only) or by signalling its
