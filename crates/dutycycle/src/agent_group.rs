@@ -222,13 +222,6 @@ impl AgentGroup {
 impl Drop for AgentGroup {
     fn drop(&mut self) {
         while let Some(runner) = self.runners.pop() {
-            if runner.is_on_the_agent_thread() {
-                // Dropped inside this member's own agent: no thread can wait for its own end.
-                // The runner's drop asks the agent to stop, which it does once the call now
-                // running returns; the group goes on to the members started before it.
-                drop(runner);
-                continue;
-            }
             let allowance = runner.drain_timeout().saturating_add(DROP_CLOSE_ALLOWANCE);
             // A runner still running after its allowance is detached when the error drops.
             let _ = runner.close_timeout(allowance);

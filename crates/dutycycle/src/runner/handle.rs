@@ -269,15 +269,15 @@ impl AgentRunner {
     /// `do_work` or `on_close` that blocks); see [`CloseTimedOut`] for what then happens to
     /// the thread. [`CloseError::Failed`] when it finished but not cleanly.
     ///
-    /// Called on the agent's own thread (from inside its agent), it cannot see the agent
-    /// finish, since no thread can wait for its own end: it waits out the whole `timeout`
-    /// (without end for a `timeout` past the clock's range) and returns
-    /// [`CloseError::TimedOut`]. The stop stands, and the [`CloseTimedOut`] dropped there
-    /// detaches the thread, which closes and drops the agent once `do_work` returns.
+    /// Called on the agent's own thread (from inside its agent), it returns
+    /// [`CloseError::TimedOut`] at once: the agent cannot finish within any `timeout` while
+    /// this call runs in it, since no thread can wait for its own end. The stop stands, and
+    /// the [`CloseTimedOut`] dropped there detaches the thread, which closes and drops the
+    /// agent once the agent's current call returns.
     pub fn close_timeout(mut self, timeout: Duration) -> Result<AgentReport, CloseError> {
         let deadline = Instant::now().checked_add(timeout);
         self.request_stop();
-        if !self.wait_finished(Some(timeout)) {
+        if self.is_on_the_agent_thread() || !self.wait_finished(Some(timeout)) {
             return Err(CloseError::TimedOut(CloseTimedOut {
                 role: self.role.clone(),
                 timeout,
@@ -370,7 +370,7 @@ impl AgentRunner {
     }
 
     /// Whether the calling thread is the agent's, while this runner still holds its handle.
-    pub(crate) fn is_on_the_agent_thread(&self) -> bool {
+    fn is_on_the_agent_thread(&self) -> bool {
         self.handle.as_ref().is_some_and(|handle| handle.thread().id() == std::thread::current().id())
     }
 
